@@ -1,0 +1,37 @@
+"""Zoo ids: one string per zoo entry, shared by every table in data/ (no torch import).
+
+* timm:        ``timm/<pretrained name>@<img size>``   e.g. ``timm/resnet50.a1_in1k@224``
+  (timm's tables list some weights at several image sizes, so the size is part of the id)
+* torchvision: ``torchvision/<builder>.<WEIGHTS member>`` e.g. ``torchvision/resnet50.IMAGENET1K_V2``
+* custom:      ``custom/<entry point>@<input size>``   e.g. ``custom/pkg.mod:build@3x224x224``
+"""
+from __future__ import annotations
+
+
+def timm_id(pretrained_name: str, img_size: int) -> str:
+    return f"timm/{pretrained_name}@{int(img_size)}"
+
+
+def torchvision_id(builder: str, weight_member: str) -> str:
+    return f"torchvision/{builder}.{weight_member}"
+
+
+def custom_id(entry_point: str, input_size: str) -> str:
+    return f"custom/{entry_point}@{input_size}"
+
+
+def input_size_str(shape: tuple[int, ...]) -> str:
+    """(3, 224, 224) -> "3x224x224" (per sample, no batch dimension)."""
+    return "x".join(str(int(d)) for d in shape)
+
+
+def parse_input_size(text: str) -> tuple[int, ...]:
+    """"3x224x224" or "3,224,224" -> (3, 224, 224); raises ValueError on anything else."""
+    parts = text.replace(",", "x").split("x")
+    try:
+        dims = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"input size {text!r} is not like 3,224,224") from None
+    if len(dims) < 2 or any(d <= 0 for d in dims):
+        raise ValueError(f"input size {text!r} needs at least two positive dimensions")
+    return dims
