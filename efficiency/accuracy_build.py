@@ -1,0 +1,208 @@
+"""Build the published-accuracy tables in data/ (imports torchvision; run offline, not from the UI).
+
+    python -m efficiency.accuracy_build
+
+Writes two files:
+
+* ``data/accuracy.parquet``: long format, one row per (model, dataset, metric), columns
+  :data:`efficiency.accuracy.ACCURACY_COLUMNS`. Sources:
+
+  - timm's published result CSVs in ``data/reference/timm/`` (one row per weight x img_size);
+    model id ``ids.timm_id(name, img_size)``.
+  - every torchvision weight's ``meta["_metrics"]``; model id ``ids.torchvision_id(builder, member)``.
+
+  Dataset names are lower-cased (``"ImageNet-1K"`` -> ``"imagenet-1k"``) and torchvision's
+  ``acc@1``/``acc@5`` become ``top1``/``top5`` so both sources share one ImageNet axis. Every other
+  metric keeps torchvision's name. Errors (``epe``, ``per_image_epe``, ``fl_all``) have
+  ``higher_is_better = False``. Accuracies are percentages, as published.
+
+* ``data/torchvision_meta.parquet``: one row per torchvision weight with the published
+  ``num_params``, ``_ops`` and ``_file_size``. torchvision counts one multiply-add as one "flop",
+  so its ``_ops`` (called GFLOPS) is stored as ``published_gmacs``.
+"""
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pandas as pd
+
+from efficiency.accuracy import ACCURACY_COLUMNS, DEFAULT_PATH, TV_META_COLUMNS, TV_META_PATH
+from efficiency.ids import timm_id, torchvision_id
+
+REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference" / "timm"
+
+# timm result file -> dataset name used in accuracy.parquet
+TIMM_FILES = {
+    "results-imagenet.csv": "imagenet-1k",
+    "results-imagenet-real.csv": "imagenet-real",
+    "results-imagenetv2-matched-frequency.csv": "imagenetv2",
+    "results-sketch.csv": "imagenet-sketch",
+    "results-imagenet-a.csv": "imagenet-a",
+    "results-imagenet-r.csv": "imagenet-r",
+    "results-imagenet-a-clean.csv": "imagenet-a-clean",
+    "results-imagenet-r-clean.csv": "imagenet-r-clean",
+}
+
+# torchvision module (attribute of torchvision.models, "" = the top level) -> task
+TORCHVISION_MODULES = {
+    "": "classification",
+    "detection": "detection",
+    "segmentation": "segmentation",
+    "video": "video",
+    "optical_flow": "optical_flow",
+}
+
+# metrics where smaller is better (end-point error, outlier fraction)
+LOWER_IS_BETTER = {"epe", "per_image_epe", "fl_all"}
+
+TV_METRIC_NAMES = {"acc@1": "top1", "acc@5": "top5"}
+
+
+def parse_param_count(text) -> float:
+    """timm's param_count in millions; some files write "1,013.01"."""
+    return float(str(text).replace(",", ""))
+
+
+def timm_accuracy(ref_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    """Long-format rows from the eight timm CSVs (top1 and top5 per row)."""
+    frames = []
+    for filename, dataset in TIMM_FILES.items():
+        # dtype=str keeps the numbers exactly as written until we convert them ourselves
+        raw = pd.read_csv(ref_dir / filename, dtype=str, keep_default_na=False)
+        for metric in ("top1", "top5"):
+            frames.append(pd.DataFrame({
+                "model": [timm_id(m, s) for m, s in zip(raw["model"], raw["img_size"])],
+                "dataset": dataset,
+                "metric": metric,
+                "value": raw[metric].astype(float),
+                "higher_is_better": True,
+                "img_size": raw["img_size"].astype(int),
+                "crop_pct": raw["crop_pct"].astype(float),
+                "interpolation": raw["interpolation"],
+                "source": f"timm-results-csv:{filename}",
+                "param_count_m": raw["param_count"].map(parse_param_count),
+            }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _transform_info(weight) -> dict:
+    """crop/resize/interpolation of a weight's preset transform, defaults filled in."""
+    tf = weight.transforms
+    func = getattr(tf, "func", tf)
+    kwargs = dict(getattr(tf, "keywords", {}) or {})
+    info = {"transform": func.__name__}
+    try:
+        for name, param in inspect.signature(func).parameters.items():
+            if name not in kwargs and param.default is not inspect.Parameter.empty:
+                kwargs[name] = param.default
+    except (TypeError, ValueError):
+        pass
+
+    def first(value):
+        if value is None:
+            return None
+        if isinstance(value, (list, tuple)):
+            return int(value[0]) if value else None
+        return int(value)
+
+    def as_text(value):
+        if value is None:
+            return ""
+        if isinstance(value, (list, tuple)):
+            return "x".join(str(int(v)) for v in value)
+        return str(int(value))
+
+    info["crop_size"] = first(kwargs.get("crop_size"))
+    info["resize_size"] = first(kwargs.get("resize_size"))
+    info["crop_size_text"] = as_text(kwargs.get("crop_size"))
+    info["resize_size_text"] = as_text(kwargs.get("resize_size"))
+    interp = kwargs.get("interpolation")
+    info["interpolation"] = getattr(interp, "value", "" if interp is None else str(interp))
+    return info
+
+
+def torchvision_weights():
+    """Yield (task, builder, weight) for every weight of every builder in the five modules."""
+    import torchvision.models as tvm
+    from torchvision.models import get_model_weights, list_models
+
+    for attr, task in TORCHVISION_MODULES.items():
+        module = getattr(tvm, attr) if attr else tvm
+        for builder in list_models(module=module):
+            for weight in get_model_weights(builder):  # enum iteration skips the DEFAULT alias
+                yield task, builder, weight
+
+
+def torchvision_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(accuracy rows, meta rows) from torchvision's weight metadata."""
+    import torchvision
+
+    source = f"torchvision-meta:{torchvision.__version__}"
+    acc_rows, meta_rows = [], []
+    for task, builder, weight in torchvision_weights():
+        meta = weight.meta
+        model = torchvision_id(builder, weight.name)
+        tf = _transform_info(weight)
+        crop, resize = tf["crop_size"], tf["resize_size"]
+        img_size = crop if crop is not None else resize
+        crop_pct = crop / resize if crop is not None and resize else float("nan")
+        params_m = meta["num_params"] / 1e6
+        for dataset, metrics in meta.get("_metrics", {}).items():
+            for metric, value in metrics.items():
+                acc_rows.append({
+                    "model": model,
+                    "dataset": dataset.lower(),
+                    "metric": TV_METRIC_NAMES.get(metric, metric),
+                    "value": float(value),
+                    "higher_is_better": metric not in LOWER_IS_BETTER,
+                    "img_size": img_size,
+                    "crop_pct": crop_pct,
+                    "interpolation": tf["interpolation"],
+                    "source": source,
+                    "param_count_m": params_m,
+                })
+        min_size = meta.get("min_size")
+        meta_rows.append({
+            "model": model,
+            "builder": builder,
+            "weights": weight.name,
+            "task": task,
+            "num_params": int(meta["num_params"]),
+            "published_gmacs": float(meta["_ops"]),
+            "file_size_mb": float(meta["_file_size"]),
+            "crop_size": tf["crop_size_text"],
+            "resize_size": tf["resize_size_text"],
+            "min_size": "x".join(str(int(v)) for v in min_size) if min_size else "",
+            "min_temporal_size": int(meta.get("min_temporal_size", 0) or 0),
+            "interpolation": tf["interpolation"],
+            "transform": tf["transform"],
+            "source": source,
+        })
+    acc = pd.DataFrame(acc_rows, columns=ACCURACY_COLUMNS)
+    acc["img_size"] = acc["img_size"].astype("Int64")
+    return acc, pd.DataFrame(meta_rows, columns=TV_META_COLUMNS)
+
+
+def build_accuracy() -> tuple[pd.DataFrame, pd.DataFrame]:
+    tv_acc, tv_meta = torchvision_tables()
+    acc = pd.concat([timm_accuracy(), tv_acc], ignore_index=True)
+    acc["img_size"] = acc["img_size"].astype("Int64")
+    acc = acc[ACCURACY_COLUMNS].sort_values(["model", "dataset", "metric"], ignore_index=True)
+    dup = acc.duplicated(["model", "dataset", "metric"])
+    if dup.any():
+        raise ValueError(f"duplicate accuracy rows: {acc[dup].head().to_dict('records')}")
+    return acc, tv_meta
+
+
+def main() -> None:
+    acc, tv_meta = build_accuracy()
+    DEFAULT_PATH.parent.mkdir(parents=True, exist_ok=True)
+    acc.to_parquet(DEFAULT_PATH, index=False)
+    tv_meta.to_parquet(TV_META_PATH, index=False)
+    print(f"{DEFAULT_PATH}: {len(acc)} rows, {acc['model'].nunique()} models")
+    print(f"{TV_META_PATH}: {len(tv_meta)} weights")
+
+
+if __name__ == "__main__":
+    main()
