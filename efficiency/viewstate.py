@@ -1,0 +1,193 @@
+"""The whole shareable view of the dashboard as one frozen dataclass, and its URL codec.
+
+``to_query(state)`` gives the ``st.query_params`` dict (strings only, defaults left
+out so links stay short); ``from_query(params)`` reads it back. ``from_query`` never
+raises: an unknown key or a malformed value is ignored (the default is kept) and
+reported in ``ViewState``-independent ``problems`` by :func:`parse_query`. URL values
+are only compared against fixed choices or parsed as numbers; they are never used
+as a path, a module name, or evaluated.
+
+Lists (sources, families, selection) are comma-separated; a literal ``,`` or ``%``
+inside an item is percent-escaped so any string round-trips.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, fields, replace
+from urllib.parse import quote, unquote
+
+__all__ = ["ViewState", "PAGES", "X_METRICS", "COLOR_BY", "to_query", "from_query", "parse_query",
+           "DEFAULT"]
+
+# page key -> (title, file); the router uses this table
+PAGES = {
+    "pareto": ("Pareto explorer", "pages/pareto.py"),
+    "detail": ("Model detail", "pages/model_detail.py"),
+    "compare": ("Compare", "pages/compare.py"),
+    "claims": ("Paper claims", "pages/paper_claims.py"),
+    "hardware": ("Hardware", "pages/hardware.py"),
+    "data": ("Data and method", "pages/data_method.py"),
+}
+# x metrics: keys only here; labels and units live in efficiency.views.X_METRICS
+X_METRICS = ("gmacs", "gflops", "params", "latency_p50", "latency_p90", "inv_throughput", "memory")
+COLOR_BY = ("family", "source", "paper")
+DEVICES = ("cpu", "cuda")
+DTYPES = ("fp32", "bf16", "fp16")
+MODES = ("eager", "cuda_graph", "compile")
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+\-]{0,63}$")   # dataset / metric / task / family / source
+MAX_ITEMS = 64
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class ViewState:
+    page: str = "pareto"
+    x: str = "gmacs"
+    y_dataset: str = "imagenet-1k"
+    y_metric: str = "top1"
+    log_x: bool = True
+    log_y: bool = False
+    color: str = "family"
+    claims: bool = True                      # overlay paper claims
+    task: str = "classification"
+    sources: tuple[str, ...] = ()            # empty = all
+    families: tuple[str, ...] = ()           # empty = all
+    search: str = ""                         # case-insensitive substring of the id, or a glob with * ?
+    acc_min: float | None = None
+    acc_max: float | None = None
+    cost_min: float | None = None
+    cost_max: float | None = None
+    seed_only: bool = False                  # only architectures of a seed paper
+    selection: tuple[str, ...] = ()          # model ids: detail shows the first, compare shows all
+    device: str = "cuda"
+    batch: int = 1
+    dtype: str = "bf16"
+    mode: str = "cuda_graph"
+    budget_ms: float | None = None           # "best accuracy with latency p50 <= budget_ms"
+
+
+DEFAULT = ViewState()
+
+# URL key for each field (short, stable; changing one breaks old links)
+_KEYS = {
+    "page": "page", "x": "x", "y_dataset": "ds", "y_metric": "metric", "log_x": "logx", "log_y": "logy",
+    "color": "color", "claims": "claims", "task": "task", "sources": "src", "families": "fam",
+    "search": "q", "acc_min": "amin", "acc_max": "amax", "cost_min": "cmin", "cost_max": "cmax",
+    "seed_only": "seed", "selection": "sel", "device": "dev", "batch": "bs", "dtype": "dtype",
+    "mode": "mode", "budget_ms": "budget",
+}
+_CHOICES = {"page": tuple(PAGES), "x": X_METRICS, "color": COLOR_BY, "device": DEVICES, "dtype": DTYPES,
+            "mode": MODES}
+_NAMES = ("y_dataset", "y_metric", "task")
+_BOOLS = ("log_x", "log_y", "claims", "seed_only")
+_FLOATS = ("acc_min", "acc_max", "cost_min", "cost_max", "budget_ms")
+_LISTS = ("sources", "families", "selection")
+
+
+def _enc_list(items) -> str:
+    return ",".join(quote(s, safe="/@:+=!*()[]'$;~ ") for s in items)
+
+
+def _dec_list(text: str) -> tuple[str, ...]:
+    if text == "":
+        return ()
+    return tuple(unquote(s) for s in text.split(","))
+
+
+def _enc_float(v: float) -> str:
+    return repr(float(v))
+
+
+def to_query(state: ViewState) -> dict[str, str]:
+    """Query params for ``state``: only the fields that differ from the default."""
+    out: dict[str, str] = {}
+    for f in fields(ViewState):
+        v = getattr(state, f.name)
+        if v == getattr(DEFAULT, f.name):
+            continue
+        key = _KEYS[f.name]
+        if f.name in _BOOLS:
+            out[key] = "1" if v else "0"
+        elif f.name in _FLOATS:
+            out[key] = "" if v is None else _enc_float(v)
+        elif f.name in _LISTS:
+            out[key] = _enc_list(v)
+        else:
+            out[key] = str(v)
+    return out
+
+
+def _parse_value(name: str, raw: str):
+    """The typed value of field ``name`` from its URL text; raises ValueError if malformed."""
+    if name in _CHOICES:
+        if raw not in _CHOICES[name]:
+            raise ValueError(f"not one of {', '.join(_CHOICES[name])}")
+        return raw
+    if name in _NAMES:
+        if not _NAME.match(raw):
+            raise ValueError("not a plain name")
+        return raw
+    if name in _BOOLS:
+        if raw not in ("0", "1", "true", "false"):
+            raise ValueError("not 0 or 1")
+        return raw in ("1", "true")
+    if name in _FLOATS:
+        if raw == "":
+            return None
+        v = float(raw)                       # ValueError on garbage
+        if not math.isfinite(v):
+            raise ValueError("not a finite number")
+        return v
+    if name == "batch":
+        if not raw.isdigit() or not 1 <= int(raw) <= 1 << 20:
+            raise ValueError("not a batch size")
+        return int(raw)
+    if name == "search":
+        if len(raw) > MAX_TEXT:
+            raise ValueError("too long")
+        return raw
+    if name in _LISTS:
+        items = _dec_list(raw)
+        if len(items) > MAX_ITEMS or any(len(s) > MAX_TEXT or s == "" for s in items):
+            raise ValueError("too many or malformed items")
+        if name != "selection" and not all(_NAME.match(s) for s in items):
+            raise ValueError("not plain names")
+        return items
+    raise ValueError("unknown field")
+
+
+def parse_query(params) -> tuple[ViewState, list[str]]:
+    """``(state, problems)``: the view described by ``params`` and one line per ignored entry.
+
+    ``params`` is any mapping of str to str (``st.query_params`` included); a value
+    that is a list (multi-valued key) uses its last element, like Streamlit.
+    """
+    by_key = {v: k for k, v in _KEYS.items()}
+    values: dict = {}
+    problems: list[str] = []
+    try:
+        items = list(params.items())
+    except Exception:  # noqa: BLE001 - anything not mapping-like is simply ignored
+        return DEFAULT, ["query parameters unreadable"]
+    for key, raw in items:
+        if isinstance(raw, (list, tuple)):
+            raw = raw[-1] if raw else ""
+        if not isinstance(key, str) or not isinstance(raw, str):
+            problems.append(f"{key!r}: not text")
+            continue
+        name = by_key.get(key)
+        if name is None:
+            problems.append(f"unknown parameter {key!r}")
+            continue
+        try:
+            values[name] = _parse_value(name, raw)
+        except (ValueError, OverflowError) as e:
+            problems.append(f"{key}={raw[:40]!r} ignored: {e}")
+    return replace(DEFAULT, **values), problems
+
+
+def from_query(params) -> ViewState:
+    """The view described by ``params``; malformed or unknown entries are ignored."""
+    return parse_query(params)[0]

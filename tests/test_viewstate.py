@@ -1,0 +1,73 @@
+"""ViewState <-> query params: round trip, and malformed input never raises."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given, settings, strategies as st
+
+from efficiency import viewstate as vs
+from efficiency.viewstate import DEFAULT, ViewState, from_query, parse_query, to_query
+
+names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.+\-]{0,20}", fullmatch=True)
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+opt_float = st.none() | finite
+item = st.text(min_size=1, max_size=30)
+
+states = st.builds(
+    ViewState,
+    page=st.sampled_from(list(vs.PAGES)),
+    x=st.sampled_from(vs.X_METRICS),
+    y_dataset=names, y_metric=names,
+    log_x=st.booleans(), log_y=st.booleans(),
+    color=st.sampled_from(vs.COLOR_BY), claims=st.booleans(), task=names,
+    sources=st.lists(names, max_size=4).map(tuple),
+    families=st.lists(names, max_size=4).map(tuple),
+    search=st.text(max_size=40),
+    acc_min=opt_float, acc_max=opt_float, cost_min=opt_float, cost_max=opt_float,
+    seed_only=st.booleans(),
+    selection=st.lists(item, max_size=6).map(tuple),
+    device=st.sampled_from(vs.DEVICES), batch=st.integers(1, 4096),
+    dtype=st.sampled_from(vs.DTYPES), mode=st.sampled_from(vs.MODES),
+    budget_ms=opt_float,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(states)
+def test_round_trip(state):
+    q = to_query(state)
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in q.items())
+    assert from_query(q) == state
+    assert parse_query(q)[1] == []
+
+
+def test_default_is_empty_query():
+    assert to_query(DEFAULT) == {}
+    assert from_query({}) == DEFAULT
+
+
+def test_ids_with_commas_and_percent():
+    s = replace(DEFAULT, selection=("custom/pkg.mod:build@3,224,224", "timm/a%2Cb@224", "x y"))
+    assert from_query(to_query(s)) == s
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(list(vs._KEYS.values()) + ["zzz", "__class__", "../x"]),
+                       st.text(max_size=30)))
+def test_arbitrary_params_never_raise(params):
+    state, problems = parse_query(params)
+    assert isinstance(state, ViewState)
+    assert state.x in vs.X_METRICS and state.page in vs.PAGES
+    assert isinstance(problems, list)
+
+
+def test_malformed_values_are_ignored():
+    state, problems = parse_query({"x": "os.system('rm')", "bs": "-3", "budget": "nan", "logx": "maybe",
+                                   "ds": "../../etc/passwd", "amin": "70", "unknown": "1",
+                                   "src": "timm,torch vision"})
+    assert state == replace(DEFAULT, acc_min=70.0)
+    assert len(problems) == 7
+
+
+def test_multi_valued_uses_last():
+    assert from_query({"x": ["gmacs", "params"]}).x == "params"
