@@ -1,0 +1,166 @@
+"""What a measurement ran on: library versions, CPU, GPU, driver, host; and the GPU's live state.
+
+Every latency row carries :func:`capture_environment` (schema.ENV_COLUMNS' environment fields), so a
+number is never separated from the machine that produced it. Nothing here requires a GPU, NVML or
+fvcore: whatever cannot be read is ``None``.
+
+GPU state (SM clock in MHz, temperature in degrees C) comes from NVML through ``pynvml`` when it is
+importable, else from ``nvidia-smi`` with a timeout.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import importlib.util
+import os
+import platform
+import shutil
+import subprocess
+
+# environment fields of schema.ENV_COLUMNS that capture_environment fills
+ENVIRONMENT_FIELDS = (
+    "torch_version", "torchvision_version", "timm_version", "fvcore_version",
+    "python_version", "cpu_model", "gpu_name", "gpu_driver", "cuda_version", "host",
+)
+
+_NVIDIA_SMI_TIMEOUT_S = 5.0
+
+
+def _dist_version(name: str) -> str | None:
+    """Installed version of a distribution, without importing it; None when absent."""
+    if importlib.util.find_spec(name) is None:
+        return None
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def cpu_model() -> str:
+    """'model name' from /proc/cpuinfo (Linux), else platform.processor(), else ''."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or ""
+
+
+def _nvml_index(cuda_index: int) -> int:
+    """NVML counts every GPU of the host; CUDA only the visible ones. Map through
+    CUDA_VISIBLE_DEVICES when it is a plain list of integers (UUID lists are left as they are)."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "").strip()
+    if visible:
+        parts = [p.strip() for p in visible.split(",")]
+        if all(p.isdigit() for p in parts) and cuda_index < len(parts):
+            return int(parts[cuda_index])
+    return cuda_index
+
+
+def _nvidia_smi(query: str, index: int) -> list[str] | None:
+    """One row of ``nvidia-smi --query-gpu=<query>`` for GPU ``index``; None when unreadable."""
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run(
+            [exe, f"--query-gpu={query}", "--format=csv,noheader,nounits", "-i", str(index)],
+            capture_output=True, text=True, timeout=_NVIDIA_SMI_TIMEOUT_S, check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    if not lines:
+        return None
+    return [v.strip() for v in lines[0].split(",")]
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # "[N/A]", "", None
+        return None
+
+
+def _nvml():
+    """The initialised pynvml module, or None."""
+    try:
+        import pynvml  # type: ignore[import-not-found]
+
+        pynvml.nvmlInit()
+        return pynvml
+    except Exception:  # not installed, no driver, no GPU
+        return None
+
+
+def gpu_state(cuda_index: int = 0) -> dict:
+    """Live SM clock and temperature of one GPU: ``{"clock_mhz": float|None, "temp_c": float|None}``.
+
+    ``cuda_index`` is the CUDA device index (mapped to NVML's through CUDA_VISIBLE_DEVICES).
+    Both values are None when neither NVML nor nvidia-smi can read them (e.g. no GPU).
+    """
+    index = _nvml_index(cuda_index)
+    nvml = _nvml()
+    if nvml is not None:
+        try:
+            handle = nvml.nvmlDeviceGetHandleByIndex(index)
+            return {
+                "clock_mhz": float(nvml.nvmlDeviceGetClockInfo(handle, nvml.NVML_CLOCK_SM)),
+                "temp_c": float(nvml.nvmlDeviceGetTemperature(handle, nvml.NVML_TEMPERATURE_GPU)),
+            }
+        except Exception:
+            pass  # fall through to nvidia-smi
+    row = _nvidia_smi("clocks.sm,temperature.gpu", index)
+    if row is None or len(row) < 2:
+        return {"clock_mhz": None, "temp_c": None}
+    return {"clock_mhz": _number(row[0]), "temp_c": _number(row[1])}
+
+
+def _gpu_driver(cuda_index: int) -> str | None:
+    nvml = _nvml()
+    if nvml is not None:
+        try:
+            v = nvml.nvmlSystemGetDriverVersion()
+            return v.decode() if isinstance(v, bytes) else str(v)
+        except Exception:
+            pass
+    row = _nvidia_smi("driver_version", _nvml_index(cuda_index))
+    return row[0] if row else None
+
+
+def capture_environment(device: str) -> dict:
+    """The environment fields of schema.ENV_COLUMNS for a measurement on ``device``.
+
+    GPU fields (``gpu_name``, ``gpu_driver``) are filled only when ``device`` is a CUDA device and a
+    GPU is visible; a CPU row on a GPU host says nothing about the GPU. ``cuda_version`` is the CUDA
+    version torch was built with (``torch.version.cuda``). ``fvcore_version`` is None when fvcore is
+    not installed (it is optional). Cached per device (none of this changes within a process);
+    each call returns a fresh dict.
+    """
+    return dict(_capture(device))
+
+
+@functools.lru_cache(maxsize=None)
+def _capture(device: str) -> tuple:
+    import torch
+
+    env: dict = {
+        "torch_version": str(torch.__version__),
+        "torchvision_version": _dist_version("torchvision"),
+        "timm_version": _dist_version("timm"),
+        "fvcore_version": _dist_version("fvcore"),
+        "python_version": platform.python_version(),
+        "cpu_model": cpu_model(),
+        "gpu_name": None,
+        "gpu_driver": None,
+        "cuda_version": torch.version.cuda,
+        "host": platform.node(),
+    }
+    if device.startswith("cuda") and torch.cuda.is_available():
+        index = torch.device(device).index
+        index = torch.cuda.current_device() if index is None else index
+        env["gpu_name"] = torch.cuda.get_device_name(index)
+        env["gpu_driver"] = _gpu_driver(index)
+    return tuple(env.items())

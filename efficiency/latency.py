@@ -1,0 +1,492 @@
+"""Latency of one model in one configuration: a timed loop, a value object, one cache row.
+
+Conventions (see also the package docstring):
+
+* Times are milliseconds per call of the model on a whole batch; ``throughput`` is samples per second,
+  ``batch_size * 1000 / p50``.
+* Percentiles are numpy's ``linear`` method (the default: interpolate between the two nearest order
+  statistics); ``iqr`` is ``p75 - p25``; ``std`` is the sample standard deviation (ddof=1; 0 for one
+  sample).
+* ``bf16`` and ``fp16`` mean mixed precision through :func:`torch.autocast`: weights and inputs stay
+  fp32, autocast runs the eligible ops (convolutions, matmuls) in the low precision. This is how the
+  models are usually deployed from PyTorch and keeps one model object for every dtype.
+  ``fp16`` on the CPU is refused (:class:`ConfigError`); ``bf16`` on the CPU is allowed (CPU autocast
+  supports it; it is only fast on CPUs with AVX512-BF16 or AMX, which is exactly what the row shows).
+* One clock per device, chosen in one place (:func:`timer_for`): CUDA events on the GPU, each pair
+  synchronised before it is read; ``time.perf_counter_ns`` on the CPU.
+* Memory in bytes. GPU: ``torch.cuda.max_memory_allocated`` / ``max_memory_reserved`` after a
+  reset of the peak statistics (weights, input and activations). CPU: growth of the process's peak
+  resident set (``ru_maxrss``) across the measurement. ``ru_maxrss`` is a high-water mark of the
+  whole process: if the process already peaked higher earlier (a bigger model measured before) the
+  growth reads 0, so treat it as a lower bound and measure big models first or in a fresh process.
+
+Errors are exceptions a caller turns into error rows: :class:`ConfigError` before any work,
+:class:`MeasureError` (GPU out of memory, ...) and its subclass :class:`CudaGraphError` (the
+capture failed; the caller can still measure eager).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import math
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence
+
+import numpy as np
+import torch
+
+from efficiency import schema
+from efficiency.environment import capture_environment, gpu_state
+
+DEVICES = ("cpu", "cuda")
+DTYPES = ("fp32", "bf16", "fp16")
+MODES = ("eager", "cuda_graph", "compile")
+AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+NOISY_IQR_REL = 0.05     # iqr / p50 above this marks a row noisy
+NOISY_CLOCK_DROP = 0.10  # an SM clock drop above this (start -> end) marks a row noisy
+MIN_SAMPLES = 3          # max_time_s stops the loop only once it has this many samples
+CUDA_GRAPH_WARMUP = 3    # eager calls on a side stream before the capture (allocator, cuDNN autotune)
+
+
+class ConfigError(ValueError):
+    """An unsupported or inconsistent :class:`LatencyConfig`; raised before any work starts."""
+
+
+class MeasureError(RuntimeError):
+    """The measurement itself failed (e.g. GPU out of memory); the message says why."""
+
+
+class CudaGraphError(MeasureError):
+    """Capturing the forward in a CUDA graph failed; the message carries torch's reason."""
+
+
+# --------------------------------------------------------------------------------------------------
+# configuration
+
+
+@dataclass(frozen=True)
+class LatencyConfig:
+    """What to measure. ``dtype`` bf16/fp16 means torch.autocast (see the module docstring).
+
+    ``num_threads``: intra-op CPU threads, set for the measurement and restored afterwards (on CUDA
+    only recorded). Loop: ``warmup_iters`` untimed calls, then timed calls until both ``min_iters``
+    and ``min_time_s`` are reached, stopping at ``max_time_s`` (see :func:`run_timing_loop`).
+    """
+
+    device: str = "cpu"
+    batch_size: int = 1
+    dtype: str = "fp32"
+    mode: str = "eager"
+    channels_last: bool = False
+    num_threads: int = field(default_factory=torch.get_num_threads)
+    warmup_iters: int = 10
+    min_iters: int = 30
+    min_time_s: float = 1.0
+    max_time_s: float = 10.0
+
+    def validate(self, cuda_available: bool | None = None) -> "LatencyConfig":
+        """Raise :class:`ConfigError` for an unsupported combination; return self when fine.
+
+        ``cuda_available`` defaults to ``torch.cuda.is_available()`` (pass it to test the rules).
+        """
+        if cuda_available is None:
+            cuda_available = torch.cuda.is_available()
+        if self.device not in DEVICES:
+            raise ConfigError(f"device {self.device!r} is not one of {DEVICES}")
+        if self.dtype not in DTYPES:
+            raise ConfigError(f"dtype {self.dtype!r} is not one of {DTYPES}")
+        if self.mode not in MODES:
+            raise ConfigError(f"mode {self.mode!r} is not one of {MODES}")
+        if self.device == "cuda" and not cuda_available:
+            raise ConfigError("device 'cuda' requested but no CUDA GPU is available")
+        if self.device == "cpu" and self.dtype == "fp16":
+            raise ConfigError("fp16 on the CPU is not supported (use bf16 or fp32)")
+        if self.mode == "cuda_graph" and self.device != "cuda":
+            raise ConfigError("mode 'cuda_graph' needs device 'cuda'")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.num_threads < 1:
+            raise ConfigError(f"num_threads must be >= 1, got {self.num_threads}")
+        if self.warmup_iters < 0 or self.min_iters < 1:
+            raise ConfigError("warmup_iters must be >= 0 and min_iters >= 1")
+        if self.min_time_s < 0 or self.max_time_s <= 0:
+            raise ConfigError("min_time_s must be >= 0 and max_time_s > 0")
+        if self.max_time_s < self.min_time_s:
+            raise ConfigError(f"max_time_s {self.max_time_s} < min_time_s {self.min_time_s}")
+        return self
+
+
+# --------------------------------------------------------------------------------------------------
+# statistics
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """Summary of raw per-call latencies, built once by :meth:`from_samples`. Times in ms."""
+
+    n_samples: int
+    mean_ms: float
+    std_ms: float
+    min_ms: float
+    max_ms: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    iqr_ms: float
+    throughput: float  # samples per second = batch_size * 1000 / p50_ms
+
+    @classmethod
+    def from_samples(cls, samples_ms: Sequence[float], batch_size: int) -> "LatencyStats":
+        """Percentiles by numpy's linear interpolation; std with ddof=1 (0 for a single sample)."""
+        a = np.asarray(samples_ms, dtype=np.float64)
+        if a.ndim != 1 or a.size == 0:
+            raise ValueError("need at least one latency sample")
+        if not np.all(np.isfinite(a)) or np.any(a < 0):
+            raise ValueError("latency samples must be finite and >= 0")
+        p25, p50, p75, p90, p99 = np.percentile(a, [25, 50, 75, 90, 99], method="linear")
+        return cls(
+            n_samples=int(a.size),
+            mean_ms=float(a.mean()),
+            std_ms=float(a.std(ddof=1)) if a.size > 1 else 0.0,
+            min_ms=float(a.min()),
+            max_ms=float(a.max()),
+            p50_ms=float(p50),
+            p90_ms=float(p90),
+            p99_ms=float(p99),
+            iqr_ms=float(p75 - p25),
+            throughput=batch_size * 1000.0 / float(p50) if p50 > 0 else math.inf,
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# clocks
+
+
+class Timer(Protocol):
+    """Owns the clock: runs ``fn`` once and returns how long it took, in ms, work completed."""
+
+    def time(self, fn: Callable[[], object]) -> float: ...
+
+
+class PerfCounterTimer:
+    """Host wall clock, ``time.perf_counter_ns``; right for the CPU, where calls are synchronous."""
+
+    def time(self, fn: Callable[[], object]) -> float:
+        t0 = time.perf_counter_ns()
+        fn()
+        return (time.perf_counter_ns() - t0) / 1e6
+
+
+class CudaEventTimer:
+    """A pair of CUDA timing events around ``fn`` on the current stream, synchronised before reading.
+
+    Synchronising every call measures each call in isolation (latency, not pipelined throughput).
+    """
+
+    def __init__(self) -> None:
+        self._start = torch.cuda.Event(enable_timing=True)
+        self._end = torch.cuda.Event(enable_timing=True)
+
+    def time(self, fn: Callable[[], object]) -> float:
+        self._start.record()
+        fn()
+        self._end.record()
+        self._end.synchronize()
+        return float(self._start.elapsed_time(self._end))
+
+
+def timer_for(device: str) -> Timer:
+    """The one place that picks the clock: CUDA events for ``cuda*``, perf_counter otherwise."""
+    return CudaEventTimer() if str(device).startswith("cuda") else PerfCounterTimer()
+
+
+def run_timing_loop(
+    fn: Callable[[], object],
+    timer: Timer,
+    warmup_iters: int,
+    min_iters: int,
+    min_time_s: float,
+    max_time_s: float,
+    after_warmup: Callable[[], object] | None = None,
+) -> list[float]:
+    """Warm up, then time ``fn`` until both ``min_iters`` and ``min_time_s`` are reached.
+
+    Time is the sum of the timer's samples (so the loop is deterministic under a fake timer; the
+    wall cost is a little higher: Python and synchronisation). ``max_time_s`` wins over
+    ``min_iters``: the loop stops once the timed samples add up to ``max_time_s``, provided it has
+    at least ``min(MIN_SAMPLES, min_iters)`` samples. The warm-up (``warmup_iters`` calls, untimed)
+    also stops early once it alone has taken ``max_time_s``, after at least one call.
+    ``after_warmup`` runs once between warm-up and timing (e.g. to read the GPU clock).
+    Returns the per-call latencies in ms.
+    """
+    max_ms = max_time_s * 1000.0
+    warm_ms = 0.0
+    for _ in range(warmup_iters):
+        warm_ms += timer.time(fn)
+        if warm_ms >= max_ms:
+            break
+    if after_warmup is not None:
+        after_warmup()
+    floor = min(MIN_SAMPLES, min_iters)
+    samples: list[float] = []
+    total_ms = 0.0
+    while True:
+        t = timer.time(fn)
+        samples.append(t)
+        total_ms += t
+        n = len(samples)
+        if n >= min_iters and total_ms >= min_time_s * 1000.0:
+            break
+        if total_ms >= max_ms and n >= floor:
+            break
+    return samples
+
+
+# --------------------------------------------------------------------------------------------------
+# result
+
+
+@dataclass(frozen=True)
+class LatencyResult:
+    """One measurement: configuration, statistics, memory, clocks, environment. Flattens to one row."""
+
+    config: LatencyConfig
+    stats: LatencyStats
+    device_name: str
+    num_threads: int
+    mem_gpu_max_allocated_bytes: int | None
+    mem_gpu_max_reserved_bytes: int | None
+    mem_cpu_rss_growth_bytes: int | None
+    compile_time_s: float | None
+    gpu_clock_mhz_start: float | None
+    gpu_clock_mhz_end: float | None
+    gpu_temp_c_start: float | None
+    gpu_temp_c_end: float | None
+    noisy: bool
+    environment: dict = field(compare=False)  # capture_environment(device)
+    measured_at: str = ""                     # UTC ISO-8601, start of the measurement
+    duration_s: float = 0.0                   # wall seconds measure() took
+
+    def to_row(self) -> dict:
+        """CONFIG_COLUMNS + LATENCY_COLUMNS + ENV_COLUMNS except ``input_key`` (the caller's hash).
+
+        ``error`` is "" (a result is a good row); ``measured_at`` and ``duration_s`` are measure()'s
+        own; the caller adds the ID columns and may overwrite ``duration_s`` with its wider timing.
+        """
+        c, s = self.config, self.stats
+        row: dict[str, Any] = {
+            "kind": "latency",
+            "batch_size": c.batch_size,
+            "device": c.device,
+            "device_name": self.device_name,
+            "dtype": c.dtype,
+            "mode": c.mode,
+            "channels_last": c.channels_last,
+            "n_samples": s.n_samples,
+            "latency_ms_mean": s.mean_ms,
+            "latency_ms_std": s.std_ms,
+            "latency_ms_min": s.min_ms,
+            "latency_ms_p50": s.p50_ms,
+            "latency_ms_p90": s.p90_ms,
+            "latency_ms_p99": s.p99_ms,
+            "latency_ms_iqr": s.iqr_ms,
+            "throughput": s.throughput,
+            "mem_gpu_max_allocated_bytes": self.mem_gpu_max_allocated_bytes,
+            "mem_gpu_max_reserved_bytes": self.mem_gpu_max_reserved_bytes,
+            "mem_cpu_rss_growth_bytes": self.mem_cpu_rss_growth_bytes,
+            "num_threads": self.num_threads,
+            "compile_time_s": self.compile_time_s,
+            "noisy": self.noisy,
+            "gpu_clock_mhz_start": self.gpu_clock_mhz_start,
+            "gpu_clock_mhz_end": self.gpu_clock_mhz_end,
+            "gpu_temp_c_start": self.gpu_temp_c_start,
+            "gpu_temp_c_end": self.gpu_temp_c_end,
+        }
+        for name in schema.ENV_COLUMNS:
+            if name in self.environment:
+                row[name] = self.environment[name]
+        row["measured_at"] = self.measured_at
+        row["duration_s"] = self.duration_s
+        row["error"] = ""
+        return row
+
+
+def is_noisy(stats: LatencyStats, clock_start: float | None, clock_end: float | None) -> bool:
+    """iqr/p50 above NOISY_IQR_REL, or the SM clock fell by more than NOISY_CLOCK_DROP."""
+    if stats.p50_ms > 0 and stats.iqr_ms / stats.p50_ms > NOISY_IQR_REL:
+        return True
+    if clock_start and clock_end is not None:
+        return clock_end < (1.0 - NOISY_CLOCK_DROP) * clock_start
+    return False
+
+
+# --------------------------------------------------------------------------------------------------
+# measurement
+
+MakeInput = Callable[[int, torch.device, torch.dtype], Any]
+
+
+def _memory_format(input_shape: tuple[int, ...]) -> torch.memory_format:
+    if len(input_shape) == 3:
+        return torch.channels_last
+    if len(input_shape) == 4:
+        return torch.channels_last_3d
+    raise ConfigError(f"channels_last needs a 3- or 4-dim per-sample shape, got {input_shape}")
+
+
+def _to_format(x: Any, fmt: torch.memory_format) -> Any:
+    rank = 4 if fmt == torch.channels_last else 5
+    if isinstance(x, torch.Tensor):
+        return x.contiguous(memory_format=fmt) if x.dim() == rank else x
+    if isinstance(x, (list, tuple)):
+        return type(x)(_to_format(v, fmt) for v in x)
+    return x
+
+
+def _call(model: Callable, x: Any) -> Any:
+    # a tuple is unpacked into positional arguments (two-frame optical flow); anything else
+    # (a tensor, a list of images for detection, a dict) is the single argument
+    return model(*x) if isinstance(x, tuple) else model(x)
+
+
+def _rss_peak_bytes() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024  # Linux reports KiB
+
+
+def _capture_cuda_graph(model: Callable, x: Any) -> Callable[[], object]:
+    """The standard recipe: warm up on a side stream, capture one forward, return ``graph.replay``.
+
+    The input ``x`` is the graph's static input: replays read whatever it holds.
+    """
+    try:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(CUDA_GRAPH_WARMUP):
+                _call(model, x)
+        torch.cuda.current_stream().wait_stream(side)
+        torch.cuda.synchronize()
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            static_out = _call(model, x)
+        torch.cuda.synchronize()
+    except torch.cuda.OutOfMemoryError:
+        raise
+    except Exception as exc:  # capture-unsafe ops, CPU syncs inside forward, dynamic shapes...
+        raise CudaGraphError(f"CUDA graph capture failed: {type(exc).__name__}: {exc}") from exc
+
+    def replay(graph=graph, keep=static_out):  # keep the static output alive with the graph
+        graph.replay()
+
+    return replay
+
+
+def measure(
+    model: torch.nn.Module,
+    input_shape: tuple[int, ...],
+    config: LatencyConfig,
+    make_input: MakeInput | None = None,
+) -> LatencyResult:
+    """Measure ``model`` on a batch of ``config.batch_size`` inputs of ``input_shape`` (per sample).
+
+    The model is put in eval mode and moved to the device (and to channels_last if asked): it is
+    modified in place. The input is ``torch.randn`` unless ``make_input(batch_size, device, dtype)``
+    is given (dtype is always fp32: low precision comes from autocast); it may return a tensor, a
+    list or dict (passed as the one argument) or a tuple (unpacked into positional arguments).
+    Raises ConfigError (bad config), CudaGraphError (capture failed), MeasureError (GPU OOM).
+    """
+    config.validate()
+    started = time.perf_counter()
+    measured_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    device = torch.device(config.device)
+    on_cuda = device.type == "cuda"
+    cuda_index = (device.index if device.index is not None else torch.cuda.current_device()) if on_cuda else 0
+    fmt = _memory_format(tuple(input_shape)) if config.channels_last else None
+    previous_threads = torch.get_num_threads()
+    environment = capture_environment(config.device)
+    timer = timer_for(config.device)
+    state_start: dict = {"clock_mhz": None, "temp_c": None}
+
+    def read_start_state() -> None:
+        if on_cuda:
+            state_start.update(gpu_state(cuda_index))
+
+    try:
+        if not on_cuda:
+            torch.set_num_threads(config.num_threads)
+        num_threads = torch.get_num_threads()
+        model = model.eval().to(device)
+        if fmt is not None:
+            model = model.to(memory_format=fmt)
+        rss_before = _rss_peak_bytes()
+        x = (make_input(config.batch_size, device, torch.float32) if make_input is not None
+             else torch.randn((config.batch_size, *input_shape), device=device))
+        if fmt is not None:
+            x = _to_format(x, fmt)
+        if on_cuda:
+            torch.cuda.synchronize(device)
+            torch.cuda.reset_peak_memory_stats(device)
+        if config.dtype == "fp32":
+            autocast = contextlib.nullcontext()
+        else:  # the autocast weight cache cannot live across a CUDA graph capture
+            autocast = torch.autocast(device.type, dtype=AUTOCAST_DTYPES[config.dtype],
+                                      cache_enabled=config.mode != "cuda_graph")
+        compile_time_s = None
+        with torch.inference_mode(), autocast:
+            if config.mode == "compile":
+                compiled = torch.compile(model)
+                t0 = time.perf_counter()
+                timer.time(lambda: _call(compiled, x))  # first call compiles; timer syncs
+                compile_time_s = time.perf_counter() - t0
+                step: Callable[[], object] = lambda: _call(compiled, x)
+            elif config.mode == "cuda_graph":
+                step = _capture_cuda_graph(model, x)
+            else:
+                step = lambda: _call(model, x)
+            samples = run_timing_loop(step, timer, config.warmup_iters, config.min_iters,
+                                      config.min_time_s, config.max_time_s,
+                                      after_warmup=read_start_state)
+        if on_cuda:
+            torch.cuda.synchronize(device)
+            mem_alloc = int(torch.cuda.max_memory_allocated(device))
+            mem_reserved = int(torch.cuda.max_memory_reserved(device))
+            state_end = gpu_state(cuda_index)
+            rss_growth = None
+            device_name = torch.cuda.get_device_name(device)
+        else:
+            mem_alloc = mem_reserved = None
+            state_end = {"clock_mhz": None, "temp_c": None}
+            rss_growth = max(0, _rss_peak_bytes() - rss_before)
+            device_name = environment.get("cpu_model") or ""
+    except torch.cuda.OutOfMemoryError as exc:
+        step = x = None  # drop the references before freeing the cache
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        raise MeasureError(f"CUDA out of memory at batch {config.batch_size}: {exc}") from exc
+    finally:
+        torch.set_num_threads(previous_threads)
+
+    stats = LatencyStats.from_samples(samples, config.batch_size)
+    return LatencyResult(
+        config=config,
+        stats=stats,
+        device_name=device_name,
+        num_threads=num_threads,
+        mem_gpu_max_allocated_bytes=mem_alloc,
+        mem_gpu_max_reserved_bytes=mem_reserved,
+        mem_cpu_rss_growth_bytes=rss_growth,
+        compile_time_s=compile_time_s,
+        gpu_clock_mhz_start=state_start["clock_mhz"],
+        gpu_clock_mhz_end=state_end["clock_mhz"],
+        gpu_temp_c_start=state_start["temp_c"],
+        gpu_temp_c_end=state_end["temp_c"],
+        noisy=is_noisy(stats, state_start["clock_mhz"], state_end["clock_mhz"]),
+        environment=environment,
+        measured_at=measured_at,
+        duration_s=time.perf_counter() - started,
+    )
