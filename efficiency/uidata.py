@@ -1,0 +1,131 @@
+"""Where the dashboard's tables live and how it reads them (no torch, no Streamlit).
+
+Paths come from environment variables so tests can point the app at fixtures:
+
+* ``EFFICIENCY_RESULTS``  (default ``data/results.parquet``)
+* ``EFFICIENCY_ACCURACY`` (default ``data/accuracy.parquet``)
+* ``EFFICIENCY_CLAIMS``   (default ``data/paper_claims.csv``)
+
+Reading goes through :mod:`efficiency.query` / :mod:`efficiency.papers` (the backend's
+torch-free readers). A missing file is not an error here: the loaders return an
+empty frame with the right columns plus a message saying how to produce the file,
+so every page can say what is missing instead of raising.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from efficiency.schema import ALL_COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS = {
+    "results": ROOT / "data" / "results.parquet",
+    "accuracy": ROOT / "data" / "accuracy.parquet",
+    "claims": ROOT / "data" / "paper_claims.csv",
+}
+ENV_VARS = {"results": "EFFICIENCY_RESULTS", "accuracy": "EFFICIENCY_ACCURACY", "claims": "EFFICIENCY_CLAIMS"}
+ACCURACY_COLUMNS = ["model", "dataset", "metric", "value", "higher_is_better", "img_size", "crop_pct",
+                    "interpolation", "source", "param_count_m"]
+CLAIM_COLUMNS = ["paper_title", "model", "dataset", "metric", "value", "compute_value", "compute_unit",
+                 "compute_convention", "quote", "zoo_archs"]
+
+REFRESH_HINT = {
+    "results": "python -m efficiency.refresh --models 'resnet*'",
+    "accuracy": "python -m efficiency.accuracy_build",
+    "claims": "data/paper_claims.csv ships with the repository (efficiency.papers)",
+}
+
+
+def path_for(kind: str) -> Path:
+    """The file of table ``kind`` ("results" | "accuracy" | "claims"), env var first."""
+    env = os.environ.get(ENV_VARS[kind], "").strip()
+    return Path(env) if env else DEFAULTS[kind]
+
+
+def mtime(path: Path) -> float:
+    """Modification time, or 0.0 when the file is absent (the cache key of the loaders)."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@dataclass
+class Loaded:
+    """A table plus what went wrong reading it (empty list when all is well)."""
+    df: pd.DataFrame
+    path: Path
+    problems: list[str] = field(default_factory=list)
+
+
+def _optional(module: str):
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def read_results(path: Path) -> Loaded:
+    if not path.exists():
+        return Loaded(pd.DataFrame(columns=ALL_COLUMNS), path,
+                      [f"No results cache at {path}. Build it with `{REFRESH_HINT['results']}`."])
+    try:
+        query = _optional("efficiency.query")
+        if query is not None and hasattr(query, "load_results"):
+            df = query.load_results(path)
+        else:  # the backend reader is not there yet: read the parquet as it is
+            df = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - a corrupt cache must become a message, not a traceback
+        return Loaded(pd.DataFrame(columns=ALL_COLUMNS), path,
+                      [f"Results cache {path} cannot be read ({type(exc).__name__}: {exc}). "
+                       f"Rebuild it with `{REFRESH_HINT['results']}`."])
+    df = df.reindex(columns=list(dict.fromkeys(list(ALL_COLUMNS) + list(df.columns))))
+    return Loaded(df, path)
+
+
+def read_accuracy(path: Path) -> Loaded:
+    if not path.exists():
+        return Loaded(pd.DataFrame(columns=ACCURACY_COLUMNS), path,
+                      [f"No accuracy table at {path}. Build it with `{REFRESH_HINT['accuracy']}`."])
+    try:
+        query = _optional("efficiency.query")
+        if query is not None and hasattr(query, "load_accuracy"):
+            df = query.load_accuracy(path)
+        else:
+            df = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001
+        return Loaded(pd.DataFrame(columns=ACCURACY_COLUMNS), path,
+                      [f"Accuracy table {path} cannot be read ({type(exc).__name__}: {exc}). "
+                       f"Rebuild it with `{REFRESH_HINT['accuracy']}`."])
+    return Loaded(df.reindex(columns=list(dict.fromkeys(ACCURACY_COLUMNS + list(df.columns)))), path)
+
+
+def read_claims(path: Path) -> Loaded:
+    if not path.exists():
+        return Loaded(pd.DataFrame(columns=CLAIM_COLUMNS), path, [f"No paper claims at {path}."])
+    try:
+        papers = _optional("efficiency.papers")
+        if papers is not None and hasattr(papers, "load_claims"):
+            try:
+                df = papers.load_claims(path)
+            except TypeError:       # a load_claims() without a path argument
+                df = papers.load_claims() if path == DEFAULTS["claims"] else pd.read_csv(path)
+        else:
+            df = pd.read_csv(path)
+    except Exception as exc:  # noqa: BLE001
+        return Loaded(pd.DataFrame(columns=CLAIM_COLUMNS), path,
+                      [f"Paper claims {path} cannot be read ({type(exc).__name__}: {exc})."])
+    return Loaded(df.reindex(columns=list(dict.fromkeys(CLAIM_COLUMNS + list(df.columns)))), path)
+
+
+def claimed_vs_measured(claims: pd.DataFrame, results: pd.DataFrame, accuracy: pd.DataFrame):
+    """The backend's claims comparison, or ``None`` when :mod:`efficiency.claims` is not there."""
+    mod = _optional("efficiency.claims")
+    if mod is None or not hasattr(mod, "claimed_vs_measured"):
+        return None
+    return mod.claimed_vs_measured(claims, results, accuracy)

@@ -1,0 +1,504 @@
+"""Pure functions that build the tables each dashboard view shows (no torch, no Streamlit).
+
+Pages only render what these return. Conventions (see :mod:`efficiency`):
+
+* GMACs: 1e9 multiply-accumulates per sample (1 multiply-add = 1), what timm /
+  torchvision / fvcore call "GFLOPs". GFLOPs here are true FLOPs = 2 x MACs.
+* latency: milliseconds per forward call of one batch (p50 / p90 over the samples).
+* 1/throughput: milliseconds per sample = 1000 / (samples per second).
+* memory: peak bytes of the measured configuration, shown in MiB (2^20 bytes):
+  CUDA ``max_memory_allocated``, CPU peak RSS growth.
+
+When several latency rows match one hardware configuration for a model (channels-last
+on and off, say), the view keeps the fastest p50 and says which in ``channels_last``.
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from efficiency.pareto import pareto_mask
+from efficiency.viewstate import ViewState
+
+ALL = "all"
+MIB = 2 ** 20
+
+
+@dataclass(frozen=True)
+class XMetric:
+    key: str
+    label: str          # axis title (with unit and convention); "{hw}" is filled in
+    short: str          # column header / budget wording
+    unit: str
+    needs_hw: bool      # depends on the hardware configuration
+
+
+X_METRICS: dict[str, XMetric] = {m.key: m for m in [
+    XMetric("gmacs", "GMACs per sample (1 multiply-add = 1 MAC)", "GMACs", "GMACs", False),
+    XMetric("gflops", "GFLOPs per sample (= 2 x MACs)", "GFLOPs", "GFLOPs", False),
+    XMetric("params", "Parameters (millions)", "Params", "M", False),
+    XMetric("latency_p50", "Latency p50 (ms per batch of {batch}) on {hw}", "Latency p50", "ms", True),
+    XMetric("latency_p90", "Latency p90 (ms per batch of {batch}) on {hw}", "Latency p90", "ms", True),
+    XMetric("inv_throughput", "1 / throughput (ms per sample) on {hw}", "1/throughput", "ms/sample", True),
+    XMetric("memory", "Peak memory (MiB, 1 MiB = 2^20 bytes) on {hw}", "Peak memory", "MiB", True),
+]}
+X_COLUMN = {"gmacs": "gmacs", "gflops": "gflops", "params": "params_m", "latency_p50": "lat_p50_ms",
+            "latency_p90": "lat_p90_ms", "inv_throughput": "ms_per_sample", "memory": "mem_mib"}
+
+# metric -> unit of the published value
+METRIC_UNITS = {"epe": "px", "per_image_epe": "px"}
+PRETTY_DATASETS = {"imagenet-1k": "ImageNet-1k", "imagenet-real": "ImageNet-ReaL", "imagenetv2": "ImageNetV2",
+                   "coco-val2017": "COCO val2017", "kinetics-400": "Kinetics-400"}
+PRETTY_METRICS = {"top1": "top-1", "top5": "top-5", "box_map": "box mAP", "mask_map": "mask mAP",
+                  "kp_map": "keypoint mAP", "miou": "mIoU", "pixel_acc": "pixel acc.", "epe": "EPE",
+                  "fl_all": "Fl-all", "per_image_epe": "per-image EPE"}
+
+# Dense peak throughput per device (TFLOP/s, true FLOPs), from the vendors' datasheets; for the
+# roofline-style view. Keyed by a substring of ``device_name`` and the dtype.
+PEAK_TFLOPS = {
+    "H200": {"bf16": 989.0, "fp16": 989.0, "fp32": 67.0},
+    "H100": {"bf16": 989.0, "fp16": 989.0, "fp32": 67.0},
+    "A100": {"bf16": 312.0, "fp16": 312.0, "fp32": 19.5},
+    "L40S": {"bf16": 362.0, "fp16": 362.0, "fp32": 91.6},
+    "RTX 4090": {"bf16": 165.0, "fp16": 165.0, "fp32": 82.6},
+}
+
+RESULT_KEEP = ["model", "source", "arch", "weights", "task", "family", "input_size", "paper"]
+
+
+# --------------------------------------------------------------------------- labels
+
+def y_label(dataset: str, metric: str, higher_is_better: bool = True) -> str:
+    unit = METRIC_UNITS.get(metric, "%")
+    text = f"{PRETTY_DATASETS.get(dataset, dataset)} {PRETTY_METRICS.get(metric, metric)} ({unit}"
+    return text + (")" if higher_is_better else ", lower is better)")
+
+
+def hw_text(state: ViewState, device_name: str | None = None) -> str:
+    dev = device_name or state.device.upper()
+    return f"{dev}, batch {state.batch}, {state.dtype}, {state.mode.replace('_', ' ')}"
+
+
+def x_label(state: ViewState, device_name: str | None = None) -> str:
+    return X_METRICS[state.x].label.format(batch=state.batch, hw=hw_text(state, device_name))
+
+
+def refresh_command(models: str | list[str] = "'*'", state: ViewState | None = None) -> str:
+    """The command that (re)computes rows for ``models`` (one id/arch/pattern or a list)."""
+    if isinstance(models, (list, tuple)):
+        models = ",".join(models)
+    if not (models.startswith("'") and models.endswith("'")):
+        models = "'" + models.replace("'", "") + "'"
+    cmd = f"python -m efficiency.refresh --models {models}"
+    if state is not None:
+        cmd += (f" --device {state.device} --batch-size {state.batch} --dtype {state.dtype}"
+                f" --mode {state.mode}")
+    return cmd
+
+
+# --------------------------------------------------------------------------- tables
+
+def _good(results: pd.DataFrame) -> pd.DataFrame:
+    err = results["error"].fillna("").astype(str) if "error" in results else ""
+    return results[err == ""]
+
+
+def count_table(results: pd.DataFrame) -> pd.DataFrame:
+    """One good count row per model (the newest), with gmacs / gflops / params_m added."""
+    rows = _good(results)
+    rows = rows[rows["kind"] == "count"]
+    if "measured_at" in rows:
+        rows = rows.sort_values("measured_at", kind="stable", na_position="first")
+    rows = rows.drop_duplicates("model", keep="last").copy()
+    macs = pd.to_numeric(rows["macs"], errors="coerce").astype(float)
+    flops = pd.to_numeric(rows["flops"], errors="coerce").astype(float)
+    rows["gmacs"] = macs / 1e9
+    rows["gflops"] = flops.fillna(2 * macs) / 1e9
+    rows["params_m"] = pd.to_numeric(rows["params"], errors="coerce").astype(float) / 1e6
+    return rows.reset_index(drop=True)
+
+
+def latency_table(results: pd.DataFrame, device: str, batch: int, dtype: str, mode: str) -> pd.DataFrame:
+    """The fastest good latency row per model for one hardware configuration."""
+    rows = _good(results)
+    rows = rows[(rows["kind"] == "latency") & (rows["device"] == device) & (rows["dtype"] == dtype)
+                & (rows["mode"] == mode)]
+    rows = rows[pd.to_numeric(rows["batch_size"], errors="coerce") == batch]
+    rows = rows.sort_values("latency_ms_p50", kind="stable").drop_duplicates("model", keep="first").copy()
+    return _latency_derived(rows)
+
+
+def _latency_derived(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.copy()
+    p50 = pd.to_numeric(rows["latency_ms_p50"], errors="coerce").astype(float)
+    rows["lat_p50_ms"] = p50
+    rows["lat_p90_ms"] = pd.to_numeric(rows["latency_ms_p90"], errors="coerce").astype(float)
+    thr = pd.to_numeric(rows["throughput"], errors="coerce").astype(float)
+    batch = pd.to_numeric(rows["batch_size"], errors="coerce").astype(float)
+    thr = thr.fillna(batch / (p50 / 1e3))
+    rows["throughput_sps"] = thr
+    rows["ms_per_sample"] = 1e3 / thr
+    gpu = pd.to_numeric(rows["mem_gpu_max_allocated_bytes"], errors="coerce").astype(float)
+    cpu = pd.to_numeric(rows["mem_cpu_rss_growth_bytes"], errors="coerce").astype(float)
+    rows["mem_mib"] = np.where(rows["device"] == "cuda", gpu, cpu) / MIB
+    return rows
+
+
+LAT_KEEP = ["model", "device_name", "channels_last", "lat_p50_ms", "lat_p90_ms", "throughput_sps",
+            "ms_per_sample", "mem_mib", "noisy"]
+
+
+def hardware_options(results: pd.DataFrame) -> dict[str, list]:
+    """Values present in the good latency rows: device, batch, dtype, mode (sorted)."""
+    rows = _good(results)
+    rows = rows[rows["kind"] == "latency"]
+    out = {}
+    for col, key in (("device", "device"), ("batch_size", "batch"), ("dtype", "dtype"), ("mode", "mode")):
+        vals = rows[col].dropna().unique().tolist()
+        out[key] = sorted(int(v) for v in vals) if key == "batch" else sorted(str(v) for v in vals)
+    return out
+
+
+def hardware_configs(results: pd.DataFrame) -> pd.DataFrame:
+    """Every measured (device, device_name, batch, dtype, mode) with its number of models."""
+    rows = _good(results)
+    rows = rows[rows["kind"] == "latency"]
+    if rows.empty:
+        return pd.DataFrame(columns=["device", "device_name", "batch_size", "dtype", "mode", "models"])
+    return (rows.groupby(["device", "device_name", "batch_size", "dtype", "mode"], dropna=False)["model"]
+            .nunique().reset_index(name="models"))
+
+
+def accuracy_options(accuracy: pd.DataFrame, models=None) -> list[tuple[str, str]]:
+    """(dataset, metric) pairs, most models first; restricted to ``models`` when given."""
+    acc = accuracy if models is None else accuracy[accuracy["model"].isin(models)]
+    if acc.empty:
+        return []
+    counts = acc.groupby(["dataset", "metric"])["model"].nunique().reset_index(name="n")
+    counts = counts.sort_values(["n", "dataset", "metric"], ascending=[False, True, True])
+    return list(zip(counts["dataset"], counts["metric"]))
+
+
+def accuracy_values(accuracy: pd.DataFrame, dataset: str, metric: str) -> tuple[pd.DataFrame, bool]:
+    """``(frame model -> acc, acc_img_size, acc_source)`` for one metric, and higher_is_better."""
+    sub = accuracy[(accuracy["dataset"] == dataset) & (accuracy["metric"] == metric)]
+    hib = True
+    if len(sub) and "higher_is_better" in sub:
+        hib = bool(sub["higher_is_better"].fillna(True).astype(bool).mode().iloc[0])
+    sub = sub.sort_values("value", ascending=not hib).drop_duplicates("model")
+    out = pd.DataFrame({"model": sub["model"], "acc": pd.to_numeric(sub["value"], errors="coerce"),
+                        "acc_img_size": sub.get("img_size"), "acc_source": sub.get("source")})
+    return out.reset_index(drop=True), hib
+
+
+def _search_mask(df: pd.DataFrame, text: str) -> pd.Series:
+    text = text.strip().lower()
+    if not text:
+        return pd.Series(True, index=df.index)
+    hay = df["model"].astype(str).str.lower()
+    arch = df["arch"].fillna("").astype(str).str.lower()
+    if any(c in text for c in "*?["):
+        return hay.map(lambda s: fnmatch.fnmatchcase(s, text)) | arch.map(lambda s: fnmatch.fnmatchcase(s, text))
+    return hay.str.contains(text, regex=False) | arch.str.contains(text, regex=False)
+
+
+# --------------------------------------------------------------------------- the Pareto view
+
+@dataclass
+class View:
+    """Everything the Pareto page and the figure need for one :class:`ViewState`."""
+    state: ViewState
+    points: pd.DataFrame                 # filtered points: model ..., x, y, on_front
+    front: pd.DataFrame                  # the front, cost ascending
+    x_label: str
+    y_label: str
+    higher_is_better: bool
+    device_name: str | None
+    notes: list[tuple[str, str]] = field(default_factory=list)   # (level "info"|"warning", text)
+    n_candidates: int = 0                # models of the task before the user's filters
+
+    @property
+    def caption(self) -> str:
+        s = self.state
+        parts = ["GMACs count 1 multiply-add as 1 (timm/torchvision 'FLOPs'); GFLOPs = 2 x GMACs",
+                 f"accuracy: {self.y_label} as published"]
+        if X_METRICS[s.x].needs_hw or "lat_p50_ms" in self.points and self.points["lat_p50_ms"].notna().any():
+            parts.append(f"latency: {hw_text(s, self.device_name)}, p50 of timed calls")
+        parts.append(f"{len(self.points)} models, {len(self.front)} on the front")
+        return "; ".join(parts)
+
+
+def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState) -> View:
+    """Join results and accuracy for ``state``, apply its filters and compute the front."""
+    xm = X_METRICS[state.x]
+    notes: list[tuple[str, str]] = []
+    counts = count_table(results)
+    if state.task != ALL:
+        counts = counts[counts["task"] == state.task]
+    lat = latency_table(results, state.device, state.batch, state.dtype, state.mode)
+    device_name = None
+    if len(lat):
+        device_name = str(lat["device_name"].dropna().mode().iloc[0]) if lat["device_name"].notna().any() else None
+    base = counts.merge(lat[LAT_KEEP].drop(columns=["device_name"]), on="model", how="left")
+    acc, hib = accuracy_values(accuracy, state.y_dataset, state.y_metric)
+    yl = y_label(state.y_dataset, state.y_metric, hib)
+    n_task = len(base)
+    if counts.empty:
+        notes.append(("warning", "The results cache has no models for task "
+                      f"'{state.task}'. Compute some with `{refresh_command(state=None)}`."))
+    if acc.empty:
+        notes.append(("warning", f"No published accuracy for {state.y_dataset} {state.y_metric}. "
+                      "Pick another dataset/metric in the sidebar, or rebuild the table with "
+                      "`python -m efficiency.accuracy_build`."))
+    pts = base.merge(acc, on="model", how="inner")
+    n_no_acc = n_task - len(pts)
+    if n_no_acc and not acc.empty:
+        notes.append(("info", f"{n_no_acc} of {n_task} models have no {state.y_dataset} {state.y_metric} "
+                      "and are not plotted."))
+    if xm.needs_hw:
+        have = pts["lat_p50_ms"].notna()
+        if not have.any() and len(pts):
+            notes.append(("warning", f"No latency rows for {hw_text(state)}. Measure them with "
+                          f"`{refresh_command(state=state)}`, or pick a measured configuration in the sidebar."))
+        elif (~have).sum():
+            notes.append(("info", f"{int((~have).sum())} models have no latency for {hw_text(state)} "
+                          f"and are not plotted (`{refresh_command(state=state)}` measures them)."))
+    pts = pts.copy()
+    pts["x"] = pts[X_COLUMN[state.x]].astype(float)
+    pts["y"] = pts["acc"].astype(float)
+    n_candidates = int((pts["x"].notna() & pts["y"].notna()).sum())
+    # the user's filters
+    keep = pts["x"].notna() & pts["y"].notna()
+    if state.sources:
+        keep &= pts["source"].isin(state.sources)
+    if state.families:
+        keep &= pts["family"].isin(state.families)
+    if state.seed_only:
+        keep &= pts["paper"].fillna("").astype(str) != ""
+    keep &= _search_mask(pts, state.search)
+    if state.acc_min is not None:
+        keep &= pts["y"] >= state.acc_min
+    if state.acc_max is not None:
+        keep &= pts["y"] <= state.acc_max
+    if state.cost_min is not None:
+        keep &= pts["x"] >= state.cost_min
+    if state.cost_max is not None:
+        keep &= pts["x"] <= state.cost_max
+    if state.log_x:
+        keep &= pts["x"] > 0
+    if state.log_y:
+        keep &= pts["y"] > 0
+    pts = pts[keep].reset_index(drop=True)
+    if n_candidates and pts.empty:
+        notes.append(("warning", "The filters leave no model. Widen them in the sidebar."))
+    score = pts["y"].to_numpy() if hib else -pts["y"].to_numpy()
+    pts["on_front"] = pareto_mask(pts["x"].to_numpy(), score) if len(pts) else np.zeros(0, bool)
+    front = pts[pts["on_front"]].sort_values(["x", "y"], ascending=[True, not hib], kind="stable")
+    return View(state=state, points=pts, front=front.reset_index(drop=True), x_label=x_label(state, device_name),
+                y_label=yl, higher_is_better=hib, device_name=device_name, notes=notes,
+                n_candidates=n_candidates)
+
+
+def budget_query(points: pd.DataFrame, budget_ms: float, k: int = 5, higher_is_better: bool = True,
+                 column: str = "lat_p50_ms") -> tuple[pd.Series | None, pd.DataFrame]:
+    """Best accuracy among points with ``column <= budget_ms``, and the next ``k`` runners-up.
+
+    Ties on accuracy go to the faster model.
+    """
+    ok = points[pd.to_numeric(points[column], errors="coerce") <= budget_ms]
+    if ok.empty:
+        return None, ok
+    ranked = ok.sort_values(["y", column], ascending=[not higher_is_better, True], kind="stable")
+    return ranked.iloc[0], ranked.iloc[1:k + 1]
+
+
+# --------------------------------------------------------------------------- paper claims
+
+_PREFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12}
+
+
+def parse_compute_unit(unit: str) -> tuple[str, float] | None:
+    """``"GFLOPs"`` -> ("flops", 1e9); ``"MMACs"``/``"M MAdds"`` -> ("macs", 1e6); ``"M params"`` ->
+    ("params", 1e6). None when the unit is not understood."""
+    u = re.sub(r"[\s_\-]", "", str(unit or "")).lower()
+    for word, kind in (("params", "params"), ("parameters", "params"), ("madds", "macs"), ("macs", "macs"),
+                       ("mac", "macs"), ("multadds", "macs"), ("flops", "flops"), ("flop", "flops")):
+        if u.endswith(word):
+            prefix = u[: -len(word)]
+            if prefix in _PREFIX:
+                return kind, _PREFIX[prefix]
+    return None
+
+
+def claim_position(claim: pd.Series, x_key: str) -> float | None:
+    """Where a paper's compute claim sits on the ``x_key`` axis, corrected for its convention.
+
+    Papers say "FLOPs" for two different things; ``compute_convention`` says which: ``"macs"``
+    (one multiply-add counted once, the usual meaning in vision papers) or ``"flops"`` (counted
+    twice). A unit that names MACs/MAdds is MACs whatever the convention says.
+    """
+    parsed = parse_compute_unit(claim.get("compute_unit", ""))
+    try:
+        value = float(claim.get("compute_value"))
+    except (TypeError, ValueError):
+        return None
+    if parsed is None or not math.isfinite(value):
+        return None
+    kind, scale = parsed
+    raw = value * scale
+    if kind == "params":
+        return raw / 1e6 if x_key == "params" else None
+    if x_key not in ("gmacs", "gflops"):
+        return None
+    conv = str(claim.get("compute_convention", "") or "").lower()
+    macs = raw if kind == "macs" or conv in ("macs", "mac", "multiply-add", "madds") else raw / 2
+    return macs / 1e9 if x_key == "gmacs" else 2 * macs / 1e9
+
+
+def claims_overlay(claims: pd.DataFrame, state: ViewState) -> pd.DataFrame:
+    """Claims for the view's dataset/metric at their corrected x: x, y, label, paper, quote."""
+    cols = ["x", "y", "label", "paper", "quote", "compute_value", "compute_unit", "compute_convention"]
+    if claims is None or claims.empty:
+        return pd.DataFrame(columns=cols)
+    sub = claims[(claims["dataset"].astype(str) == state.y_dataset) & (claims["metric"].astype(str) == state.y_metric)]
+    rows = []
+    for _, c in sub.iterrows():
+        x = claim_position(c, state.x)
+        try:
+            y = float(c["value"])
+        except (TypeError, ValueError):
+            continue
+        if x is None or not (math.isfinite(y) and x > 0):
+            continue
+        rows.append(dict(x=x, y=y, label=str(c.get("model", "")), paper=str(c.get("paper_title", "")),
+                         quote=str(c.get("quote", "") or ""), compute_value=c.get("compute_value"),
+                         compute_unit=c.get("compute_unit"), compute_convention=c.get("compute_convention")))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def claims_for_model(claims: pd.DataFrame, arch: str) -> pd.DataFrame:
+    """Claims whose ``zoo_archs`` (comma/semicolon/space separated) name ``arch``."""
+    if claims is None or claims.empty or "zoo_archs" not in claims:
+        return claims.iloc[0:0] if claims is not None else pd.DataFrame()
+    archs = claims["zoo_archs"].fillna("").astype(str).map(lambda s: set(re.split(r"[,;\s|]+", s)) - {""})
+    return claims[archs.map(lambda a: arch in a)]
+
+
+# --------------------------------------------------------------------------- model detail / compare
+
+def _json(text) -> dict:
+    if isinstance(text, dict):
+        return text
+    try:
+        out = json.loads(text) if isinstance(text, str) and text else {}
+    except json.JSONDecodeError:
+        return {}
+    return out if isinstance(out, dict) else {}
+
+
+def resolve_model(results: pd.DataFrame, name: str) -> str | None:
+    """A model id from an id, an arch, or a unique substring; None if nothing matches."""
+    ids = results["model"].dropna().astype(str).unique()
+    if name in ids:
+        return name
+    by_arch = sorted(set(results.loc[results["arch"] == name, "model"]))
+    if by_arch:
+        return by_arch[0]
+    hits = [m for m in ids if name.lower() in m.lower()]
+    return sorted(hits)[0] if len(hits) >= 1 else None
+
+
+def op_breakdown(count_row: pd.Series) -> pd.DataFrame:
+    """MACs per operator (``macs_by_op``), largest first, with the share of the total."""
+    by_op = _json(count_row.get("macs_by_op"))
+    df = pd.DataFrame({"op": list(by_op), "macs": [float(v) for v in by_op.values()]})
+    if df.empty:
+        return df.assign(gmacs=[], share=[])
+    df["gmacs"] = df["macs"] / 1e9
+    total = df["macs"].sum()
+    df["share"] = df["macs"] / total if total else np.nan
+    return df.sort_values("macs", ascending=False).reset_index(drop=True)
+
+
+def op_counts(count_row: pd.Series, column: str) -> pd.DataFrame:
+    """``uncovered_ops`` / ``ignored_ops`` as a table op -> occurrences."""
+    d = _json(count_row.get(column))
+    return pd.DataFrame({"op": list(d), "occurrences": [int(v) for v in d.values()]})
+
+
+def model_latencies(results: pd.DataFrame, model: str) -> pd.DataFrame:
+    """Every good latency row of ``model`` with the derived columns, one per configuration."""
+    rows = _good(results)
+    rows = rows[(rows["model"] == model) & (rows["kind"] == "latency")]
+    rows = _latency_derived(rows)
+    if rows.empty:
+        return rows
+    macs = pd.to_numeric(rows["macs"], errors="coerce").astype(float)
+    batch = pd.to_numeric(rows["batch_size"], errors="coerce").astype(float)
+    rows["achieved_tflops"] = 2 * macs * batch / (rows["lat_p50_ms"] / 1e3) / 1e12
+    return rows.sort_values(["device", "batch_size", "dtype", "mode"]).reset_index(drop=True)
+
+
+def peak_tflops(device_name, dtype: str) -> float | None:
+    """The datasheet dense peak (TFLOP/s) of a known GPU for ``dtype``, else None."""
+    name = str(device_name or "")
+    for key, peaks in PEAK_TFLOPS.items():
+        if key.lower() in name.lower():
+            return peaks.get(dtype)
+    return None
+
+
+def compare_table(results: pd.DataFrame, accuracy: pd.DataFrame, models: list[str],
+                  state: ViewState) -> pd.DataFrame:
+    """One row per model: compute, params, accuracy of the view's metric, latency at the view's hardware."""
+    counts = count_table(results)
+    counts = counts[counts["model"].isin(models)]
+    lat = latency_table(results, state.device, state.batch, state.dtype, state.mode)
+    acc, _ = accuracy_values(accuracy, state.y_dataset, state.y_metric)
+    df = counts.merge(lat[LAT_KEEP], on="model", how="left").merge(acc, on="model", how="left")
+    order = {m: i for i, m in enumerate(models)}
+    df = df.sort_values("model", key=lambda s: s.map(order)).reset_index(drop=True)
+    return df[["model", "arch", "family", "source", "gmacs", "gflops", "params_m", "acc", "lat_p50_ms",
+               "lat_p90_ms", "throughput_sps", "mem_mib"]]
+
+
+def hardware_table(results: pd.DataFrame, models: list[str] | None = None) -> pd.DataFrame:
+    """All good latency rows (optionally of ``models``) with achieved TFLOP/s and % of peak.
+
+    achieved TFLOP/s = 2 * MACs * batch / p50 latency (true FLOPs); the peak is the device's
+    datasheet dense number for the dtype (unknown for CPUs: NaN).
+    """
+    rows = _good(results)
+    rows = rows[rows["kind"] == "latency"]
+    if models:
+        rows = rows[rows["model"].isin(models)]
+    rows = _latency_derived(rows)
+    if rows.empty:
+        return rows.assign(achieved_tflops=[], peak_tflops=[], pct_of_peak=[], config=[])
+    macs = pd.to_numeric(rows["macs"], errors="coerce").astype(float)
+    batch = pd.to_numeric(rows["batch_size"], errors="coerce").astype(float)
+    rows["gmacs"] = macs / 1e9
+    rows["achieved_tflops"] = 2 * macs * batch / (rows["lat_p50_ms"] / 1e3) / 1e12
+    rows["peak_tflops"] = [peak_tflops(n, d) for n, d in zip(rows["device_name"], rows["dtype"])]
+    rows["peak_tflops"] = rows["peak_tflops"].astype(float)
+    rows["pct_of_peak"] = 100 * rows["achieved_tflops"] / rows["peak_tflops"]
+    rows["config"] = (rows["device"].astype(str) + " b" + rows["batch_size"].astype(str) + " "
+                      + rows["dtype"].astype(str) + " " + rows["mode"].astype(str))
+    return rows.reset_index(drop=True)
+
+
+def freshness(results: pd.DataFrame) -> pd.DataFrame:
+    """Per (kind, device): rows, models, errors, oldest and newest ``measured_at``."""
+    if results.empty:
+        return pd.DataFrame(columns=["kind", "device", "rows", "models", "errors", "oldest", "newest"])
+    err = results["error"].fillna("").astype(str) != ""
+    df = results.assign(_err=err)
+    g = df.groupby(["kind", "device"], dropna=False)
+    return pd.DataFrame({"rows": g.size(), "models": g["model"].nunique(), "errors": g["_err"].sum(),
+                         "oldest": g["measured_at"].min(), "newest": g["measured_at"].max()}).reset_index()
