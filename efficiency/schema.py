@@ -21,6 +21,7 @@ ID_COLUMNS = [
     "family",       # coarse family for colouring, e.g. "resnet", "vit", "convnext"
     "input_size",   # "3x224x224" (video: "3x16x112x112"), per sample
     "paper",        # seed paper title the architecture implements, or ""
+    "user_accuracy",  # custom models only: ImageNet-1k top-1 (%) the user gave, else NaN
 ]
 
 # measurement configuration
@@ -47,6 +48,7 @@ COUNT_COLUMNS = [
     "ignored_ops",       # JSON str {aten op: occurrences} element-wise/norm/pool ops, deliberately 0 MACs
     "params",            # int, exact parameter count
     "param_bytes_fp32",  # int, params * 4
+    "count_notes",       # text: a counter that failed, and why ("" when both ran)
 ]
 
 # latency columns (kind == "latency"); filled by efficiency.latency

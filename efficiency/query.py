@@ -1,0 +1,66 @@
+"""The one way into the cached data, for the UI and the scripts (no torch import).
+
+``load_results()``: one row per (model, measurement configuration); latency rows carry
+their model's count columns (``macs``, ``flops``, ``params``, ...) copied from its count
+row, so either kind can be plotted against MACs. ``load_accuracy()``: reference accuracy
+in long format, plus the accuracy users gave for their custom models.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from efficiency import cache, schema
+
+_COPIED = [c for c in schema.COUNT_COLUMNS] + ["paper", "family"]
+
+
+def load_results(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """All cached rows; raises cache.CacheError (naming the file) if it is unreadable."""
+    df = cache.read(path)
+    if df.empty:
+        return df
+    counts = df[df["kind"] == "count"].drop_duplicates("model", keep="last").set_index("model")
+    lat = df["kind"] == "latency"
+    if lat.any() and not counts.empty:
+        for col in schema.COUNT_COLUMNS:
+            mapped = df.loc[lat, "model"].map(counts[col])
+            # keep a latency row's own value where it has one (custom rows may)
+            own = df.loc[lat, col]
+            df.loc[lat, col] = own.where(own.notna() & (own.astype("string") != ""), mapped)
+    return df
+
+
+def load_accuracy(path: str | os.PathLike | None = None, results: pd.DataFrame | None = None
+                  ) -> pd.DataFrame:
+    """Reference accuracy (efficiency.accuracy) plus custom models' user-given top-1."""
+    from efficiency.accuracy import load_accuracy as _load_reference
+
+    ref = _load_reference(path)
+    if results is None:
+        try:
+            results = cache.read()
+        except cache.CacheError:
+            results = None
+    if results is None or results.empty or "user_accuracy" not in results:
+        return ref
+    user = results[(results["source"] == "custom") & results["user_accuracy"].notna()]
+    user = user.drop_duplicates("model")
+    if user.empty:
+        return ref
+    extra = pd.DataFrame({
+        "model": user["model"].astype(str).values,
+        "dataset": "imagenet-1k",
+        "metric": "top1",
+        "value": user["user_accuracy"].astype(float).values,
+        "higher_is_better": True,
+        "img_size": [int(s.split("x")[-1]) for s in user["input_size"].astype(str)],
+        "source": "user (--accuracy)",
+    })
+    return pd.concat([ref, extra], ignore_index=True)
+
+
+def results_path() -> Path:
+    return cache.DEFAULT_PATH
