@@ -114,10 +114,12 @@ def build_figure(view: views.View, claims: pd.DataFrame | None = None, title: st
                 textposition="top left", textfont=dict(size=11, color="#333"), showlegend=False, cliponaxis=False,
                 hoverinfo="skip", meta="front-labels"))
     if claims is not None and len(claims):
+        unit = views.X_METRICS[s.x].unit
         hov = [f"<b>{c.label}</b> (paper claim)<br>{textwrap.shorten(c.paper, 80)}<br>"
-               f"claimed {view.y_label}: {c.y:.2f}<br>"
-               f"claimed compute: {c.compute_value} {c.compute_unit} "
-               f"(convention: {c.compute_convention or 'unstated'}) -> plotted at {c.x:.3g}<br>"
+               f"claimed {view.y_label}: {c.y:.2f}{' (baseline + delta)' if c.accuracy_derived is True else ''}<br>"
+               f"claimed compute: {c.claimed_compute} {c.compute_unit} ({c.compute_convention.replace('_', ' ')})"
+               f"<br>-> plotted at {c.x:.3g} {unit}; measured {c.model or 'n/a'}: {_fmt(c.measured_x, '.3g', unit)}"
+               + (f"<br>flags: {c.flags}" if c.flags else "") + "<br>"
                + "<br>".join(textwrap.wrap('"' + c.quote + '"', 70)[:6])
                for c in claims.itertuples()]
         fig.add_trace(go.Scatter(

@@ -30,8 +30,9 @@ def _results(path: str, mtime: float) -> uidata.Loaded:   # mtime is the cache k
 
 
 @st.cache_data(show_spinner="Reading the accuracy table ...", max_entries=4)
-def _accuracy(path: str, mtime: float) -> uidata.Loaded:
-    return uidata.read_accuracy(uidata.Path(path))
+def _accuracy(path: str, mtime: float, results_key: tuple) -> uidata.Loaded:
+    # custom models' user-given accuracy lives in the results cache, hence its key too
+    return uidata.read_accuracy(uidata.Path(path), _results(*results_key).df)
 
 
 @st.cache_data(max_entries=4)
@@ -57,11 +58,22 @@ def data() -> Data:
     for kind, fn in (("results", _results), ("accuracy", _accuracy), ("claims", _claims)):
         path = uidata.path_for(kind)
         mt = uidata.mtime(path)
-        loaded = fn(str(path), mt)
+        loaded = fn(str(path), mt, key[0]) if kind == "accuracy" else fn(str(path), mt)
         out[kind] = loaded.df
         problems += loaded.problems
         key.append((str(path), mt))
     return Data(out["results"], out["accuracy"], out["claims"], problems, tuple(key))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _cvm(key: tuple):
+    d = data()
+    return uidata.claimed_vs_measured(d.claims, d.results, d.accuracy)
+
+
+def claims_vs_measured(d: Data):
+    """``efficiency.claims.claimed_vs_measured`` for the loaded tables (None if the module is absent)."""
+    return _cvm(d.key)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -6,10 +6,11 @@ Paths come from environment variables so tests can point the app at fixtures:
 * ``EFFICIENCY_ACCURACY`` (default ``data/accuracy.parquet``)
 * ``EFFICIENCY_CLAIMS``   (default ``data/paper_claims.csv``)
 
-Reading goes through :mod:`efficiency.query` / :mod:`efficiency.papers` (the backend's
-torch-free readers). A missing file is not an error here: the loaders return an
-empty frame with the right columns plus a message saying how to produce the file,
-so every page can say what is missing instead of raising.
+Reading goes through :mod:`efficiency.query` / :mod:`efficiency.papers` /
+:mod:`efficiency.claims` (the backend's torch-free readers). A missing or unreadable
+file is not an error here: the loaders return an empty frame with the right columns
+plus a message saying how to produce the file, so every page can say what is missing
+instead of raising.
 """
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ DEFAULTS = {
 ENV_VARS = {"results": "EFFICIENCY_RESULTS", "accuracy": "EFFICIENCY_ACCURACY", "claims": "EFFICIENCY_CLAIMS"}
 ACCURACY_COLUMNS = ["model", "dataset", "metric", "value", "higher_is_better", "img_size", "crop_pct",
                     "interpolation", "source", "param_count_m"]
-CLAIM_COLUMNS = ["paper_title", "model", "dataset", "metric", "value", "compute_value", "compute_unit",
-                 "compute_convention", "quote", "zoo_archs"]
+CLAIM_COLUMNS = ["paper_title", "model", "task", "dataset", "metric", "value", "compute_value", "compute_unit",
+                 "compute_convention", "baseline", "hardware", "params_m", "quote", "zoo_archs", "zoo_arch",
+                 "zoo_model", "baseline_arch", "baseline_model", "relative_factor", "status", "reason", "note"]
 
 REFRESH_HINT = {
     "results": "python -m efficiency.refresh --models 'resnet*'",
@@ -71,33 +73,25 @@ def _optional(module: str):
 
 
 def read_results(path: Path) -> Loaded:
-    if not path.exists():
-        return Loaded(pd.DataFrame(columns=ALL_COLUMNS), path,
-                      [f"No results cache at {path}. Build it with `{REFRESH_HINT['results']}`."])
+    """``efficiency.query.load_results`` as a :class:`Loaded` (an absent file is an empty cache)."""
+    from efficiency import query
+    problems = [] if path.exists() else [
+        f"No results cache at {path}. Build it with `{REFRESH_HINT['results']}`."]
     try:
-        query = _optional("efficiency.query")
-        if query is not None and hasattr(query, "load_results"):
-            df = query.load_results(path)
-        else:  # the backend reader is not there yet: read the parquet as it is
-            df = pd.read_parquet(path)
+        df = query.load_results(path)
     except Exception as exc:  # noqa: BLE001 - a corrupt cache must become a message, not a traceback
         return Loaded(pd.DataFrame(columns=ALL_COLUMNS), path,
                       [f"Results cache {path} cannot be read ({type(exc).__name__}: {exc}). "
                        f"Rebuild it with `{REFRESH_HINT['results']}`."])
     df = df.reindex(columns=list(dict.fromkeys(list(ALL_COLUMNS) + list(df.columns))))
-    return Loaded(df, path)
+    return Loaded(df, path, problems)
 
 
-def read_accuracy(path: Path) -> Loaded:
-    if not path.exists():
-        return Loaded(pd.DataFrame(columns=ACCURACY_COLUMNS), path,
-                      [f"No accuracy table at {path}. Build it with `{REFRESH_HINT['accuracy']}`."])
+def read_accuracy(path: Path, results: pd.DataFrame | None = None) -> Loaded:
+    """``efficiency.query.load_accuracy`` (``results`` supplies custom models' user accuracy)."""
+    from efficiency import query
     try:
-        query = _optional("efficiency.query")
-        if query is not None and hasattr(query, "load_accuracy"):
-            df = query.load_accuracy(path)
-        else:
-            df = pd.read_parquet(path)
+        df = query.load_accuracy(path, results=results if results is not None else pd.DataFrame())
     except Exception as exc:  # noqa: BLE001
         return Loaded(pd.DataFrame(columns=ACCURACY_COLUMNS), path,
                       [f"Accuracy table {path} cannot be read ({type(exc).__name__}: {exc}). "
@@ -106,21 +100,16 @@ def read_accuracy(path: Path) -> Loaded:
 
 
 def read_claims(path: Path) -> Loaded:
-    if not path.exists():
-        return Loaded(pd.DataFrame(columns=CLAIM_COLUMNS), path, [f"No paper claims at {path}."])
+    """``efficiency.papers.load_claims``; a missing module or file gives an empty table and a message."""
+    papers = _optional("efficiency.papers")
+    if papers is None:
+        return Loaded(pd.DataFrame(columns=CLAIM_COLUMNS), path, ["efficiency.papers is not available."])
     try:
-        papers = _optional("efficiency.papers")
-        if papers is not None and hasattr(papers, "load_claims"):
-            try:
-                df = papers.load_claims(path)
-            except TypeError:       # a load_claims() without a path argument
-                df = papers.load_claims() if path == DEFAULTS["claims"] else pd.read_csv(path)
-        else:
-            df = pd.read_csv(path)
+        df = papers.load_claims(path)
     except Exception as exc:  # noqa: BLE001
         return Loaded(pd.DataFrame(columns=CLAIM_COLUMNS), path,
-                      [f"Paper claims {path} cannot be read ({type(exc).__name__}: {exc})."])
-    return Loaded(df.reindex(columns=list(dict.fromkeys(CLAIM_COLUMNS + list(df.columns)))), path)
+                      [f"Paper claims unavailable: {exc}."])
+    return Loaded(df, path)
 
 
 def claimed_vs_measured(claims: pd.DataFrame, results: pd.DataFrame, accuracy: pd.DataFrame):
@@ -128,4 +117,6 @@ def claimed_vs_measured(claims: pd.DataFrame, results: pd.DataFrame, accuracy: p
     mod = _optional("efficiency.claims")
     if mod is None or not hasattr(mod, "claimed_vs_measured"):
         return None
+    if claims is None or claims.empty or results is None or results.empty:
+        return pd.DataFrame(columns=getattr(mod, "OUTPUT_COLUMNS", []))
     return mod.claimed_vs_measured(claims, results, accuracy)

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -320,74 +318,43 @@ def budget_query(points: pd.DataFrame, budget_ms: float, k: int = 5, higher_is_b
 
 # --------------------------------------------------------------------------- paper claims
 
-_PREFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12}
+CLAIM_COLUMNS = ["x", "y", "label", "paper", "quote", "claimed_compute", "compute_unit", "compute_convention",
+                 "model", "measured_x", "derived", "accuracy_derived", "flags"]
 
 
-def parse_compute_unit(unit: str) -> tuple[str, float] | None:
-    """``"GFLOPs"`` -> ("flops", 1e9); ``"MMACs"``/``"M MAdds"`` -> ("macs", 1e6); ``"M params"`` ->
-    ("params", 1e6). None when the unit is not understood."""
-    u = re.sub(r"[\s_\-]", "", str(unit or "")).lower()
-    for word, kind in (("params", "params"), ("parameters", "params"), ("madds", "macs"), ("macs", "macs"),
-                       ("mac", "macs"), ("multadds", "macs"), ("flops", "flops"), ("flop", "flops")):
-        if u.endswith(word):
-            prefix = u[: -len(word)]
-            if prefix in _PREFIX:
-                return kind, _PREFIX[prefix]
-    return None
+def claims_overlay(cvm: pd.DataFrame | None, state: ViewState) -> pd.DataFrame:
+    """Paper claims at their convention-corrected position on the view's axes.
 
-
-def claim_position(claim: pd.Series, x_key: str) -> float | None:
-    """Where a paper's compute claim sits on the ``x_key`` axis, corrected for its convention.
-
-    Papers say "FLOPs" for two different things; ``compute_convention`` says which: ``"macs"``
-    (one multiply-add counted once, the usual meaning in vision papers) or ``"flops"`` (counted
-    twice). A unit that names MACs/MAdds is MACs whatever the convention says.
+    ``cvm`` is :func:`efficiency.claims.claimed_vs_measured` output: ``claimed_macs`` already
+    applies the paper's convention (MACs called FLOPs, true FLOPs = 2 x MACs, or a factor of
+    a measured baseline). Only compute axes (GMACs, GFLOPs) can show claims; a ``*_delta``
+    accuracy claim appears on its base metric with the baseline's accuracy added.
     """
-    parsed = parse_compute_unit(claim.get("compute_unit", ""))
-    try:
-        value = float(claim.get("compute_value"))
-    except (TypeError, ValueError):
-        return None
-    if parsed is None or not math.isfinite(value):
-        return None
-    kind, scale = parsed
-    raw = value * scale
-    if kind == "params":
-        return raw / 1e6 if x_key == "params" else None
-    if x_key not in ("gmacs", "gflops"):
-        return None
-    conv = str(claim.get("compute_convention", "") or "").lower()
-    macs = raw if kind == "macs" or conv in ("macs", "mac", "multiply-add", "madds") else raw / 2
-    return macs / 1e9 if x_key == "gmacs" else 2 * macs / 1e9
+    if cvm is None or cvm.empty or state.x not in ("gmacs", "gflops"):
+        return pd.DataFrame(columns=CLAIM_COLUMNS)
+    base_metric = cvm["metric"].astype(str).str.replace(r"_delta$", "", regex=True)
+    sub = cvm[(cvm["dataset"].astype(str) == state.y_dataset) & (base_metric == state.y_metric)]
+    macs = pd.to_numeric(sub["claimed_macs"], errors="coerce").astype(float)
+    acc = pd.to_numeric(sub["claimed_accuracy"], errors="coerce").astype(float)
+    ok = macs.notna() & acc.notna() & (macs > 0)
+    sub, macs, acc = sub[ok], macs[ok], acc[ok]
+    scale = 1e9 if state.x == "gmacs" else 0.5e9
+    measured = pd.to_numeric(sub["measured_macs"], errors="coerce").astype(float) / scale
+    return pd.DataFrame({
+        "x": macs / scale, "y": acc, "label": sub["claim_model"].astype(str), "paper": sub["paper_title"].astype(str),
+        "quote": sub["quote"].fillna("").astype(str), "claimed_compute": sub["claimed_compute"],
+        "compute_unit": sub["compute_unit"].astype(str), "compute_convention": sub["compute_convention"].astype(str),
+        "model": sub["model"].astype(str), "measured_x": measured, "derived": sub["derived"],
+        "accuracy_derived": sub["accuracy_derived"], "flags": sub["flags"].fillna("").astype(str),
+    }, columns=CLAIM_COLUMNS).reset_index(drop=True)
 
 
-def claims_overlay(claims: pd.DataFrame, state: ViewState) -> pd.DataFrame:
-    """Claims for the view's dataset/metric at their corrected x: x, y, label, paper, quote."""
-    cols = ["x", "y", "label", "paper", "quote", "compute_value", "compute_unit", "compute_convention"]
-    if claims is None or claims.empty:
-        return pd.DataFrame(columns=cols)
-    sub = claims[(claims["dataset"].astype(str) == state.y_dataset) & (claims["metric"].astype(str) == state.y_metric)]
-    rows = []
-    for _, c in sub.iterrows():
-        x = claim_position(c, state.x)
-        try:
-            y = float(c["value"])
-        except (TypeError, ValueError):
-            continue
-        if x is None or not (math.isfinite(y) and x > 0):
-            continue
-        rows.append(dict(x=x, y=y, label=str(c.get("model", "")), paper=str(c.get("paper_title", "")),
-                         quote=str(c.get("quote", "") or ""), compute_value=c.get("compute_value"),
-                         compute_unit=c.get("compute_unit"), compute_convention=c.get("compute_convention")))
-    return pd.DataFrame(rows, columns=cols)
-
-
-def claims_for_model(claims: pd.DataFrame, arch: str) -> pd.DataFrame:
-    """Claims whose ``zoo_archs`` (comma/semicolon/space separated) name ``arch``."""
-    if claims is None or claims.empty or "zoo_archs" not in claims:
-        return claims.iloc[0:0] if claims is not None else pd.DataFrame()
-    archs = claims["zoo_archs"].fillna("").astype(str).map(lambda s: set(re.split(r"[,;\s|]+", s)) - {""})
-    return claims[archs.map(lambda a: arch in a)]
+def claims_for_model(cvm: pd.DataFrame | None, model: str, arch: str) -> pd.DataFrame:
+    """Rows of ``claimed_vs_measured`` output about ``model`` (or, failing that, its ``arch``)."""
+    if cvm is None or cvm.empty:
+        return pd.DataFrame(columns=[] if cvm is None else cvm.columns)
+    hit = cvm[cvm["model"].astype(str) == model]
+    return hit if len(hit) else cvm[cvm["zoo_arch"].astype(str) == arch]
 
 
 # --------------------------------------------------------------------------- model detail / compare

@@ -1,0 +1,28 @@
+"""Model-efficiency dashboard: the router (``streamlit run app.py``).
+
+Page config once, the shared sidebar (task, accuracy metric, hardware configuration),
+then ``st.navigation`` runs the chosen page from ``pages/``. Tables come from
+$EFFICIENCY_RESULTS / $EFFICIENCY_ACCURACY / $EFFICIENCY_CLAIMS (default: data/).
+Nothing here imports torch.
+"""
+import streamlit as st
+
+from efficiency import ui
+from efficiency.viewstate import PAGES
+
+st.set_page_config(page_title="Model efficiency: accuracy vs compute", page_icon=":material/insights:",
+                   layout="wide", initial_sidebar_state="expanded")
+
+ICONS = {"pareto": ":material/scatter_plot:", "detail": ":material/memory:", "compare": ":material/compare:",
+         "claims": ":material/article:", "hardware": ":material/developer_board:",
+         "data": ":material/menu_book:"}
+pages = {key: st.Page(file, title=title, icon=ICONS[key], url_path=None if key == "pareto" else key,
+                      default=key == "pareto")
+         for key, (title, file) in PAGES.items()}
+current = st.navigation(list(pages.values()))
+page_key = next(k for k, p in pages.items() if p.title == current.title)
+
+data = ui.data()
+state = ui.sidebar(data, page_key)
+current.run()
+ui.share_box(ui.state())

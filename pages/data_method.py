@@ -1,0 +1,72 @@
+"""Data and method: conventions, sources, cache freshness, how to refresh."""
+import datetime as dt
+
+import streamlit as st
+
+from efficiency import uidata, ui, views
+
+d = ui.data()
+st.title("Data and method")
+
+st.markdown("""
+#### Conventions
+- **MACs** (multiply-accumulates) per sample at batch 1: one multiply-add counts **once**. This is what timm,
+  torchvision and fvcore call "FLOPs". Axis label: *GMACs (1 multiply-add = 1 MAC)*.
+- **FLOPs** are true floating-point operations, always **2 x MACs**. Axis label: *GFLOPs (= 2 x MACs)*.
+- MACs are counted by fvcore with our operator formulas and cross-checked against PyTorch's `FlopCounterMode`
+  (divided by 2) on the meta device; operators with arithmetic but no formula are listed as *uncovered* (not counted),
+  element-wise / norm / pooling ops are deliberately 0 MACs.
+- **Latency**: milliseconds per forward call of one batch; p50 / p90 / p99 over the timed calls after warm-up
+  (CUDA events on GPU, `perf_counter` on CPU). **Throughput** = batch / p50 (samples/s). **Memory**: CUDA max
+  allocated or CPU peak RSS growth, in MiB (2^20 bytes).
+- **Accuracy**: as published by timm (result CSVs) and torchvision (weight metadata), in percent; not re-measured.
+- **Pareto front**: minimise the x cost, maximise accuracy; a model is on the front when no other is at least as good
+  on both and better on one (ties: all duplicates stay on the front).
+- **Paper claims**: the abstract's numbers, with the compute converted to MACs according to the paper's convention.
+""")
+
+st.markdown("#### Files")
+rows = []
+for kind in ("results", "accuracy", "claims"):
+    p = uidata.path_for(kind)
+    mt = uidata.mtime(p)
+    rows.append({"table": kind, "path": str(p), "env var": uidata.ENV_VARS[kind], "exists": p.exists(),
+                 "modified (UTC)": dt.datetime.fromtimestamp(mt, dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+                 if mt else "", "rows": {"results": len(d.results), "accuracy": len(d.accuracy),
+                                         "claims": len(d.claims)}[kind]})
+st.dataframe(rows, hide_index=True, width="stretch")
+for p in d.problems:
+    st.warning(p)
+
+st.markdown("#### Cache freshness")
+if d.results.empty:
+    st.info(f"The results cache is empty. Fill it with `{views.refresh_command('resnet*')}`.")
+else:
+    st.dataframe(views.freshness(d.results), hide_index=True, width="stretch")
+    errors = d.results[d.results["error"].fillna("").astype(str) != ""]
+    if len(errors):
+        with st.expander(f"{len(errors)} rows recorded an error (kept as data, not plotted)"):
+            st.dataframe(errors[["model", "kind", "device", "batch_size", "dtype", "mode", "error"]],
+                         hide_index=True, width="stretch")
+    env = d.results[["torch_version", "timm_version", "torchvision_version", "fvcore_version", "gpu_name",
+                     "cuda_version", "host"]].drop_duplicates()
+    st.markdown("Environments in the cache")
+    st.dataframe(env, hide_index=True, width="stretch")
+
+st.markdown("#### Sources of the accuracy table")
+if d.accuracy.empty:
+    st.info("No accuracy table: `python -m efficiency.accuracy_build` builds it.")
+else:
+    src = d.accuracy["source"].astype(str).str.split(":").str[0].value_counts().rename_axis("source")
+    st.dataframe(src.reset_index(name="rows"), hide_index=True)
+
+st.markdown("#### How to refresh")
+st.code(f"""# count MACs / params and time latency for models matching a pattern (unchanged inputs are skipped)
+{views.refresh_command('resnet*')}
+# one exact zoo entry, one hardware configuration
+{views.refresh_command('timm/resnet50.a1_in1k@224', ui.state())}
+# published accuracy tables
+python -m efficiency.accuracy_build
+# a figure for a paper, from the same cache
+python -m efficiency.plot --x gmacs --y imagenet-1k:top1 --out pareto.svg""", language="bash")
+st.caption("The dashboard reloads a table when its file's modification time changes.")

@@ -1,0 +1,96 @@
+"""Hardware: the same models across devices, modes and batch sizes; achieved TFLOP/s vs peak."""
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from efficiency import plot, ui, views
+
+d = ui.data()
+s = ui.state()
+st.title("Hardware")
+st.caption("Achieved TFLOP/s = 2 x MACs per sample x batch / p50 latency (true FLOPs). Peak: the device's datasheet "
+           "dense number for the dtype (GPU only). A model far below peak is latency- or memory-bound, "
+           "not compute-bound.")
+if ui.no_results_message(d):
+    st.stop()
+
+hw = views.hardware_table(d.results)
+if hw.empty:
+    st.info("No latency rows in the cache yet. Measure some with "
+            f"`{views.refresh_command('resnet50', s)}`.")
+    st.stop()
+
+counts = views.count_table(d.results)
+measured = sorted(hw["model"].unique())
+default = [m for m in s.selection if m in measured]
+if not default:
+    front = ui.view(d, s).front["model"].tolist()
+    default = [m for m in front if m in measured][:5] or measured[:5]
+ui.seed("w_hw_models", default)
+chosen = st.multiselect("Models", measured, key="w_hw_models", placeholder="all measured models")
+if chosen:
+    s = ui.update(selection=tuple(chosen))
+sub = hw[hw["model"].isin(chosen)] if chosen else hw
+
+st.subheader("Configurations measured")
+st.dataframe(views.hardware_configs(d.results), hide_index=True, width="stretch")
+if not (hw["device"] == "cuda").any():
+    st.info("No GPU rows in the cache: run the refresh on a machine with CUDA, e.g. "
+            f"`{views.refresh_command('resnet50')} --device cuda`.")
+
+st.subheader("Achieved throughput vs peak (roofline-style)")
+fig = go.Figure()
+configs = sorted(sub["config"].unique())
+for i, cfg in enumerate(configs):
+    r = sub[sub["config"] == cfg]
+    fig.add_trace(go.Scatter(
+        x=r["gmacs"], y=r["achieved_tflops"], mode="markers", name=cfg,
+        marker=dict(size=10, color=plot.PALETTE[i % len(plot.PALETTE)], line=dict(color="white", width=0.5)),
+        hovertext=[f"<b>{m}</b><br>{c}<br>p50 {p:.3g} ms/batch<br>{a:.3g} TFLOP/s achieved"
+                   + (f" = {pp:.1f} % of {pk:g} peak" if np.isfinite(pp) else "")
+                   for m, c, p, a, pp, pk in zip(r["model"], r["config"], r["lat_p50_ms"], r["achieved_tflops"],
+                                                 r["pct_of_peak"], r["peak_tflops"])],
+        hovertemplate="%{hovertext}<extra></extra>"))
+for (name, dtype), peak in sub.groupby(["device_name", "dtype"])["peak_tflops"].first().dropna().items():
+    fig.add_hline(y=peak, line=dict(dash="dash", color="#888"), annotation_text=f"{name} {dtype} peak {peak:g}",
+                  annotation_position="top left")
+fig.update_layout(template="plotly_white", height=520, font=dict(size=14),
+                  xaxis=dict(type="log", title="GMACs per sample (1 multiply-add = 1)"),
+                  yaxis=dict(type="log", title="achieved TFLOP/s (true FLOPs = 2 x MACs)"),
+                  legend=dict(title="device, batch, dtype, mode"), margin=dict(t=30))
+st.plotly_chart(fig, theme=None, config={"displaylogo": False})
+
+st.subheader("Latency p50 (ms per batch) by configuration")
+pivot = sub.pivot_table(index="model", columns="config", values="lat_p50_ms", aggfunc="min")
+st.dataframe(pivot, width="stretch")
+
+
+def ratio(a_cfg: dict, b_cfg: dict, label: str):
+    def pick(cfg):
+        m = np.ones(len(sub), bool)
+        for k, v in cfg.items():
+            m &= (sub[k] == v).to_numpy()
+        return sub[m].groupby("model")["lat_p50_ms"].min()
+    a, b = pick(a_cfg), pick(b_cfg)
+    both = a.index.intersection(b.index)
+    return label, (a[both] / b[both]) if len(both) else None
+
+
+st.subheader("Speed-ups")
+cols = st.columns(3)
+for col, (label, r) in zip(cols, [
+        ratio({"device": "cpu", "batch_size": 1}, {"device": "cuda", "batch_size": 1, "mode": s.mode},
+              f"CPU / GPU latency, batch 1 ({s.mode})"),
+        ratio({"device": "cuda", "batch_size": s.batch, "mode": "eager"},
+              {"device": "cuda", "batch_size": s.batch, "mode": "cuda_graph"},
+              f"eager / cuda_graph latency, GPU batch {s.batch}"),
+        ratio({"device": "cuda", "batch_size": 1, "mode": s.mode}, {"device": "cuda", "batch_size": 256, "mode": s.mode},
+              "throughput gain batch 256 vs 1 (GPU) = 256 x lat1 / lat256")]):
+    with col:
+        st.markdown(f"**{label}**")
+        if r is None or r.empty:
+            st.info("Not measured for these models.")
+        else:
+            if "256 vs 1" in label:
+                r = 256 * r
+            st.dataframe(r.rename("x").to_frame(), width="stretch")

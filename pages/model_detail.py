@@ -1,0 +1,136 @@
+"""Model detail: every number of one zoo entry, with units, conventions and provenance."""
+import json
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from efficiency import ui, views
+
+d = ui.data()
+s = ui.state()
+st.title("Model detail")
+if ui.no_results_message(d):
+    st.stop()
+
+counts = views.count_table(d.results)
+ids = sorted(counts["model"].astype(str))
+wanted = s.selection[0] if s.selection else None
+if wanted and wanted not in ids:
+    resolved = views.resolve_model(counts, wanted)
+    if resolved is None:
+        st.warning(f"No model '{wanted}' in the results cache. Measure it with "
+                   f"`{views.refresh_command(wanted)}`.")
+    wanted = resolved
+ui.seed("w_model", wanted or ids[0])
+if st.session_state["w_model"] not in ids:
+    st.session_state["w_model"] = ids[0]
+model = st.selectbox("Model (zoo id)", ids, key="w_model")
+s = ui.update(selection=(model,) + tuple(m for m in s.selection[1:] if m != model))
+row = counts[counts["model"] == model].iloc[0]
+
+st.subheader(model)
+st.caption(f"arch `{row['arch']}` · weights `{row['weights'] or '-'}` · {row['source']} · task {row['task']} · "
+           f"family {row['family']} · input {row['input_size']} per sample"
+           + (f" · seed paper: *{row['paper']}*" if row.get("paper") else ""))
+
+# ---- headline numbers
+acc_all = d.accuracy[d.accuracy["model"] == model]
+c = st.columns(5)
+c[0].metric("GMACs / sample", f"{row['gmacs']:.3f}", help="1 multiply-add = 1 MAC; timm/torchvision call this 'GFLOPs'")
+c[1].metric("GFLOPs / sample", f"{row['gflops']:.3f}", help="true FLOPs = 2 x MACs")
+c[2].metric("Parameters", f"{row['params_m']:.2f} M", help=f"{int(row['params']):,} exactly; "
+            f"{int(row['param_bytes_fp32'] or 0) / 2**20:,.1f} MiB in fp32" if pd.notna(row["params"]) else None)
+top = acc_all[(acc_all["dataset"] == s.y_dataset) & (acc_all["metric"] == s.y_metric)]
+c[3].metric(views.y_label(s.y_dataset, s.y_metric), f"{top['value'].iloc[0]:.2f}" if len(top) else "n/a")
+lat_all = views.model_latencies(d.results, model)
+mine = lat_all[(lat_all["device"] == s.device) & (lat_all["batch_size"] == s.batch) & (lat_all["dtype"] == s.dtype)
+               & (lat_all["mode"] == s.mode)] if len(lat_all) else lat_all
+c[4].metric(f"Latency p50 ({views.hw_text(s)})", f"{mine['lat_p50_ms'].min():.3g} ms" if len(mine) else "n/a",
+            help="milliseconds per forward call of one batch")
+
+# ---- accuracy
+st.markdown("#### Published accuracy")
+if acc_all.empty:
+    st.info("No published accuracy for this entry (custom models have none; timm/torchvision tables may lack "
+            "it). Rebuild the table with `python -m efficiency.accuracy_build`.")
+else:
+    st.dataframe(acc_all[["dataset", "metric", "value", "higher_is_better", "img_size", "crop_pct", "interpolation",
+                          "source"]].rename(columns={"value": "value (% unless EPE: px)"}),
+                 hide_index=True, width="stretch")
+
+# ---- MACs by operator
+left, right = st.columns([3, 2])
+with left:
+    st.markdown("#### MACs by operator")
+    ops = views.op_breakdown(row)
+    if ops.empty:
+        st.info("No per-operator breakdown stored for this row (`macs_by_op` is empty).")
+    else:
+        fig = px.bar(ops.head(15)[::-1], x="gmacs", y="op", orientation="h", text=ops.head(15)[::-1]["share"]
+                     .map(lambda v: f"{v:.1%}"), labels={"gmacs": "GMACs per sample (1 multiply-add = 1)", "op": ""},
+                     template="plotly_white")
+        fig.update_traces(marker_color="#0072B2", textposition="outside", cliponaxis=False)
+        fig.update_layout(height=90 + 32 * min(len(ops), 15), margin=dict(l=10, r=40, t=10, b=50),
+                          font=dict(size=14))
+        st.plotly_chart(fig, theme=None, config={"displaylogo": False})
+with right:
+    st.markdown("#### Coverage")
+    unc = views.op_counts(row, "uncovered_ops")
+    ign = views.op_counts(row, "ignored_ops")
+    rel = row.get("macs_rel_diff")
+    st.markdown(
+        f"- fvcore count: **{(row['macs_fvcore'] or 0) / 1e9:.4f}** GMACs\n"
+        f"- torch FlopCounterMode / 2: **{(row['macs_torch'] or 0) / 1e9:.4f}** GMACs\n"
+        f"- relative difference: **{rel:.2%}**" + (" (over 1 %: check the breakdown)" if row.get("macs_mismatch") else "")
+        if pd.notna(rel) else "- cross-check: not stored")
+    if unc.empty:
+        st.success("Every operator with arithmetic has a MAC formula (no uncovered ops).")
+    else:
+        st.warning(f"{len(unc)} operator kind(s), {int(unc['occurrences'].sum())} call(s) have no formula: their "
+                   "MACs are **not** counted, so the total is a lower bound.")
+        st.dataframe(unc, hide_index=True, width="stretch")
+    if len(ign):
+        with st.expander(f"Deliberately 0 MACs: {len(ign)} element-wise / norm / pool op kinds"):
+            st.dataframe(ign, hide_index=True, width="stretch")
+
+# ---- latency per configuration
+st.markdown("#### Latency per hardware configuration")
+if lat_all.empty:
+    st.info(f"No latency rows for this model. Measure them with `{views.refresh_command(row['arch'], s)}`.")
+else:
+    st.dataframe(lat_all[["device", "device_name", "batch_size", "dtype", "mode", "channels_last", "lat_p50_ms",
+                          "lat_p90_ms", "latency_ms_p99", "throughput_sps", "achieved_tflops", "mem_mib",
+                          "n_samples", "noisy", "measured_at"]].rename(columns={
+        "lat_p50_ms": "p50 (ms/batch)", "lat_p90_ms": "p90 (ms/batch)", "latency_ms_p99": "p99 (ms/batch)",
+        "throughput_sps": "throughput (samples/s)", "achieved_tflops": "achieved TFLOP/s (2·MACs·batch/p50)",
+        "mem_mib": "peak memory (MiB)"}), hide_index=True, width="stretch")
+
+# ---- paper claims
+st.markdown("#### Paper claims about this architecture")
+mine_claims = views.claims_for_model(ui.claims_vs_measured(d), model, str(row["arch"]))
+if mine_claims.empty:
+    st.caption("No mapped seed-paper claim names this architecture (data/paper_claims.csv).")
+else:
+    for _, cl in mine_claims.iterrows():
+        gm = cl["claimed_macs"] / 1e9 if pd.notna(cl["claimed_macs"]) else None
+        st.markdown(f"**{cl['paper_title']}** ({cl['claim_model']}): {cl['dataset']} {cl['metric']} "
+                    f"claimed **{cl['claimed_accuracy']:.2f}** vs published reference "
+                    f"**{cl['reference_accuracy']:.2f}**; compute {cl['claimed_compute']} {cl['compute_unit']} "
+                    f"({str(cl['compute_convention']).replace('_', ' ')})"
+                    + (f" = **{gm:.3g} GMACs** vs measured **{cl['measured_macs'] / 1e9:.3g}**" if gm else "")
+                    + (f" · flags: `{cl['flags']}`" if cl["flags"] else ""))
+        if cl.get("quote"):
+            st.caption(f"> {cl['quote']}")
+
+# ---- provenance and the refresh command
+st.markdown("#### Environment and provenance")
+env_cols = ["torch_version", "torchvision_version", "timm_version", "fvcore_version", "python_version", "cpu_model",
+            "gpu_name", "gpu_driver", "cuda_version", "host", "measured_at", "duration_s", "input_key"]
+st.dataframe(pd.DataFrame({"field": env_cols, "count row": [str(row.get(k, "")) for k in env_cols]}),
+             hide_index=True, width="stretch")
+st.markdown("Reproduce this entry's rows:")
+st.code(views.refresh_command(model, s), language="bash")
+with st.expander("Raw count row (JSON)"):
+    st.code(json.dumps({k: (None if pd.isna(v) else v) if not isinstance(v, (list, dict)) else v
+                        for k, v in row.items()}, default=str, indent=1), language="json")
