@@ -123,10 +123,11 @@ def claimed_vs_measured(claims: pd.DataFrame, results: pd.DataFrame,
         claimed_acc, acc_derived = math.nan, False
         if metric in ("top1", "top5"):
             claimed_acc = c["value"]
-        elif metric in ("top1_delta", "top5_delta") and base_model:
-            # the baseline's accuracy comes from the reference table even if its model id is pinned
-            claimed_acc = _reference(accuracy, base_model, c["dataset"], base_metric) + c["value"]
-            acc_derived = True
+        elif metric in ("top1_delta", "top5_delta") and (base_model or c["baseline_model"]):
+            # accuracy needs no count row: fall back to the pinned baseline id
+            acc_base = base_model or c["baseline_model"]
+            claimed_acc = _reference(accuracy, acc_base, c["dataset"], base_metric) + c["value"]
+            acc_derived = not math.isnan(claimed_acc)
         # reference accuracy: the picked model, else the pinned id (accuracy exists without a count)
         ref_model = model or c["zoo_model"]
         reference = _reference(accuracy, ref_model, c["dataset"], base_metric) if base_metric in ("top1", "top5") else math.nan
