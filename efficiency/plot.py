@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     a = _parser().parse_args(argv)
     state = state_from_args(a)
     res = uidata.read_results(a.results or uidata.path_for("results"))
-    acc = uidata.read_accuracy(a.accuracy or uidata.path_for("accuracy"))
+    acc = uidata.read_accuracy(a.accuracy or uidata.path_for("accuracy"), res.df)
     for msg in res.problems + acc.problems:
         print(msg, file=sys.stderr)
     view = views.build_view(res.df, acc.df, state)
@@ -268,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{level}: {msg}", file=sys.stderr)
     claims = None
     if state.claims:
-        claims = views.claims_overlay(uidata.read_claims(a.claims_file or uidata.path_for("claims")).df, state)
+        raw = uidata.read_claims(a.claims_file or uidata.path_for("claims"))
+        claims = views.claims_overlay(uidata.claimed_vs_measured(raw.df, res.df, acc.df), state)
     fig = build_figure(view, claims, title=a.title)
     fmt = a.out.suffix.lower().lstrip(".")
     if fmt == "csv":

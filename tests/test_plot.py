@@ -1,0 +1,125 @@
+"""The Pareto figure's content and the efficiency.plot command line."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from efficiency import plot, uidata, views
+from efficiency.viewstate import ViewState
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX = ROOT / "tests" / "fixtures"
+ENV = {**os.environ, "EFFICIENCY_RESULTS": str(FIX / "results.parquet"),
+       "EFFICIENCY_ACCURACY": str(FIX / "accuracy.parquet"), "EFFICIENCY_CLAIMS": str(FIX / "paper_claims.csv")}
+HAVE_CHROMIUM = Path(os.environ.get("BROWSER_PATH", "/usr/bin/chromium")).exists() or shutil.which("chromium")
+
+
+@pytest.fixture(scope="module")
+def tables():
+    res = uidata.read_results(FIX / "results.parquet").df
+    acc = uidata.read_accuracy(FIX / "accuracy.parquet", res).df
+    claims = uidata.read_claims(FIX / "paper_claims.csv").df
+    return res, acc, uidata.claimed_vs_measured(claims, res, acc)
+
+
+def _traces(fig, meta):
+    return [t for t in fig.data if t.meta == meta]
+
+
+def test_figure_content(tables):
+    res, acc, cvm = tables
+    v = views.build_view(res, acc, ViewState())
+    fig = plot.build_figure(v, views.claims_overlay(cvm, v.state))
+    pts = _traces(fig, "points")
+    xs = sorted(x for t in pts for x in t.x)
+    assert xs == sorted(v.points["x"])
+    front = _traces(fig, "front")[0]
+    assert front.line.shape == "hv"
+    assert list(front.x) == list(v.front["x"]) and list(front.y) == list(v.front["y"])
+    assert fig.layout.xaxis.title.text == "GMACs per sample (1 multiply-add = 1 MAC)"
+    assert fig.layout.xaxis.type == "log"
+    assert fig.layout.yaxis.title.text == "ImageNet-1k top-1 (%)"
+    caption = fig.layout.annotations[0].text
+    assert "GFLOPs = 2 x GMACs" in caption and "NVIDIA H200" in caption
+    hover = pts[0].hovertext[0]
+    for unit in ("GMACs", "GFLOPs", "(= 2 x MACs)", "M", "ms", "samples/s", "MiB"):
+        assert unit in hover
+    claims = _traces(fig, "claims")[0]
+    assert claims.marker.symbol == "diamond-open"
+    # ViT-B/16 claims 35.1 true GFLOPs -> plotted at 17.55 GMACs
+    assert any(abs(x - 17.55) < 1e-6 for x in claims.x)
+    assert any("2 FLOPs per multiply-add" in h.replace("<br>", " ") for h in claims.hovertext)
+
+
+def test_gflops_axis_doubles(tables):
+    res, acc, cvm = tables
+    v = views.build_view(res, acc, replace(ViewState(), x="gflops"))
+    assert (v.points["x"] == 2 * v.points["gmacs"]).all()
+    claims = views.claims_overlay(cvm, v.state)
+    assert any(abs(x - 35.1) < 1e-6 for x in claims["x"])
+    assert "(= 2 x MACs)" in v.x_label
+
+
+def test_latency_axis_names_hardware(tables):
+    res, acc, _ = tables
+    v = views.build_view(res, acc, replace(ViewState(), x="latency_p50", batch=256))
+    assert "batch of 256" in v.x_label and "NVIDIA H200" in v.x_label
+    assert "torchvision/densenet121.IMAGENET1K_V1" not in set(v.points["model"])   # no cuda rows
+    assert any("no latency" in n for _, n in v.notes)
+
+
+def test_empty_view_figure(tables):
+    res, acc, _ = tables
+    v = views.build_view(res, acc, replace(ViewState(), search="no-such-model"))
+    fig = plot.build_figure(v)
+    assert v.points.empty and any("no data" in a.text for a in fig.layout.annotations)
+
+
+def _cli(tmp_path, *args):
+    return subprocess.run([sys.executable, "-m", "efficiency.plot", *args], cwd=ROOT, env=ENV,
+                          capture_output=True, text=True, timeout=180)
+
+
+def test_cli_help():
+    out = subprocess.run([sys.executable, "-m", "efficiency.plot", "--help"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0
+    assert "1 MAC = 1 multiply-add" in out.stdout and "--models PATTERN" in out.stdout
+
+
+def test_cli_csv_matches_view(tmp_path, tables):
+    res, acc, _ = tables
+    out = _cli(tmp_path, "--out", str(tmp_path / "f.csv"), "--models", "resnet*")
+    assert out.returncode == 0, out.stderr
+    df = pd.read_csv(tmp_path / "f.csv")
+    v = views.build_view(res, acc, replace(ViewState(), search="resnet*"))
+    assert sorted(df["model"]) == sorted(v.points["model"])
+    assert df["on_pareto_front"].sum() == len(v.front)
+    assert "x: GMACs per sample (1 multiply-add = 1 MAC)" in df.columns
+
+
+def test_cli_html(tmp_path):
+    out = _cli(tmp_path, "--out", str(tmp_path / "f.html"), "--x", "latency_p50", "--batch", "256")
+    assert out.returncode == 0, out.stderr
+    html = (tmp_path / "f.html").read_text()
+    assert "plotly" in html.lower() and "Pareto front" in html
+
+
+def test_cli_bad_extension(tmp_path):
+    assert _cli(tmp_path, "--out", str(tmp_path / "f.txt")).returncode == 2
+
+
+@pytest.mark.skipif(not HAVE_CHROMIUM, reason="no Chromium at /usr/bin/chromium: kaleido cannot render PNG/SVG")
+@pytest.mark.parametrize("fmt,magic", [("png", b"\x89PNG"), ("svg", b"<svg")])
+def test_cli_static(tmp_path, fmt, magic):
+    out = _cli(tmp_path, "--out", str(tmp_path / f"f.{fmt}"))
+    assert out.returncode == 0, out.stderr
+    data = (tmp_path / f"f.{fmt}").read_bytes()
+    assert magic in data[:200]
