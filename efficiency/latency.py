@@ -12,6 +12,8 @@ Conventions (see also the package docstring):
   models are usually deployed from PyTorch and keeps one model object for every dtype.
   ``fp16`` on the CPU is refused (:class:`ConfigError`); ``bf16`` on the CPU is allowed (CPU autocast
   supports it; it is only fast on CPUs with AVX512-BF16 or AMX, which is exactly what the row shows).
+* ``compile_time_s`` is the wall time of the first call after ``torch.compile`` (compilation plus
+  one run), after ``torch._dynamo.reset()``; inductor's on-disk caches may still shorten it.
 * One clock per device, chosen in one place (:func:`timer_for`): CUDA events on the GPU, each pair
   synchronised before it is read; ``time.perf_counter_ns`` on the CPU.
 * Memory in bytes. GPU: ``torch.cuda.max_memory_allocated`` / ``max_memory_reserved`` after a
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import math
 import resource
 import sys
@@ -358,13 +361,34 @@ def _rss_peak_bytes() -> int:
     return int(peak) if sys.platform == "darwin" else int(peak) * 1024  # Linux reports KiB
 
 
+@functools.lru_cache(maxsize=None)
+def _side_stream(index: int) -> "torch.cuda.Stream":
+    # one side stream per GPU for the whole process: cuBLAS keeps a workspace (32 MiB on Hopper)
+    # per stream it has seen and never frees it, so a new stream per measurement leaks memory
+    return torch.cuda.Stream(device=index)
+
+
+def _restore_rng(generator: torch.Generator, saved: torch.Generator | None) -> None:
+    """After a failed capture the CUDA generator still believes it is capturing, and the next
+    ``torch.randn`` on the GPU fails ("Offset increment outside graph capture"). Swap in the state
+    cloned before the capture."""
+    if saved is not None:
+        try:
+            generator.graphsafe_set_state(saved)
+        except Exception:  # older torch without graph-safe generator states
+            pass
+
+
 def _capture_cuda_graph(model: Callable, x: Any) -> Callable[[], object]:
     """The standard recipe: warm up on a side stream, capture one forward, return ``graph.replay``.
 
     The input ``x`` is the graph's static input: replays read whatever it holds.
     """
+    index = torch.cuda.current_device()
+    generator = torch.cuda.default_generators[index]
+    saved = generator.clone_state() if hasattr(generator, "clone_state") else None
     try:
-        side = torch.cuda.Stream()
+        side = _side_stream(index)
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
             for _ in range(CUDA_GRAPH_WARMUP):
@@ -376,8 +400,10 @@ def _capture_cuda_graph(model: Callable, x: Any) -> Callable[[], object]:
             static_out = _call(model, x)
         torch.cuda.synchronize()
     except torch.cuda.OutOfMemoryError:
+        _restore_rng(generator, saved)
         raise
     except Exception as exc:  # capture-unsafe ops, CPU syncs inside forward, dynamic shapes...
+        _restore_rng(generator, saved)
         raise CudaGraphError(f"CUDA graph capture failed: {type(exc).__name__}: {exc}") from exc
 
     def replay(graph=graph, keep=static_out):  # keep the static output alive with the graph
@@ -439,6 +465,11 @@ def measure(
         compile_time_s = None
         with torch.inference_mode(), autocast:
             if config.mode == "compile":
+                # forget earlier compilations (same module measured before): the first call below
+                # then really compiles; inductor's on-disk caches can still make it faster
+                from torch import _dynamo  # imported here: it costs a second or two
+
+                _dynamo.reset()
                 compiled = torch.compile(model)
                 t0 = time.perf_counter()
                 timer.time(lambda: _call(compiled, x))  # first call compiles; timer syncs

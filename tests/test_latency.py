@@ -287,10 +287,13 @@ def test_measure_bf16_autocast_on_cpu():
 
 def test_measure_compile_records_first_call(monkeypatch):
     # the plumbing only: a stand-in for torch.compile keeps this test fast
-    compiled = []
+    import torch._dynamo
+
+    compiled, resets = [], []
     monkeypatch.setattr(torch, "compile", lambda m: compiled.append(m) or m)
+    monkeypatch.setattr(torch._dynamo, "reset", lambda: resets.append(1))
     result = measure(tiny_model(), (3, 8, 8), LatencyConfig(mode="compile", **FAST))
-    assert len(compiled) == 1
+    assert len(compiled) == 1 and len(resets) == 1  # a fresh compile, not a cached one
     assert result.compile_time_s is not None and result.compile_time_s > 0
     assert result.to_row()["mode"] == "compile"
 
@@ -318,6 +321,16 @@ def test_measure_cuda(mode, dtype):
 
 
 @needs_cuda
+def test_cuda_graph_memory_does_not_grow_across_measurements():
+    config = LatencyConfig(device="cuda", batch_size=4, mode="cuda_graph", **FAST)
+    model = tiny_model()
+    first = measure(model, (3, 32, 32), config).mem_gpu_max_allocated_bytes
+    for _ in range(3):
+        again = measure(model, (3, 32, 32), config).mem_gpu_max_allocated_bytes
+    assert again <= first + (1 << 20)
+
+
+@needs_cuda
 def test_cuda_graph_capture_failure_raises_cuda_graph_error():
     class Syncs(torch.nn.Module):
         def forward(self, x):
@@ -325,8 +338,9 @@ def test_cuda_graph_capture_failure_raises_cuda_graph_error():
 
     with pytest.raises(CudaGraphError, match="capture"):
         measure(Syncs(), (3, 8, 8), LatencyConfig(device="cuda", mode="cuda_graph", **FAST))
-    # the device is still usable for the eager fallback
+    # the device (and its random generator) is still usable for the eager fallback
     measure(Syncs(), (3, 8, 8), LatencyConfig(device="cuda", **FAST))
+    assert torch.randn(4, device="cuda").isfinite().all()
 
 
 @needs_cuda
