@@ -48,7 +48,11 @@ def _fmt(v, spec: str, unit: str = "", missing: str = "n/a") -> str:
     return f"{f:{spec}}{(' ' + unit) if unit else ''}"
 
 
-def hover_text(p: pd.Series, view: views.View) -> str:
+HOVER_COLUMNS = ["model", "family", "source", "input_size", "y", "gmacs", "gflops", "params_m", "lat_p50_ms",
+                 "lat_p90_ms", "throughput_sps", "mem_mib", "paper", "on_front"]
+
+
+def hover_text(p: dict, view: views.View) -> str:
     s = view.state
     hw = views.hw_text(s, view.device_name)
     lines = [
@@ -99,7 +103,7 @@ def build_figure(view: views.View, claims: pd.DataFrame | None = None, title: st
                 legendgroup=name,
                 marker=dict(color=PALETTE[i % len(PALETTE)], size=9, opacity=0.85,
                             line=dict(color="white", width=0.5)),
-                customdata=sub[["model"]].to_numpy(), hovertext=[hover_text(p, view) for _, p in sub.iterrows()],
+                customdata=sub[["model"]].to_numpy(), hovertext=[hover_text(p, view) for p in sub.reindex(columns=HOVER_COLUMNS).to_dict("records")],
                 hovertemplate="%{hovertext}<extra></extra>", meta="points"))
     if len(view.front):
         f = view.front

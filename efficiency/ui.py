@@ -20,6 +20,7 @@ from efficiency import uidata, views
 from efficiency.viewstate import PAGES, ViewState, parse_query, to_query
 
 ALL = views.ALL
+MODE_LABELS = {"eager": "eager", "cuda_graph": "CUDA graph (replayed)", "compile": "torch.compile"}
 
 
 # --------------------------------------------------------------------------- data
@@ -50,7 +51,7 @@ class Data:
 
     @property
     def empty(self) -> bool:
-        return views.count_table(self.results).empty
+        return counts(self).empty
 
 
 def data() -> Data:
@@ -85,6 +86,40 @@ def _view(key: tuple, state: ViewState) -> views.View:
 def view(d: Data, state: ViewState) -> views.View:
     """``views.build_view`` memoised on (table mtimes, state): reruns with an unchanged view are free."""
     return _view(d.key, state)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _figure(key: tuple, state: ViewState):
+    from efficiency import plot   # plotly is only needed once a figure is drawn
+    v = _view(key, state)
+    claims = views.claims_overlay(_cvm(key), state) if state.claims else None
+    return plot.build_figure(v, claims)
+
+
+def figure(d: Data, state: ViewState):
+    """The Pareto figure of ``state`` (memoised like :func:`view`)."""
+    return _figure(d.key, state)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _derived(key: tuple, what: str, *args):
+    d = data()
+    if what == "counts":
+        return views.count_table(d.results)
+    if what == "hw":
+        return views.hardware_options(d.results)
+    if what == "acc_options":
+        c = _derived(key, "counts")
+        models = c["model"] if args[0] == ALL else c.loc[c["task"] == args[0], "model"]
+        return views.accuracy_options(d.accuracy, set(models))
+    if what == "latency":
+        return views.latency_table(d.results, *args)
+    raise ValueError(what)
+
+
+def counts(d: Data) -> pd.DataFrame:
+    """``views.count_table`` of the loaded results (memoised)."""
+    return _derived(d.key, "counts")
 
 
 # --------------------------------------------------------------------------- state
@@ -139,31 +174,33 @@ def sidebar(d: Data, page: str) -> ViewState:
     problems = st.session_state.pop("url_problems", [])
     if problems:
         sb.warning("Ignored in the link: " + "; ".join(problems))
-    counts = views.count_table(d.results)
+    cnt = counts(d)
     sb.header("View")
-    tasks = sorted(counts["task"].dropna().astype(str).unique().tolist())
+    tasks = sorted(cnt["task"].dropna().astype(str).unique().tolist())
     seed("w_task", s.task)
     task = sb.selectbox("Task", _options([ALL] + tasks, s.task) if tasks else [s.task], key="w_task",
                         help="Which zoo entries to show; 'all' mixes tasks.")
-    models = counts["model"] if task == ALL else counts.loc[counts["task"] == task, "model"]
-    pairs = views.accuracy_options(d.accuracy, set(models))
+    models = cnt["model"] if task == ALL else cnt.loc[cnt["task"] == task, "model"]
+    pairs = _derived(d.key, "acc_options", task)
     labels = [f"{ds}:{m}" for ds, m in pairs]
     seed("w_acc", f"{s.y_dataset}:{s.y_metric}")
     acc = sb.selectbox("Accuracy (dataset : metric)", _options(labels, f"{s.y_dataset}:{s.y_metric}"),
                        key="w_acc", help="Published accuracy; most-covered metrics first.")
     ds, _, metric = acc.partition(":")
     sb.header("Hardware configuration")
-    hw = views.hardware_options(d.results)
-    c1, c2 = sb.columns(2)
+    hw = _derived(d.key, "hw")
+    c1, c2, c3 = sb.columns(3)
     for col, field, label, opts in ((c1, "device", "Device", hw["device"]), (c2, "batch", "Batch", hw["batch"]),
-                                    (c1, "dtype", "Dtype", hw["dtype"]), (c2, "mode", "Mode", hw["mode"])):
+                                    (c3, "dtype", "Dtype", hw["dtype"]), (sb, "mode", "Mode", hw["mode"])):
         seed(f"w_{field}", getattr(s, field))
-        col.selectbox(label, _options(opts, getattr(s, field)), key=f"w_{field}")
+        col.selectbox(label, _options(opts, getattr(s, field)), key=f"w_{field}",
+                      format_func=(lambda m: MODE_LABELS.get(m, m)) if field == "mode" else str)
     s = update(task=task, y_dataset=ds, y_metric=metric, device=st.session_state["w_device"],
                batch=int(st.session_state["w_batch"]), dtype=st.session_state["w_dtype"],
                mode=st.session_state["w_mode"])
-    measured = len(views.latency_table(d.results, s.device, s.batch, s.dtype, s.mode))
-    sb.caption(f"{measured} models measured in this configuration." if measured else
+    lat = _derived(d.key, "latency", s.device, s.batch, s.dtype, s.mode)
+    measured = int(lat["model"].isin(models).sum())
+    sb.caption(f"{measured} of {len(models)} models measured in this configuration." if measured else
                "No latency rows for this configuration: latency axes stay empty.")
     return s
 

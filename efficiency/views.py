@@ -87,13 +87,29 @@ def x_label(state: ViewState, device_name: str | None = None) -> str:
     return X_METRICS[state.x].label.format(batch=state.batch, hw=hw_text(state, device_name))
 
 
-def refresh_command(models: str | list[str] = "'*'", state: ViewState | None = None) -> str:
-    """The command that (re)computes rows for ``models`` (one id/arch/pattern or a list)."""
-    if isinstance(models, (list, tuple)):
-        models = ",".join(models)
-    if not (models.startswith("'") and models.endswith("'")):
-        models = "'" + models.replace("'", "") + "'"
-    cmd = f"python -m efficiency.refresh --models {models}"
+def _shell_quote(text: str) -> str:
+    return "'" + str(text).replace("'", "") + "'"
+
+
+def refresh_command(models: str | list[str] = "*", state: ViewState | None = None,
+                    input_size: str | None = None) -> str:
+    """The ``efficiency.refresh`` command that (re)computes rows for ``models``.
+
+    ``models``: zoo ids, names, archs or fnmatch patterns (one string or a list). A
+    ``custom/<entry point>@<size>`` id becomes ``--custom <entry point> --input-size C,H,W``.
+    ``state`` adds its hardware configuration (device, batch, dtype, mode).
+    """
+    items = [models] if isinstance(models, str) else list(models)
+    items = [m.strip("'") for m in items]
+    custom = [m for m in items if m.startswith("custom/")]
+    zoo = [m for m in items if not m.startswith("custom/")]
+    cmd = "python -m efficiency.refresh"
+    if zoo:
+        cmd += " --models " + " ".join(_shell_quote(m) for m in zoo)
+    for m in custom:
+        entry, _, size = m[len("custom/"):].rpartition("@")
+        size = input_size or size
+        cmd += f" --custom {_shell_quote(entry)}" + (f" --input-size {size.replace('x', ',')}" if size else "")
     if state is not None:
         cmd += (f" --device {state.device} --batch-size {state.batch} --dtype {state.dtype}"
                 f" --mode {state.mode}")
@@ -249,7 +265,7 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState) 
     n_task = len(base)
     if counts.empty:
         notes.append(("warning", "The results cache has no models for task "
-                      f"'{state.task}'. Compute some with `{refresh_command(state=None)}`."))
+                      f"'{state.task}'. Compute some with `python -m efficiency.refresh --task {state.task}`."))
     if acc.empty:
         notes.append(("warning", f"No published accuracy for {state.y_dataset} {state.y_metric}. "
                       "Pick another dataset/metric in the sidebar, or rebuild the table with "

@@ -10,7 +10,7 @@ st.title("Compare models")
 if ui.no_results_message(d):
     st.stop()
 
-counts = views.count_table(d.results)
+counts = ui.counts(d)
 ids = sorted(counts["model"].astype(str))
 default = [m for m in s.selection if m in ids][:6]
 if len(default) < 2:   # start from the current front: the interesting trade-offs

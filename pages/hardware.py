@@ -20,7 +20,7 @@ if hw.empty:
             f"`{views.refresh_command('resnet50', s)}`.")
     st.stop()
 
-counts = views.count_table(d.results)
+counts = ui.counts(d)
 measured = sorted(hw["model"].unique())
 default = [m for m in s.selection if m in measured]
 if not default:

@@ -13,7 +13,7 @@ st.title("Model detail")
 if ui.no_results_message(d):
     st.stop()
 
-counts = views.count_table(d.results)
+counts = ui.counts(d)
 ids = sorted(counts["model"].astype(str))
 wanted = s.selection[0] if s.selection else None
 if wanted and wanted not in ids:

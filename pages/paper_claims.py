@@ -55,7 +55,7 @@ else:
                "from the published reference; `no_measurement` the architecture is not in the results cache.")
 
 st.subheader("Which seed papers are covered")
-measured_papers = set(views.count_table(d.results)["paper"].astype(str)) - {""}
+measured_papers = set(ui.counts(d)["paper"].astype(str)) - {""}
 g = claims.groupby("paper_title")
 cov = pd.DataFrame({"claims": g.size(), "mapped to a zoo arch": g["status"].apply(lambda x: int((x == "mapped").sum())),
                     "zoo archs": g["zoo_archs"].first()}).reset_index()

@@ -18,7 +18,7 @@ if ui.no_results_message(d):
 c1, c2, c3, c4, c5 = st.columns([3, 1, 1, 2, 1.3], vertical_alignment="bottom")
 ui.seed("w_x", s.x)
 x = c1.selectbox("Cost (x axis)", X_METRICS, key="w_x",
-                 format_func=lambda k: views.X_METRICS[k].label.format(batch=s.batch, hw="hardware below"))
+                 format_func=lambda k: views.X_METRICS[k].label.format(batch=s.batch, hw="the sidebar's hardware"))
 ui.seed("w_logx", s.log_x)
 log_x = c2.toggle("log x", key="w_logx")
 ui.seed("w_logy", s.log_y)
@@ -30,7 +30,7 @@ claims_on = c5.toggle("paper claims", key="w_claims", help="Overlay the papers' 
                       "at their compute corrected to this axis' convention.")
 
 # ---- filters (sidebar)
-counts = views.count_table(d.results)
+counts = ui.counts(d)
 sb = st.sidebar
 sb.header("Filters")
 srcs = sorted(counts["source"].dropna().astype(str).unique())
@@ -60,12 +60,14 @@ s = ui.update(x=x, log_x=log_x, log_y=log_y, color=color, claims=claims_on, sour
 
 # ---- the view
 v = ui.view(d, s)
-for level, msg in v.notes:
-    (st.warning if level == "warning" else st.info)(msg)
-claims = views.claims_overlay(ui.claims_vs_measured(d), s) if s.claims else None
+for msg in [m for level, m in v.notes if level == "warning"]:
+    st.warning(msg)
+infos = [m for level, m in v.notes if level != "warning"]
+if infos:
+    st.info("  \n".join(infos), icon=":material/info:")
 if s.claims and s.x not in ("gmacs", "gflops"):
     st.caption("Paper claims are drawn on the GMACs and GFLOPs axes only (papers report compute, not this hardware).")
-fig = plot.build_figure(v, claims)
+fig = ui.figure(d, s)
 
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Models plotted", len(v.points), help=f"{v.n_candidates} before the filters")
