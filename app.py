@@ -22,6 +22,7 @@ pages = {key: st.Page(file, title=title, icon=ICONS[key], url_path=None if key =
 current = st.navigation(list(pages.values()))
 page_key = next(k for k, p in pages.items() if p.title == current.title)
 
+ui.style()
 data = ui.data()
 state = ui.sidebar(data, page_key)
 current.run()

@@ -20,7 +20,7 @@ from efficiency import uidata, views
 from efficiency.viewstate import PAGES, ViewState, parse_query, to_query
 
 ALL = views.ALL
-MODE_LABELS = {"eager": "eager", "cuda_graph": "CUDA graph (replayed)", "compile": "torch.compile"}
+MODE_LABELS = {"cuda_graph": "CUDA graph", "compile": "compile", "cpu": "CPU", "cuda": "GPU (CUDA)"}
 
 
 # --------------------------------------------------------------------------- data
@@ -189,12 +189,16 @@ def sidebar(d: Data, page: str) -> ViewState:
     ds, _, metric = acc.partition(":")
     sb.header("Hardware configuration")
     hw = _derived(d.key, "hw")
-    c1, c2, c3 = sb.columns(3)
-    for col, field, label, opts in ((c1, "device", "Device", hw["device"]), (c2, "batch", "Batch", hw["batch"]),
-                                    (c3, "dtype", "Dtype", hw["dtype"]), (sb, "mode", "Mode", hw["mode"])):
+    for field, label, opts, widget in (("device", "Device", hw["device"], "seg"), ("dtype", "Dtype", hw["dtype"], "seg"),
+                                       ("mode", "Mode", hw["mode"], "seg"), ("batch", "Batch size", hw["batch"], "select")):
         seed(f"w_{field}", getattr(s, field))
-        col.selectbox(label, _options(opts, getattr(s, field)), key=f"w_{field}",
-                      format_func=(lambda m: MODE_LABELS.get(m, m)) if field == "mode" else str)
+        opts = _options(opts, getattr(s, field))
+        if widget == "seg":
+            sb.segmented_control(label, opts, key=f"w_{field}", format_func=lambda m: MODE_LABELS.get(m, m))
+            if st.session_state[f"w_{field}"] is None:       # clicking the active option deselects it
+                st.session_state[f"w_{field}"] = getattr(s, field)
+        else:
+            sb.selectbox(label, opts, key=f"w_{field}")
     s = update(task=task, y_dataset=ds, y_metric=metric, device=st.session_state["w_device"],
                batch=int(st.session_state["w_batch"]), dtype=st.session_state["w_dtype"],
                mode=st.session_state["w_mode"])
@@ -203,6 +207,16 @@ def sidebar(d: Data, page: str) -> ViewState:
     sb.caption(f"{measured} of {len(models)} models measured in this configuration." if measured else
                "No latency rows for this configuration: latency axes stay empty.")
     return s
+
+
+CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
+[data-testid="stMetricValue"] { font-size: 1.9rem; }
+</style>"""
+
+
+def style() -> None:
+    st.html(CSS)
 
 
 def share_box(s: ViewState) -> None:

@@ -46,8 +46,8 @@ c[3].metric(views.y_label(s.y_dataset, s.y_metric), f"{top['value'].iloc[0]:.2f}
 lat_all = views.model_latencies(d.results, model)
 mine = lat_all[(lat_all["device"] == s.device) & (lat_all["batch_size"] == s.batch) & (lat_all["dtype"] == s.dtype)
                & (lat_all["mode"] == s.mode)] if len(lat_all) else lat_all
-c[4].metric(f"Latency p50 ({views.hw_text(s)})", f"{mine['lat_p50_ms'].min():.3g} ms" if len(mine) else "n/a",
-            help="milliseconds per forward call of one batch")
+c[4].metric("Latency p50", f"{mine['lat_p50_ms'].min():.3g} ms" if len(mine) else "n/a",
+            help=f"milliseconds per forward call of one batch on {views.hw_text(s)} (sidebar)")
 
 # ---- accuracy
 st.markdown("#### Published accuracy")
@@ -130,7 +130,7 @@ env_cols = ["torch_version", "torchvision_version", "timm_version", "fvcore_vers
 st.dataframe(pd.DataFrame({"field": env_cols, "count row": [str(row.get(k, "")) for k in env_cols]}),
              hide_index=True, width="stretch")
 st.markdown("Reproduce this entry's rows:")
-st.code(views.refresh_command(model, s), language="bash")
+st.code(views.refresh_command(model, s), language="bash", wrap_lines=True)
 with st.expander("Raw count row (JSON)"):
     st.code(json.dumps({k: (None if pd.isna(v) else v) if not isinstance(v, (list, dict)) else v
                         for k, v in row.items()}, default=str, indent=1), language="json")

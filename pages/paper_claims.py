@@ -1,5 +1,6 @@
 """Paper claims: what the seed papers' abstracts claim vs what we measure."""
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from efficiency import ui, views
@@ -50,6 +51,32 @@ else:
         hide_index=True, width="stretch",
         column_config={"quote": st.column_config.TextColumn(width="large"),
                        "claimed / measured MACs": st.column_config.NumberColumn(format="%.3f")})
+    both = t[t["claimed GMACs"].notna() & t["measured GMACs"].notna()]
+    if len(both):
+        lo, hi = both[["claimed GMACs", "measured GMACs"]].min().min() / 3, both[["claimed GMACs", "measured GMACs"]].max().max() * 3
+        fig = go.Figure()
+        for k, dash, name in ((1, "solid", "claimed = measured"), (2, "dot", "claimed = 2 x measured (true FLOPs)"),
+                              (0.5, "dash", "claimed = measured / 2")):
+            fig.add_trace(go.Scatter(x=[lo, hi], y=[k * lo, k * hi], mode="lines", name=name,
+                                     line=dict(color="#888", dash=dash, width=1.5), hoverinfo="skip"))
+        flagged = both["flags"].astype(str).str.contains("macs")
+        fig.add_trace(go.Scatter(
+            x=both["measured GMACs"], y=both["claimed GMACs"], mode="markers+text", name="claims",
+            text=both["claim_model"], textposition="top center", textfont=dict(size=11),
+            marker=dict(size=11, color=["#C0392B" if f else "#0072B2" for f in flagged], symbol="diamond-open",
+                        line=dict(width=2)),
+            hovertext=[f"<b>{m}</b><br>{p}<br>claimed {v} {u} ({c.replace('_', ' ')}) = {g:.3g} GMACs<br>"
+                       f"measured {z}: {mg:.3g} GMACs"
+                       for m, p, v, u, c, g, z, mg in zip(both["claim_model"], both["paper_title"],
+                                                           both["claimed_compute"], both["compute_unit"],
+                                                           both["compute_convention"].astype(str), both["claimed GMACs"],
+                                                           both["model"], both["measured GMACs"])],
+            hovertemplate="%{hovertext}<extra></extra>"))
+        fig.update_layout(template="plotly_white", height=460, font=dict(size=14), margin=dict(t=20),
+                          xaxis=dict(type="log", title="measured GMACs per sample (1 multiply-add = 1)"),
+                          yaxis=dict(type="log", title="claimed compute converted to GMACs"),
+                          legend=dict(orientation="h", y=-0.2))
+        st.plotly_chart(fig, theme=None, config={"displaylogo": False})
     st.caption("Flags: `macs_gt10pct_apart` claimed and measured MACs differ by over 10 %; `convention_mismatch` "
                "they would agree under the other FLOP convention (x2 or /2); `accuracy_gt1pt_apart` over one point "
                "from the published reference; `no_measurement` the architecture is not in the results cache.")

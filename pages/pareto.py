@@ -130,11 +130,15 @@ else:
 # ---- the front as a table
 st.subheader("The front")
 if len(v.front):
-    front = v.front[["model", "family", "x", "y", "gmacs", "params_m", "lat_p50_ms", "throughput_sps"]].rename(
+    cols = ["model", "family", "x", "y"] + [c for c in ("gmacs", "params_m", "lat_p50_ms", "throughput_sps")
+                                            if c != views.X_COLUMN[s.x]]
+    front = v.front[cols].rename(
         columns={"x": f"x: {views.X_METRICS[s.x].short} ({unit})", "y": v.y_label,
                  "gmacs": "GMACs (1 mult-add = 1)", "params_m": "params (M)",
-                 "lat_p50_ms": f"latency p50 (ms/batch, {hw})", "throughput_sps": "throughput (samples/s)"})
-    st.dataframe(front, hide_index=True, width="stretch")
+                 "lat_p50_ms": "latency p50 (ms/batch)", "throughput_sps": "throughput (samples/s)"})
+    st.dataframe(front, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="%.4g") for c in front.columns[2:]})
+    st.caption(f"Latency and throughput on {hw}. Cost-ascending; every model here beats all cheaper ones.")
 else:
     st.info("No front: nothing is plotted for this view.")
 

@@ -141,3 +141,12 @@ def test_corrupt_cache_is_a_message(tmp_path, monkeypatch):
     at = _app()
     assert not at.exception
     assert any("cannot be read" in w.value for w in at.warning)
+
+
+def test_copy_link_carries_the_view(fixture_env):
+    at = _app({"x": "params", "sel": "timm/resnet50.a1_in1k@224"})
+    codes = [c.value for c in at.sidebar.code]
+    assert any("x=params" in c and c.startswith("http") for c in codes), codes
+    at.switch_page(PAGES["detail"][1]).run()
+    codes = [c.value for c in at.sidebar.code]
+    assert any("/detail?" in c and "sel=timm%2Fresnet50.a1_in1k%40224" in c for c in codes), codes
