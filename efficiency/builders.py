@@ -30,6 +30,27 @@ def _timm(entry: ZooEntry) -> nn.Module:
         return timm.create_model(entry.name, pretrained=False)
 
 
+# With weights, these builders construct the backbone with FrozenBatchNorm2d (statistics
+# and affine as buffers, not parameters): "norm_layer = FrozenBatchNorm2d if is_trained".
+# Building without weights would give trainable BatchNorm2d and more parameters than the
+# published num_params, so we freeze the same layers.
+FROZEN_BN_DETECTORS = frozenset({
+    "fasterrcnn_resnet50_fpn", "fcos_resnet50_fpn", "keypointrcnn_resnet50_fpn",
+    "maskrcnn_resnet50_fpn", "retinanet_resnet50_fpn", "fasterrcnn_mobilenet_v3_large_320_fpn",
+    "fasterrcnn_mobilenet_v3_large_fpn",
+})
+
+
+def _freeze_batchnorm(module: nn.Module) -> None:
+    from torchvision.ops.misc import FrozenBatchNorm2d
+
+    for name, child in module.named_children():
+        if isinstance(child, nn.BatchNorm2d):
+            setattr(module, name, FrozenBatchNorm2d(child.num_features, eps=child.eps))
+        else:
+            _freeze_batchnorm(child)
+
+
 def _torchvision(entry: ZooEntry) -> nn.Module:
     import torchvision.models as tvm
 
@@ -46,14 +67,25 @@ def _torchvision(entry: ZooEntry) -> nn.Module:
     # The builders take num_classes etc. from the weights' meta when weights are given;
     # without weights we pass what changes the architecture.
     weight = tvm.get_model_weights(entry.arch)[entry.weights]
+    if entry.arch.startswith("vit_") and "min_size" in weight.meta:
+        # the SWAG end-to-end weights are ViTs at 384/518 px: the builder takes the size
+        # from the weights' meta, which we must pass ourselves without weights
+        kwargs["image_size"] = int(weight.meta["min_size"][0])
+    if entry.arch == "googlenet":
+        # the published weights drop the auxiliary heads (aux_logits=False)
+        kwargs.update(aux_logits=False, init_weights=False)
+    if entry.arch == "inception_v3":
+        kwargs["init_weights"] = False  # scipy truncnorm init is slow and irrelevant here
     categories = weight.meta.get("categories")
     if categories is not None and entry.task != "optical_flow":
         kwargs["num_classes"] = len(categories)
     try:
         model = tvm.get_model(entry.arch, weights=None, **kwargs)
-    except TypeError:
+    except (TypeError, NotImplementedError):  # LRASPP: "does not use auxiliary loss"
         kwargs.pop("aux_loss", None)
         model = tvm.get_model(entry.arch, weights=None, **kwargs)
+    if entry.arch in FROZEN_BN_DETECTORS:
+        _freeze_batchnorm(model.backbone.body)
     rpn = getattr(model, "rpn", None)
     if rpn is not None:
         # R-CNN cost depends on how many proposals survive NMS, which with random weights
