@@ -78,8 +78,9 @@ def latency_key(entry: ZooEntry, spec: LatencySpec, versions: dict, device_name:
 
 
 def group_key(entry: ZooEntry) -> tuple:
-    return (entry.source, entry.arch, entry.input_size,
-            entry.name if entry.source != "timm" else "")
+    # pretrained tags (timm) and weight versions (torchvision) of one architecture at one
+    # input size are the same network: build and measure it once
+    return (entry.source, entry.arch, entry.input_size, entry.task)
 
 
 def cpu_model_name() -> str:
