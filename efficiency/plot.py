@@ -34,7 +34,6 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 FRONT_COLOR = "#1a1a1a"
 CLAIM_COLOR = "#C0392B"
 MAX_GROUPS = 14          # beyond this the smallest groups share the trace "other"
-MAX_FRONT_LABELS = 30
 WIDTH, HEIGHT = 1100, 680
 
 
@@ -86,6 +85,21 @@ def _groups(points: pd.DataFrame, color: str) -> pd.Series:
     return g
 
 
+def _label_subset(front: pd.DataFrame, log_x: bool, max_labels: int = 10) -> pd.DataFrame:
+    """Front points to label: greedily, cost-ascending, at least 1/max_labels of the x span apart."""
+    if front.empty:
+        return front
+    x = front["x"].to_numpy(dtype=float)
+    pos = pd.Series(x).clip(lower=1e-300).map(math.log10).to_numpy() if log_x else x
+    span = (pos.max() - pos.min()) or 1.0
+    keep, last = [], -math.inf
+    for i, p in enumerate(pos):
+        if p - last >= span / max_labels:
+            keep.append(i)
+            last = p
+    return front.iloc[keep]
+
+
 def build_figure(view: views.View, claims: pd.DataFrame | None = None, title: str | None = None) -> go.Figure:
     """The Pareto figure for ``view`` (see the module docstring); ``claims`` from views.claims_overlay."""
     s = view.state
@@ -112,9 +126,10 @@ def build_figure(view: views.View, claims: pd.DataFrame | None = None, title: st
             marker=dict(symbol="circle-open", size=16, color=FRONT_COLOR, line=dict(width=2.2)),
             name=f"Pareto front ({len(f)})", customdata=f[["model"]].to_numpy(), hoverinfo="skip",
             meta="front"))
-        if len(f) <= MAX_FRONT_LABELS:
+        lab = _label_subset(f, s.log_x)
+        if len(lab):
             fig.add_trace(go.Scatter(
-                x=f["x"], y=f["y"], mode="text", text=f["arch"].fillna(f["model"]).astype(str),
+                x=lab["x"], y=lab["y"], mode="text", text=lab["arch"].fillna(lab["model"]).astype(str),
                 textposition="top left", textfont=dict(size=11, color="#333"), showlegend=False, cliponaxis=False,
                 hoverinfo="skip", meta="front-labels"))
     if claims is not None and len(claims):
