@@ -119,7 +119,11 @@ def bench_first_paint(results: Path, accuracy: Path, repeat: int = 3) -> None:
         for i in range(repeat):
             t = time.perf_counter()
             page.goto(f"{base}/?x=gmacs")
-            mod.read_figure(page)
+            try:
+                mod.read_figure(page, timeout_s=120)
+            except Exception as exc:  # noqa: BLE001 - a busy shared machine: report, do not crash the bench
+                print(f"first paint: no figure within 120 s ({type(exc).__name__})")
+                return
             times.append(time.perf_counter() - t)
         print(f"first paint (navigation -> plotted points in headless Chromium): first {times[0] * 1e3:.0f} ms "
               f"(cold server cache), then {', '.join(f'{x * 1e3:.0f}' for x in times[1:])} ms")
