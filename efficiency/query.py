@@ -14,9 +14,6 @@ import pandas as pd
 
 from efficiency import cache, schema
 
-_COPIED = [c for c in schema.COUNT_COLUMNS] + ["paper", "family"]
-
-
 def load_results(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """All cached rows; raises cache.CacheError (naming the file) if it is unreadable."""
     df = cache.read(path)
@@ -25,11 +22,9 @@ def load_results(path: str | os.PathLike | None = None) -> pd.DataFrame:
     counts = df[df["kind"] == "count"].drop_duplicates("model", keep="last").set_index("model")
     lat = df["kind"] == "latency"
     if lat.any() and not counts.empty:
+        # latency rows never hold counts of their own: copy the model's count row's
         for col in schema.COUNT_COLUMNS:
-            mapped = df.loc[lat, "model"].map(counts[col])
-            # keep a latency row's own value where it has one (custom rows may)
-            own = df.loc[lat, col]
-            df.loc[lat, col] = own.where(own.notna() & (own.astype("string") != ""), mapped)
+            df[col] = df[col].where(~lat, df["model"].map(counts[col]))
     return df
 
 

@@ -34,7 +34,7 @@ from efficiency import cache, schema
 from efficiency.zoo import UnknownModelError, ZooEntry, library_versions, load_zoo
 
 COUNTER_VERSION = "1"  # keep equal to efficiency.counting.COUNTER_VERSION (checked in tests)
-FLUSH_EVERY_S = 15.0
+FLUSH_EVERY_S = float(os.environ.get("EFFICIENCY_FLUSH_S", "15"))  # tests set 0
 
 
 # --------------------------------------------------------------------------- plan
@@ -426,38 +426,46 @@ def _execute(jobs: list[Job], args, path: Path, n_models: int, t_start: float) -
                desc="refresh", smoothing=0.05)
     queue = list(jobs)
     queue.reverse()
+    pool = None
     try:
         while queue:
-            with cf.ProcessPoolExecutor(max_workers=args.jobs, mp_context=ctx, initializer=_worker_init,
-                                        max_tasks_per_child=25) as pool:
-                in_flight: dict[cf.Future, Job] = {}
-                broken = False
-                while (queue or in_flight) and not broken:
-                    while queue and len(in_flight) < args.jobs:
-                        job = queue.pop()
-                        in_flight[pool.submit(run_job, job)] = job
-                    finished, _ = cf.wait(in_flight, timeout=1.0, return_when=cf.FIRST_COMPLETED)
-                    for fut in finished:
-                        job = in_flight.pop(fut)
-                        try:
-                            rows = fut.result()
-                        except cf.process.BrokenProcessPool:
-                            # a worker died (segfault, out of memory): record it, restart the pool
-                            broken = True
-                            rows = _crash_rows(job, "the worker process died while measuring this model")
-                            crashed.append(job.entries[0].id)
-                            for other in list(in_flight.values()):
-                                queue.append(other)
-                            in_flight.clear()
-                        pending.extend(rows)
-                        done_rows.extend(rows)
-                        bar.update(1)
-                        bar.set_postfix_str(job.entries[0].arch[:30])
-                    flush()
+            pool = cf.ProcessPoolExecutor(max_workers=args.jobs, mp_context=ctx, initializer=_worker_init,
+                                          max_tasks_per_child=25)
+            in_flight: dict[cf.Future, Job] = {}
+            broken = False
+            while (queue or in_flight) and not broken:
+                while queue and len(in_flight) < args.jobs:
+                    job = queue.pop()
+                    in_flight[pool.submit(run_job, job)] = job
+                finished, _ = cf.wait(in_flight, timeout=1.0, return_when=cf.FIRST_COMPLETED)
+                for fut in finished:
+                    job = in_flight.pop(fut)
+                    try:
+                        rows = fut.result()
+                    except cf.process.BrokenProcessPool:
+                        # a worker died (segfault, out of memory): record it, restart the pool
+                        broken = True
+                        rows = _crash_rows(job, "the worker process died while measuring this model")
+                        crashed.append(job.entries[0].id)
+                        queue.extend(in_flight.values())
+                        in_flight.clear()
+                    pending.extend(rows)
+                    done_rows.extend(rows)
+                    bar.update(1)
+                    bar.set_postfix_str(job.entries[0].arch[:30])
+                flush()
+            pool.shutdown(wait=True)
+            pool = None
     except KeyboardInterrupt:
         interrupted = True
-        bar.write("Interrupted: keeping the rows already finished.")
+        bar.write("Interrupted: keeping the rows already finished, stopping the workers.")
     finally:
+        if pool is not None:
+            # do not wait for a model that may take minutes: stop its worker now
+            workers = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in workers:
+                proc.terminate()
         bar.close()
         flush(force=True)
     _summary(done_rows, jobs, n_models, path, time.perf_counter() - t_start, interrupted, crashed)

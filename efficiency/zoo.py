@@ -77,8 +77,12 @@ class UnknownModelError(LookupError):
 def family_of(arch: str) -> str:
     """Coarse family for colouring: 'resnet50d' -> 'resnet', 'convnextv2_tiny' -> 'convnextv2'."""
     name = re.sub(r"^(tf_|gluon_|legacy_|ig_|ssl_|swsl_|hf_)", "", arch.lower())
-    m = re.match(r"[a-z]+(?:v\d+)?", name)
-    return m.group(0) if m else name.split("_")[0]
+    m = re.match(r"([a-z]+)(\d*)", name)
+    if not m:
+        return name.split("_")[0]
+    letters, digits = m.groups()
+    # a trailing "v" + digits is a version (convnextv2, mobilenetv3), other digits a size
+    return letters + digits if letters.endswith("v") and digits else letters
 
 
 _NAT = re.compile(r"(\d+)")

@@ -1,0 +1,171 @@
+"""The refresh-benchmark CLI: custom models, incremental no-op, bad input, Ctrl-C."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from efficiency import cache
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MODELS = '''
+import time
+import torch
+from torch import nn
+
+def tiny():
+    # conv 3->4, 3x3, 32x32 output (padding 1): 4*32*32*27 = 110592 MACs; linear 4->2: 8
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+                         nn.Flatten(), nn.Linear(4, 2))
+
+class Slow(nn.Module):
+    def forward(self, x):
+        time.sleep(60)
+        return x
+
+def slow():
+    return Slow()
+
+def not_a_module():
+    return 42
+
+def broken():
+    raise RuntimeError("cannot build")
+'''
+
+
+def run(*args, env=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "efficiency.refresh", "--no-progress", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture()
+def models_file(tmp_path):
+    f = tmp_path / "mymodels.py"
+    f.write_text(MODELS)
+    return f
+
+
+def test_custom_model_counted_then_noop_leaves_cache_untouched(tmp_path, models_file):
+    db = tmp_path / "c.parquet"
+    args = ["--custom", f"{models_file}:tiny", "--input-size", "3,32,32", "--accuracy", "55.5",
+            "--skip-latency", "--cache", str(db)]
+    r = run(*args)
+    assert r.returncode == 0, r.stderr
+    df = cache.read(db)
+    assert len(df) == 1
+    row = df.iloc[0]
+    assert row["macs"] == 110592 + 8 and row["flops"] == 2 * row["macs"]
+    assert row["params"] == 4 * 27 + 4 + 4 * 2 + 2
+    assert row["source"] == "custom" and row["user_accuracy"] == 55.5 and row["error"] == ""
+    assert row["input_size"] == "3x32x32"
+    stamp = (db.stat().st_mtime_ns, db.read_bytes())
+    r = run(*args)
+    assert r.returncode == 0 and "Nothing to do" in r.stdout
+    assert (db.stat().st_mtime_ns, db.read_bytes()) == stamp
+
+
+def test_custom_latency_row(tmp_path, models_file):
+    db = tmp_path / "c.parquet"
+    r = run("--custom", f"{models_file}:tiny", "--input-size", "3,32,32", "--skip-counts",
+            "--min-time", "0.05", "--max-time", "0.5", "--threads", "1", "--cache", str(db))
+    assert r.returncode == 0, r.stderr
+    lat = cache.read(db).iloc[0]
+    assert lat["kind"] == "latency" and lat["device"] == "cpu" and lat["batch_size"] == 1
+    assert 0 < lat["latency_ms_p50"] <= lat["latency_ms_p90"] <= lat["latency_ms_p99"]
+    assert lat["num_threads"] == 1 and lat["cpu_model"]
+
+
+def test_model_that_fails_to_build_becomes_error_row(tmp_path, models_file):
+    db = tmp_path / "c.parquet"
+    r = run("--custom", f"{models_file}:broken", "--custom", f"{models_file}:tiny",
+            "--input-size", "3,32,32", "--skip-latency", "--cache", str(db))
+    assert r.returncode == 0, r.stderr
+    df = cache.read(db).set_index("arch")
+    assert "cannot build" in df.loc[f"{models_file}:broken", "error"]
+    assert df.loc[f"{models_file}:tiny", "error"] == ""
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("no_such_module_xyz:build", "import of 'no_such_module_xyz' failed"),
+    ("{file}:missing", "has no attribute 'missing'"),
+    ("not-an-entry-point", "expected 'package.module:callable'"),
+])
+def test_bad_custom_entry_points(tmp_path, models_file, spec, message):
+    db = tmp_path / "c.parquet"
+    r = run("--custom", spec.format(file=models_file), "--input-size", "3,32,32", "--cache", str(db))
+    assert r.returncode == 2
+    assert message in r.stderr
+    assert not db.exists()
+
+
+def test_unknown_model_exits_2_with_suggestions_and_cache_untouched(tmp_path, models_file):
+    db = tmp_path / "c.parquet"
+    run("--custom", f"{models_file}:tiny", "--input-size", "3,32,32", "--skip-latency", "--cache", str(db))
+    before = db.read_bytes()
+    r = run("--models", "resnt50", "--skip-latency", "--cache", str(db))
+    assert r.returncode == 2
+    assert "resnt50" in r.stderr and "resnet50" in r.stderr
+    assert db.read_bytes() == before
+
+
+def test_broken_cache_is_reported_and_kept(tmp_path, models_file):
+    db = tmp_path / "c.parquet"
+    db.write_bytes(b"garbage")
+    r = run("--custom", f"{models_file}:tiny", "--input-size", "3,32,32", "--skip-latency", "--cache", str(db))
+    assert r.returncode == 2 and str(db) in r.stderr
+    assert db.read_bytes() == b"garbage"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dtype", "fp16"], "fp16 on the CPU"),
+    (["--device", "cpu", "--mode", "cuda_graph"], "cuda_graph"),
+])
+def test_unsupported_configurations_exit_2_before_work(tmp_path, models_file, args, message):
+    db = tmp_path / "c.parquet"
+    r = run("--custom", f"{models_file}:tiny", "--input-size", "3,32,32", *args, "--cache", str(db))
+    assert r.returncode == 2 and message in r.stderr
+    assert not db.exists()
+
+
+def test_cuda_without_gpu_exits_2(tmp_path, models_file):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: the refusal cannot be observed")
+    r = run("--custom", f"{models_file}:tiny", "--input-size", "3,32,32", "--device", "cuda",
+            "--cache", str(tmp_path / "c.parquet"))
+    assert r.returncode == 2 and "no CUDA GPU" in r.stderr
+
+
+def test_list_and_help():
+    r = run("--help")
+    assert r.returncode == 0 and "--skip-latency" in r.stdout and "multiply-add" in r.stdout
+    r = run("--models", "resnet18", "--task", "classification", "--skip-latency", "--list",
+            "--cache", "/nonexistent/dir/c.parquet")
+    assert r.returncode == 0 and "torchvision/resnet18.IMAGENET1K_V1" in r.stdout
+
+
+def test_ctrl_c_keeps_finished_rows(tmp_path, models_file):
+    db = tmp_path / "c.parquet"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "efficiency.refresh", "--no-progress", "--custom", f"{models_file}:tiny",
+         "--custom", f"{models_file}:zz_slow".replace("zz_slow", "slow"), "--input-size", "3,32,32",
+         "--skip-latency", "--cache", str(db)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "EFFICIENCY_FLUSH_S": "0"})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not db.exists():
+        time.sleep(0.2)
+    assert db.exists(), "the first model's row was never flushed"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    df = cache.read(db)
+    assert list(df["arch"]) == [f"{models_file}:tiny"]
+    assert "Stopped" in out
