@@ -99,6 +99,9 @@ def write_atomic(df: pd.DataFrame, path: str | os.PathLike | None = None) -> Non
                                            _MARKER: str(schema.SCHEMA_VERSION).encode()})
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the cache is for every reader
     try:
         pq.write_table(table, tmp, compression="zstd")
         with open(tmp, "rb") as fh:
