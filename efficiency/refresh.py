@@ -99,13 +99,16 @@ def _row_key(row) -> tuple:
 
 def plan(entries: list[ZooEntry], existing, versions: dict, count: bool,
          specs: list[LatencySpec], force: bool, retry_errors: bool, device_names: dict,
-         latency_max_macs: float | None, threads: int) -> list[Job]:
+         latency_max_macs: float | None, threads: int, recount_uncovered: bool = False) -> list[Job]:
     """Groups of entries with the work still to do for them."""
-    have: dict[tuple, tuple[str, str]] = {}
+    have: dict[tuple, tuple[str, bool]] = {}
     if not existing.empty:
-        for rec in existing[schema.KEY_COLUMNS + ["input_key", "error", "macs"]].itertuples(index=False):
+        cols = schema.KEY_COLUMNS + ["input_key", "error", "uncovered_ops"]
+        for rec in existing[cols].itertuples(index=False):
             rec = rec._asdict()
-            have[_row_key(rec)] = (rec["input_key"], rec["error"])
+            redo = (retry_errors and bool(rec["error"])) or (
+                recount_uncovered and rec["kind"] == "count" and rec["uncovered_ops"] not in ("", "{}"))
+            have[_row_key(rec)] = (rec["input_key"], redo)
     known_macs = {}
     if not existing.empty:
         cnt = existing[existing["kind"] == "count"]
@@ -114,8 +117,8 @@ def plan(entries: list[ZooEntry], existing, versions: dict, count: bool,
     def todo(key: tuple, input_key: str) -> bool:
         if force or key not in have:
             return True
-        old_key, err = have[key]
-        return old_key != input_key or (retry_errors and bool(err))
+        old_key, redo = have[key]
+        return old_key != input_key or redo
 
     groups: dict[tuple, list[ZooEntry]] = defaultdict(list)
     for e in entries:
@@ -292,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = p.add_argument_group("how")
     run.add_argument("--force", action="store_true", help="recompute rows even when their inputs are unchanged")
     run.add_argument("--retry-errors", action="store_true", help="recompute rows that failed last time")
+    run.add_argument("--recount-uncovered", action="store_true",
+                     help="recount rows that listed uncovered operators (after a handle was added)")
     run.add_argument("--cache", type=Path, default=None, help=f"cache file (default: {cache.DEFAULT_PATH})")
     run.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -386,7 +391,8 @@ def _main(args) -> int:
     cores = os.cpu_count() or 1
     threads = args.threads or max(1, cores // args.jobs)
     jobs = plan(entries, existing, versions, count=not args.skip_counts, specs=specs, force=args.force,
-                retry_errors=args.retry_errors, device_names=device_names,
+                retry_errors=args.retry_errors, recount_uncovered=args.recount_uncovered,
+                device_names=device_names,
                 latency_max_macs=None if args.latency_max_gmacs is None else args.latency_max_gmacs * 1e9,
                 threads=threads)
     n_models = len(entries)
