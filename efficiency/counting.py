@@ -98,6 +98,17 @@ def _native_mha_handle(inputs, outputs) -> int:
     return formulas.native_mha_macs(_shape(inputs[0]), _shape(inputs[1]), int(_ivalue(inputs[3])))
 
 
+def _lstm_handle(inputs, outputs) -> int:
+    # aten::lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+    # batch_first): every time step multiplies the input and the hidden state by each
+    # layer's and direction's W_ih (4H x in) and W_hh (4H x H): T * B * sum(numel(W)).
+    x = _shape(inputs[0])
+    batch_first = bool(_ivalue(inputs[8]))
+    steps, batch = (x[1], x[0]) if batch_first else (x[0], x[1])
+    weights = [_shape(v) for v in inputs[2].node().inputs()]
+    return int(steps * batch * sum(w[0] * w[1] for w in weights if w is not None and len(w) == 2))
+
+
 MAC_HANDLES: dict[str, Callable[[Any, Any], int]] = {
     "aten::_convolution": _conv_handle,
     "aten::convolution": _conv_handle,
@@ -120,6 +131,7 @@ MAC_HANDLES: dict[str, Callable[[Any, Any], int]] = {
     "aten::einsum": _einsum_handle,
     "aten::scaled_dot_product_attention": _sdpa_handle,
     "aten::_native_multi_head_attention": _native_mha_handle,
+    "aten::lstm": _lstm_handle,
 }
 
 # Operators that do no multiply-accumulate by this project's convention (element-wise,
@@ -147,7 +159,7 @@ ZERO_MAC_OPS: frozenset[str] = frozenset(
     triu true_divide type_as unbind unflatten uniform unique_dim unsafe_chunk unsafe_split unsqueeze
     upsample_bicubic2d upsample_bilinear2d upsample_linear1d upsample_nearest1d upsample_nearest2d
     upsample_nearest3d upsample_trilinear3d var view view_as where zero zeros zeros_like sort argsort cosine_similarity
-    eye reshape_as expand_copy view_as_real view_as_complex movedim moveaxis swapaxes einops
+    unfold _upsample_bicubic2d_aa _upsample_bilinear2d_aa eye reshape_as expand_copy view_as_real view_as_complex movedim moveaxis swapaxes einops
     normalize frobenius_norm linalg_vector_norm linalg_norm clamp_min_ _assert_async dim list len
     sym_size floordiv sym_numel _shape_as_tensor _unsafe_view _reshape_from_tensor
     group_norm_ native_layer_norm native_batch_norm rms_norm softmax_ lt_ instance_norm_ im2col col2im
