@@ -237,8 +237,9 @@ def library_versions() -> dict[str, str]:
 
 
 def _table_stamp(table: Path) -> str:
-    st = table.stat()
-    return f"{st.st_size}:{int(st.st_mtime)}"
+    # content, not mtime: a fresh clone must reuse the committed snapshot
+    import hashlib
+    return hashlib.sha1(table.read_bytes()).hexdigest()[:16]
 
 
 def load_zoo(snapshot: Path | None = SNAPSHOT, rebuild: bool = False) -> Zoo:
