@@ -31,6 +31,7 @@ import pandas as pd
 
 from efficiency.accuracy import ACCURACY_COLUMNS, DEFAULT_PATH, TV_META_COLUMNS, TV_META_PATH
 from efficiency.ids import timm_id, torchvision_id
+from efficiency.zoo import TV_MODULES
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference" / "timm"
 
@@ -46,14 +47,8 @@ TIMM_FILES = {
     "results-imagenet-r-clean.csv": "imagenet-r-clean",
 }
 
-# torchvision module (attribute of torchvision.models, "" = the top level) -> task
-TORCHVISION_MODULES = {
-    "": "classification",
-    "detection": "detection",
-    "segmentation": "segmentation",
-    "video": "video",
-    "optical_flow": "optical_flow",
-}
+# torchvision module (attribute of torchvision.models, "" = the top level) -> task: the zoo's
+TORCHVISION_MODULES = TV_MODULES
 
 # metrics where smaller is better (end-point error, outlier fraction)
 LOWER_IS_BETTER = {"epe", "per_image_epe", "fl_all"}

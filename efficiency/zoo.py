@@ -34,7 +34,7 @@ SNAPSHOT = DATA / "zoo.json"
 SNAPSHOT_VERSION = 1
 
 TASKS = ("classification", "detection", "segmentation", "video", "optical_flow", "custom")
-_TV_MODULES = {  # torchvision.models submodule -> task
+TV_MODULES = {  # torchvision.models submodule -> task
     "": "classification",
     "detection": "detection",
     "segmentation": "segmentation",
@@ -209,7 +209,7 @@ def torchvision_entries() -> list[ZooEntry]:
     import torchvision.models as tvm
 
     out = []
-    for sub, task in _TV_MODULES.items():
+    for sub, task in TV_MODULES.items():
         module = getattr(tvm, sub) if sub else tvm
         for builder in tvm.list_models(module=module):
             for w in tvm.get_model_weights(builder):
