@@ -281,15 +281,9 @@ class CountResult:
 
 
 def count_params(model: nn.Module) -> int:
-    """Exact parameter count; shared (tied) parameters count once, as torchvision does."""
-    seen: set[int] = set()
-    total = 0
-    for p in model.parameters():  # parameters() already de-duplicates tied tensors
-        if id(p) in seen:
-            continue
-        seen.add(id(p))
-        total += p.numel()
-    return int(total)
+    """Exact parameter count; shared (tied) parameters count once, as torchvision does
+    (``parameters()`` already yields a tied tensor once)."""
+    return int(sum(p.numel() for p in model.parameters()))
 
 
 def count_fvcore(model: nn.Module, inputs: tuple, list_input: bool = False
