@@ -23,8 +23,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import torch

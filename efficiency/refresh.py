@@ -112,7 +112,8 @@ def plan(entries: list[ZooEntry], existing, versions: dict, count: bool,
     known_macs = {}
     if not existing.empty:
         cnt = existing[existing["kind"] == "count"]
-        known_macs = dict(zip(cnt["model"], cnt["macs"]))
+        cnt = cnt[cnt["macs"].notna()]  # error rows have no count: never skip on them
+        known_macs = dict(zip(cnt["model"], cnt["macs"].astype(int)))
 
     def todo(key: tuple, input_key: str) -> bool:
         if force or key not in have:
@@ -130,7 +131,7 @@ def plan(entries: list[ZooEntry], existing, versions: dict, count: bool,
         need_lat = []
         for s in specs:
             macs = known_macs.get(members[0].id)
-            if latency_max_macs is not None and macs is not None and macs == macs and macs > latency_max_macs:
+            if latency_max_macs is not None and macs is not None and macs > latency_max_macs:
                 continue
             if any(todo((e.id, "latency", s.batch_size, s.device, s.dtype, s.mode, s.channels_last),
                         latency_key(e, s, versions, device_names[s.device])) for e in members):

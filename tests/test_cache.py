@@ -1,8 +1,6 @@
 """The parquet cache: round trip, atomic writes, the lock, broken and foreign files."""
 import multiprocessing as mp
-import os
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest

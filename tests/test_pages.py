@@ -1,7 +1,6 @@
 """Every page runs under AppTest on the fixture cache, and degrades to messages on missing data."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -154,7 +154,7 @@ def test_ctrl_c_keeps_finished_rows(tmp_path, models_file):
     db = tmp_path / "c.parquet"
     proc = subprocess.Popen(
         [sys.executable, "-m", "efficiency.refresh", "--no-progress", "--custom", f"{models_file}:tiny",
-         "--custom", f"{models_file}:zz_slow".replace("zz_slow", "slow"), "--input-size", "3,32,32",
+         "--custom", f"{models_file}:slow", "--input-size", "3,32,32",
          "--skip-latency", "--cache", str(db)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "EFFICIENCY_FLUSH_S": "0"})
@@ -169,3 +169,26 @@ def test_ctrl_c_keeps_finished_rows(tmp_path, models_file):
     df = cache.read(db)
     assert list(df["arch"]) == [f"{models_file}:tiny"]
     assert "Stopped" in out
+
+
+def test_latency_max_gmacs_skips_big_models_and_tolerates_error_rows():
+    from efficiency.refresh import LatencySpec, plan
+    from efficiency.zoo import load_zoo
+
+    zoo = load_zoo()
+    small, big, broken = (zoo.get(i) for i in ("torchvision/resnet18.IMAGENET1K_V1",
+                                                 "torchvision/vit_h_14.IMAGENET1K_SWAG_E2E_V1",
+                                                 "torchvision/alexnet.IMAGENET1K_V1"))
+    existing = cache.normalise(__import__("pandas").DataFrame([
+        {"model": small.id, "kind": "count", "batch_size": 1, "device": "cpu", "dtype": "fp32",
+         "mode": "count", "channels_last": False, "macs": 1_814_000_000, "error": ""},
+        {"model": big.id, "kind": "count", "batch_size": 1, "device": "cpu", "dtype": "fp32",
+         "mode": "count", "channels_last": False, "macs": 1_016_000_000_000, "error": ""},
+        {"model": broken.id, "kind": "count", "batch_size": 1, "device": "cpu", "dtype": "fp32",
+         "mode": "count", "channels_last": False, "macs": None, "error": "boom"},
+    ]))
+    spec = LatencySpec("cpu", 1, "fp32", "eager")
+    jobs = plan([small, big, broken], existing, {}, count=False, specs=[spec], force=False,
+                retry_errors=False, device_names={"cpu": "x"}, latency_max_macs=20e9, threads=1)
+    planned = {j.entries[0].id for j in jobs}
+    assert planned == {small.id, broken.id}   # big skipped; unknown MACs are measured
