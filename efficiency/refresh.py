@@ -12,6 +12,7 @@ Examples::
     python -m efficiency.refresh --task classification --latency-max-gmacs 20
     python -m efficiency.refresh --device cuda --batch-size 1 256 --dtype bf16 --mode eager cuda_graph
     python -m efficiency.refresh --custom mypkg.models:build --input-size 3,224,224 --accuracy 76.1
+    python -m efficiency.refresh @gpu_args.txt      # arguments read from a file, one per line
 """
 from __future__ import annotations
 
@@ -261,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m efficiency.refresh",
         description=__doc__.split("\n\n")[0] + "\n\nMACs follow fvcore/timm/torchvision: one "
         "multiply-add = 1 MAC; flops = 2 x macs. Counts are per sample at batch 1.",
-        epilog=__doc__.split("Examples::", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=__doc__.split("Examples::", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter,
+        fromfile_prefix_chars="@")
     sel = p.add_argument_group("what to refresh")
     sel.add_argument("--models", nargs="+", metavar="PATTERN",
                      help="fnmatch patterns over zoo ids, names and architectures "
@@ -285,6 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="fp32, or bf16/fp16 through torch.autocast (default: fp32 on cpu, bf16 on cuda)")
     work.add_argument("--mode", nargs="+", default=["eager"], choices=["eager", "cuda_graph", "compile"],
                       help="eager; cuda_graph (cuda only); compile (torch.compile, records compile time)")
+    work.add_argument("--cuda-graph-batch-size", nargs="+", type=int, default=None, metavar="B",
+                      help="measure mode cuda_graph only at these batch sizes (default: at every "
+                           "--batch-size); e.g. 1, since at large batches the GPU, not launch "
+                           "overhead, sets the time")
     work.add_argument("--channels-last", action="store_true", help="measure with channels_last memory format")
     work.add_argument("--compile", action="store_true", help="also measure mode 'compile'")
     work.add_argument("--threads", type=int, default=None,
@@ -319,6 +325,8 @@ def _specs(args, cuda_available: bool) -> list[LatencySpec]:
         for b in batches:
             for d in dtypes:
                 for m in modes:
+                    if m == "cuda_graph" and args.cuda_graph_batch_size and b not in args.cuda_graph_batch_size:
+                        continue
                     spec = LatencySpec(device, b, d, m, args.channels_last, args.threads,
                                        args.min_time, args.max_time)
                     try:

@@ -192,3 +192,28 @@ def test_latency_max_gmacs_skips_big_models_and_tolerates_error_rows():
                 retry_errors=False, device_names={"cpu": "x"}, latency_max_macs=20e9, threads=1)
     planned = {j.entries[0].id for j in jobs}
     assert planned == {small.id, broken.id}   # big skipped; unknown MACs are measured
+
+
+def test_cuda_graph_batch_size_limits_graph_mode_to_those_batches():
+    # the GPU sweep measures b1 eager + cuda_graph and b256 eager only; the spec list must say so
+    # (validated as if a GPU were present, so this runs on CI's CPU)
+    from efficiency.refresh import _specs, build_parser
+
+    args = build_parser().parse_args(["--device", "cuda", "--batch-size", "1", "256", "--dtype", "bf16",
+                                      "--mode", "eager", "cuda_graph", "--cuda-graph-batch-size", "1"])
+    got = {(s.batch_size, s.mode) for s in _specs(args, cuda_available=True)}
+    assert got == {(1, "eager"), (1, "cuda_graph"), (256, "eager")}
+    args = build_parser().parse_args(["--device", "cuda", "--mode", "eager", "cuda_graph"])
+    got = {(s.batch_size, s.mode) for s in _specs(args, cuda_available=True)}
+    assert got == {(1, "eager"), (1, "cuda_graph"), (256, "eager"), (256, "cuda_graph")}
+
+
+def test_arguments_from_a_file(tmp_path):
+    # long model lists travel as @file, one argument per line
+    from efficiency.refresh import build_parser
+
+    f = tmp_path / "args.txt"
+    f.write_text("--models\ntimm/resnet50.a1_in1k@224\nresnet18\n--skip-counts\n")
+    args = build_parser().parse_args([f"@{f}", "--batch-size", "1"])
+    assert args.models == ["timm/resnet50.a1_in1k@224", "resnet18"]
+    assert args.skip_counts and args.batch_size == [1]
