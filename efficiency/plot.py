@@ -29,6 +29,7 @@ from efficiency.viewstate import COLOR_BY, DEVICES, DTYPES, MODES, X_METRICS, Vi
 
 FONT = "Inter, Helvetica, Arial, sans-serif"
 # colour-blind-safe, high contrast (Okabe-Ito first, then Tableau)
+OTHER_COLOR = "#b0b0b0"    # the groups beyond MAX_GROUPS
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
            "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#FF9DA7", "#9C755F", "#BAB0AC"]
 FRONT_COLOR = "#1a1a1a"
@@ -107,15 +108,19 @@ def build_figure(view: views.View, claims: pd.DataFrame | None = None, title: st
     fig = go.Figure()
     if len(pts):
         groups = _groups(pts, s.color)
-        order = groups.value_counts().index.tolist()
-        if "other" in order:
-            order = [g for g in order if g != "other"] + ["other"]
-        for i, name in enumerate(order):
+        order = [g for g in groups.value_counts().index if g != "other"]
+        colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(order)}
+        if (groups == "other").any():
+            # "other" gets a quiet grey, is drawn first (beneath the named groups, which would
+            # otherwise vanish under hundreds of same-coloured markers) and is listed last
+            order = ["other", *order]
+            colors["other"] = OTHER_COLOR
+        for name in order:
             sub = pts[groups == name]
             fig.add_trace(go.Scatter(
                 x=sub["x"], y=sub["y"], mode="markers", name=f"{name} ({len(sub)})",
-                legendgroup=name,
-                marker=dict(color=PALETTE[i % len(PALETTE)], size=9, opacity=0.85,
+                legendgroup=name, legendrank=2000 if name == "other" else 1000,
+                marker=dict(color=colors[name], size=9, opacity=0.6 if name == "other" else 0.85,
                             line=dict(color="white", width=0.5)),
                 customdata=sub[["model"]].to_numpy(), hovertext=[hover_text(p, view) for p in sub.reindex(columns=HOVER_COLUMNS).to_dict("records")],
                 hovertemplate="%{hovertext}<extra></extra>", meta="points"))

@@ -310,6 +310,36 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+LABEL_COLUMNS = ("family", "paper")  # descriptive, not part of what was measured
+
+
+def stale_labels(existing, entries: list[ZooEntry]):
+    """Cached rows of ``entries`` whose descriptive labels differ from the zoo's now (the zoo's
+    family rule or the seed-paper table changed after they were written), relabelled. Their
+    measurements stay valid, so they are relabelled rather than recomputed."""
+    if existing.empty:
+        return existing
+    want = {e.id: {"family": e.family, "paper": e.paper} for e in entries}
+    rows = existing[existing["model"].isin(want)]
+    if rows.empty:
+        return rows
+    new = {c: rows["model"].map(lambda m, c=c: want[m][c]) for c in LABEL_COLUMNS}
+    differs = False
+    for c in LABEL_COLUMNS:
+        differs = differs | (rows[c].fillna("").astype(str) != new[c].astype(str))
+    out = rows[differs].copy()
+    for c in LABEL_COLUMNS:
+        out[c] = new[c][differs]
+    return out
+
+
+def relabel(existing, entries: list[ZooEntry], path: Path) -> int:
+    out = stale_labels(existing, entries)
+    if len(out):
+        cache.merge_rows(out, path)
+    return len(out)
+
+
 class UsageError(Exception):
     pass
 
@@ -412,6 +442,9 @@ def _main(args) -> int:
             print(f"{job.entries[0].id}  (+{len(job.entries) - 1} sharing it)  {' '.join(what)}")
         print(f"{n_models} models selected, {len(jobs)} builds to run")
         return 0
+    relabelled = relabel(existing, entries, path)
+    if relabelled:
+        print(f"Updated the family/paper labels of {relabelled} cached rows to the current zoo.")
     if not jobs:
         print(f"Nothing to do: all {n_models} selected models are up to date in {path} "
               f"({time.perf_counter() - t_start:.1f} s). Use --force to recompute.")

@@ -58,6 +58,21 @@ def test_figure_content(tables):
     assert any("2 FLOPs per multiply-add" in h.replace("<br>", " ") for h in claims.hovertext)
 
 
+def test_many_families_share_a_grey_other_beneath_the_named_ones(tables, monkeypatch):
+    res, acc, _ = tables
+    v = views.build_view(res, acc, ViewState())
+    n_fam = v.points["family"].nunique()
+    assert n_fam > 3, "the fixture needs several families"
+    monkeypatch.setattr(plot, "MAX_GROUPS", 3)
+    pts = _traces(plot.build_figure(v), "points")
+    assert len(pts) == 3                      # 2 named + other
+    other = pts[0]                            # drawn first: beneath the named groups
+    assert other.name.startswith("other (") and other.marker.color == plot.OTHER_COLOR
+    assert other.legendrank > max(t.legendrank for t in pts[1:])   # listed last
+    assert len({t.marker.color for t in pts}) == 3
+    assert sum(len(t.x) for t in pts) == len(v.points)
+
+
 def test_gflops_axis_doubles(tables):
     res, acc, cvm = tables
     v = views.build_view(res, acc, replace(ViewState(), x="gflops"))

@@ -217,3 +217,29 @@ def test_arguments_from_a_file(tmp_path):
     args = build_parser().parse_args([f"@{f}", "--batch-size", "1"])
     assert args.models == ["timm/resnet50.a1_in1k@224", "resnet18"]
     assert args.skip_counts and args.batch_size == [1]
+
+
+def test_stale_family_labels_are_relabelled_not_recomputed(tmp_path):
+    # rows written under an older family rule keep their measurements; a refresh with nothing
+    # to recompute still brings their labels in line with the zoo
+    import pandas as pd
+
+    from efficiency.refresh import stale_labels
+    from efficiency.zoo import load_zoo
+
+    e = load_zoo().get("timm/convnextv2_atto.fcmae_ft_in1k@224")
+    rows = cache.normalise(pd.DataFrame([
+        {"model": e.id, "arch": e.arch, "family": "convnextv", "paper": "", "kind": "count", "batch_size": 1,
+         "device": "cpu", "dtype": "fp32", "mode": "count", "channels_last": False, "macs": 123, "error": ""},
+    ]))
+    out = stale_labels(rows, [e])
+    assert list(out["family"]) == ["convnextv2"] and list(out["macs"]) == [123]
+    fixed = rows.assign(family="convnextv2")
+    assert stale_labels(fixed, [e]).empty
+    db = tmp_path / "c.parquet"
+    cache.write_atomic(rows, db)
+    r = run("--models", e.id, "--skip-latency", "--cache", str(db))
+    # the count row's input_key is not the current one, so it is recounted too; either way the
+    # label must be the zoo's
+    assert r.returncode == 0, r.stderr
+    assert set(cache.read(db)["family"]) == {"convnextv2"}
