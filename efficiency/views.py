@@ -259,6 +259,11 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState) 
     device_name = None
     if len(lat):
         device_name = str(lat["device_name"].dropna().mode().iloc[0]) if lat["device_name"].notna().any() else None
+        threads = pd.to_numeric(lat.get("num_threads"), errors="coerce").dropna() if "num_threads" in lat else None
+        if state.device == "cpu" and device_name and threads is not None and len(threads):
+            # CPU latency depends on the thread count as much as on the chip: name it
+            n = int(threads.mode().iloc[0])
+            device_name += f" ({n} thread{'s' if n != 1 else ''})"
     base = counts.merge(lat[LAT_KEEP].drop(columns=["device_name"]), on="model", how="left")
     acc, hib = accuracy_values(accuracy, state.y_dataset, state.y_metric)
     yl = y_label(state.y_dataset, state.y_metric, hib)
