@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import sys
 import textwrap
 from dataclasses import replace
@@ -52,26 +53,53 @@ HOVER_COLUMNS = ["model", "family", "source", "input_size", "y", "gmacs", "gflop
                  "lat_p90_ms", "throughput_sps", "mem_mib", "paper", "on_front"]
 
 
-def hover_text(p: dict, view: views.View) -> str:
-    s = view.state
-    hw = views.hw_text(s, view.device_name)
-    lines = [
-        f"<b>{p['model']}</b>",
-        f"family {p.get('family', '')} · {p.get('source', '')} · input {p.get('input_size', '')}",
-        f"{view.y_label}: <b>{_fmt(p['y'], '.2f')}</b>",
-        f"GMACs: {_fmt(p.get('gmacs'), '.3f')} (1 multiply-add = 1)",
-        f"GFLOPs: {_fmt(p.get('gflops'), '.3f')} (= 2 x MACs)",
-        f"Params: {_fmt(p.get('params_m'), '.2f', 'M')}",
-        f"Latency p50 / p90: {_fmt(p.get('lat_p50_ms'), '.3g')} / {_fmt(p.get('lat_p90_ms'), '.3g', 'ms')}"
-        f" per batch ({hw})",
-        f"Throughput: {_fmt(p.get('throughput_sps'), ',.0f', 'samples/s')}",
-        f"Peak memory: {_fmt(p.get('mem_mib'), ',.0f', 'MiB')}",
-    ]
+def hover_values(p: dict) -> list[str]:
+    """The per-point strings of the hover card, in the order :func:`hover_template` uses them
+    (index 0, the model id, is also what a click on the point selects)."""
+    extra = []
     if p.get("paper"):
-        lines.append("Paper: " + textwrap.shorten(str(p["paper"]), 70))
+        extra.append("Paper: " + textwrap.shorten(str(p["paper"]), 70))
     if p.get("on_front"):
-        lines.append("<i>on the Pareto front</i>")
-    return "<br>".join(lines)
+        extra.append("<i>on the Pareto front</i>")
+    return [
+        str(p["model"]),
+        f"{p.get('family', '')} · {p.get('source', '')} · input {p.get('input_size', '')}",
+        _fmt(p["y"], ".2f"),
+        _fmt(p.get("gmacs"), ".3f"),
+        _fmt(p.get("gflops"), ".3f"),
+        _fmt(p.get("params_m"), ".2f", "M"),
+        _fmt(p.get("lat_p50_ms"), ".3g"),
+        _fmt(p.get("lat_p90_ms"), ".3g", "ms"),
+        _fmt(p.get("throughput_sps"), ",.0f", "samples/s"),
+        _fmt(p.get("mem_mib"), ",.0f", "MiB"),
+        "".join("<br>" + e for e in extra),
+    ]
+
+
+def hover_template(view: views.View) -> str:
+    """One template per trace: the text every point shares (labels, units, the hardware) is
+    sent once, not once per point (that halves the figure the browser receives)."""
+    # a "%" not followed by "{" is literal in plotly templates; labels never hold "%{"
+    hw = views.hw_text(view.state, view.device_name)
+    y_label = view.y_label
+    return ("<b>%{customdata[0]}</b><br>family %{customdata[1]}<br>"
+            f"{y_label}: <b>%{{customdata[2]}}</b><br>"
+            "GMACs: %{customdata[3]} (1 multiply-add = 1)<br>"
+            "GFLOPs: %{customdata[4]} (= 2 x MACs)<br>"
+            "Params: %{customdata[5]}<br>"
+            f"Latency p50 / p90: %{{customdata[6]}} / %{{customdata[7]}} per batch ({hw})<br>"
+            "Throughput: %{customdata[8]}<br>"
+            "Peak memory: %{customdata[9]}%{customdata[10]}<extra></extra>")
+
+
+def fill_hover(template: str, values) -> str:
+    """The hover card as the browser shows it (tests and exports use it)."""
+    out = re.sub(r"%\{customdata\[(\d+)\]\}", lambda m: str(values[int(m.group(1))]), template)
+    return out.replace("<extra></extra>", "")
+
+
+def hover_text(p: dict, view: views.View) -> str:
+    return fill_hover(hover_template(view), hover_values(p))
 
 
 def _groups(points: pd.DataFrame, color: str) -> pd.Series:
@@ -115,6 +143,7 @@ def build_figure(view: views.View, claims: pd.DataFrame | None = None, title: st
             # otherwise vanish under hundreds of same-coloured markers) and is listed last
             order = ["other", *order]
             colors["other"] = OTHER_COLOR
+        template = hover_template(view)
         for name in order:
             sub = pts[groups == name]
             fig.add_trace(go.Scatter(
@@ -122,8 +151,8 @@ def build_figure(view: views.View, claims: pd.DataFrame | None = None, title: st
                 legendgroup=name, legendrank=2000 if name == "other" else 1000,
                 marker=dict(color=colors[name], size=9, opacity=0.6 if name == "other" else 0.85,
                             line=dict(color="white", width=0.5)),
-                customdata=sub[["model"]].to_numpy(), hovertext=[hover_text(p, view) for p in sub.reindex(columns=HOVER_COLUMNS).to_dict("records")],
-                hovertemplate="%{hovertext}<extra></extra>", meta="points"))
+                customdata=[hover_values(p) for p in sub.reindex(columns=HOVER_COLUMNS).to_dict("records")],
+                hovertemplate=template, meta="points"))
     if len(view.front):
         f = view.front
         fig.add_trace(go.Scatter(

@@ -48,7 +48,9 @@ def test_figure_content(tables):
     assert fig.layout.yaxis.title.text == "ImageNet-1k top-1 (%)"
     caption = fig.layout.annotations[0].text
     assert "GFLOPs = 2 x GMACs" in caption and "NVIDIA H200" in caption
-    hover = pts[0].hovertext[0]
+    hover = plot.fill_hover(pts[0].hovertemplate, pts[0].customdata[0])
+    assert pts[0].customdata[0][0] in set(v.points["model"])   # a click selects customdata[0]
+    assert "ImageNet-1k top-1 (%): <b>" in hover and "%{" not in hover
     for unit in ("GMACs", "GFLOPs", "(= 2 x MACs)", "M", "ms", "samples/s", "MiB"):
         assert unit in hover
     claims = _traces(fig, "claims")[0]
