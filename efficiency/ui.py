@@ -206,7 +206,15 @@ def sidebar(d: Data, page: str) -> ViewState:
     measured = int(lat["model"].isin(models).sum())
     sb.caption(f"{measured} of {len(models)} models measured in this configuration." if measured else
                "No latency rows for this configuration: latency axes stay empty.")
+    if s.device == "cuda" and s.mode == "eager" and s.batch <= 8:
+        sb.caption(EAGER_GPU_NOTE)
     return s
+
+
+# Measured (bench/RESULTS.md): the same models' eager batch-1 p50 moved by up to 78 % between two
+# H200 machines while CUDA-graph and batch-256 rows agreed within 1-7 %.
+EAGER_GPU_NOTE = ("Eager GPU latency at small batch mostly measures the host CPU launching kernels, "
+                  "not the GPU: compare GPUs on CUDA graph or large-batch rows.")
 
 
 CSS = """<style>

@@ -109,6 +109,15 @@ def test_no_gpu_rows_for_config(fixture_env):
     assert any("No latency rows" in w.value for w in at.warning)
 
 
+def test_eager_small_batch_gpu_view_says_it_measures_the_host(fixture_env):
+    from efficiency.ui import EAGER_GPU_NOTE
+
+    captions = lambda at: [str(c.value) for c in at.sidebar.caption]  # noqa: E731
+    assert EAGER_GPU_NOTE in captions(_app({"dev": "cuda", "mode": "eager", "bs": "1"}))
+    assert EAGER_GPU_NOTE not in captions(_app({"dev": "cuda", "mode": "cuda_graph", "bs": "1"}))
+    assert EAGER_GPU_NOTE not in captions(_app({"dev": "cpu", "mode": "eager", "dtype": "fp32"}))
+
+
 def test_unknown_metric(fixture_env):
     at = _app({"ds": "imagenet-sketch", "metric": "top1"})
     assert not at.exception
