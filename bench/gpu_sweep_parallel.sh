@@ -9,6 +9,10 @@ set -u
 out=$1; limit=$2; shift 2
 export PYTHONUNBUFFERED=1
 ngpu=$#; ncpu=$(nproc); per=$(( ncpu / ngpu ))
+have=$(nvidia-smi -L 2>/dev/null | wc -l)
+if [ "$ngpu" -gt "$have" ]; then
+  echo "error: $ngpu argument files but $have GPU(s): give one file per GPU" >&2; exit 2
+fi
 nvidia-smi --query-gpu=index,name,driver_version,clocks.sm,temperature.gpu --format=csv
 i=0
 for f in "$@"; do
