@@ -6,6 +6,9 @@
 #   python -c "from efficiency import cache; cache.merge_rows(cache.read('gpu.parquet'), 'data/results.parquet')"
 # Usage: bench/gpu_sweep_parallel.sh OUTDIR TIMEOUT ARGFILE [ARGFILE ...]
 set -u
+if [ $# -lt 3 ]; then
+  echo "usage: $0 OUTDIR TIMEOUT_SECONDS ARGFILE [ARGFILE ...]   (one argument file per GPU)" >&2; exit 2
+fi
 out=$1; limit=$2; shift 2
 export PYTHONUNBUFFERED=1
 ngpu=$#; ncpu=$(nproc); per=$(( ncpu / ngpu ))
