@@ -31,11 +31,15 @@ values = st.one_of(st.integers(-5, 5).map(float), st.floats(-1e6, 1e6, allow_nan
 points = st.lists(st.tuples(values, values), max_size=60)
 
 
+def _arrays(pts):
+    arr = np.array(pts, dtype=float).reshape(-1, 2)
+    return arr[:, 0].copy(), arr[:, 1].copy()
+
+
 @settings(max_examples=400, deadline=None)
 @given(points)
 def test_matches_oracle(pts):
-    cost = np.array([p[0] for p in pts], dtype=float)
-    acc = np.array([p[1] for p in pts], dtype=float)
+    cost, acc = _arrays(pts)
     front = pareto_front(cost, acc)
     assert set(front.tolist()) == oracle(cost, acc)
     assert len(set(front.tolist())) == len(front)
@@ -47,8 +51,7 @@ def test_matches_oracle(pts):
 @settings(max_examples=200, deadline=None)
 @given(points)
 def test_front_properties(pts):
-    cost = np.array([p[0] for p in pts], dtype=float)
-    acc = np.array([p[1] for p in pts], dtype=float)
+    cost, acc = _arrays(pts)
     mask = pareto_mask(cost, acc)
     for i in np.flatnonzero(mask):
         assert dominated_by(cost, acc, i).size == 0       # no front point is dominated
