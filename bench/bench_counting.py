@@ -89,7 +89,7 @@ def agreement(verbose: bool) -> None:
     print(f"\n## fvcore (+ our handles) against FlopCounterMode / 2\n\n{len(c)} distinct builds, "
           f"{len(ok_both)} counted by both, {int((ok_both['macs_rel_diff'] > 0.01).sum())} differ by more than 1 %, "
           f"{int((ok_both['macs_rel_diff'] == 0).sum())} identical; error rows: {int((c['error'] != '').sum())}; "
-          f"rows with uncovered operators: {int((c['uncovered_ops'] != '{}').sum())}")
+          f"rows with uncovered operators: {int((~c['uncovered_ops'].fillna('').isin(['', '{}'])).sum())}")
 
 
 def cost() -> None:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from efficiency import cache  # noqa: E402
+from efficiency import cache, schema  # noqa: E402
 
-KEY = ["model", "device", "batch_size", "dtype", "mode", "channels_last"]
+KEY = [c for c in schema.KEY_COLUMNS if c != "kind"]   # latency rows only
 
 
 def latency_rows(path: str):
@@ -47,12 +47,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     m["diff_pct"] = (m["latency_ms_p50_new"] / m["latency_ms_p50_old"] - 1) * 100
     for r in m.sort_values(KEY).itertuples(index=False):
-        print(f"{r.model:55s} {r.device}/b{r.batch_size}/{r.dtype}/{r.mode:10s} "
+        print(f"{r.model:55s} {r.device}/b{r.batch_size}/{r.dtype}/{r.mode}{'/cl' if r.channels_last else '':3s} "
               f"{r.latency_ms_p50_old:9.3f} -> {r.latency_ms_p50_new:9.3f} ms  {r.diff_pct:+6.1f} %")
     print()
-    for cfg, grp in m.groupby(["device", "batch_size", "dtype", "mode"]):
+    for cfg, grp in m.groupby(["device", "batch_size", "dtype", "mode", "channels_last"]):
         worst = grp.loc[grp["diff_pct"].abs().idxmax()]
-        print(f"{'/'.join(map(str, cfg)):28s} pairs {len(grp):4d}  median |diff| "
+        label = "/".join(map(str, cfg[:4])) + ("/channels_last" if cfg[4] else "")
+        print(f"{label:28s} pairs {len(grp):4d}  median |diff| "
               f"{grp['diff_pct'].abs().median():5.1f} %  worst {abs(worst['diff_pct']):5.1f} % ({worst['model']})")
     return 0
 

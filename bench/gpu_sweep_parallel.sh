@@ -10,6 +10,7 @@ if [ $# -lt 3 ]; then
   echo "usage: $0 OUTDIR TIMEOUT_SECONDS ARGFILE [ARGFILE ...]   (one argument file per GPU)" >&2; exit 2
 fi
 out=$1; limit=$2; shift 2
+mkdir -p "$out"
 export PYTHONUNBUFFERED=1
 ngpu=$#; ncpu=$(nproc); per=$(( ncpu / ngpu ))
 have=$(nvidia-smi -L 2>/dev/null | wc -l)

@@ -29,12 +29,9 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
-from efficiency import formulas
+from efficiency import formulas, schema
 
-# Bump when the count of an operator that was already covered changes: every count row is
-# then recomputed. A *new* handle for an operator that rows list as uncovered needs no bump:
-# ``refresh --recount-uncovered`` recounts exactly those rows.
-COUNTER_VERSION = "1"
+COUNTER_VERSION = schema.COUNTER_VERSION   # see there
 MISMATCH_TOLERANCE = 0.01
 
 # --------------------------------------------------------------------------- fvcore handles

@@ -32,9 +32,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from efficiency import cache, schema
+from efficiency.environment import cpu_model
 from efficiency.zoo import UnknownModelError, ZooEntry, library_versions, load_zoo
 
-COUNTER_VERSION = "1"  # keep equal to efficiency.counting.COUNTER_VERSION (checked in tests)
+COUNTER_VERSION = schema.COUNTER_VERSION
 FLUSH_EVERY_S = float(os.environ.get("EFFICIENCY_FLUSH_S", "15"))  # tests set 0
 
 
@@ -82,16 +83,6 @@ def group_key(entry: ZooEntry) -> tuple:
     # pretrained tags (timm) and weight versions (torchvision) of one architecture at one
     # input size are the same network: build and measure it once
     return (entry.source, entry.arch, entry.input_size, entry.task)
-
-
-def cpu_model_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _row_key(row) -> tuple:
@@ -179,7 +170,7 @@ def run_job(job: Job) -> list[dict]:
 
     torch.set_num_threads(job.threads)
     versions = library_versions()
-    cpu = cpu_model_name()
+    cpu = cpu_model()
     rows: list[dict] = []
     head = job.entries[0]
 
@@ -357,6 +348,8 @@ def _specs(args, cuda_available: bool) -> list[LatencySpec]:
                 for m in modes:
                     if m == "cuda_graph" and args.cuda_graph_batch_size and b not in args.cuda_graph_batch_size:
                         continue
+                    if m == "cuda_graph" and device == "cpu" and "cuda" in args.device:
+                        continue   # --device cpu cuda --mode eager cuda_graph: graphs on the GPU only
                     spec = LatencySpec(device, b, d, m, args.channels_last, args.threads,
                                        args.min_time, args.max_time)
                     try:
@@ -417,7 +410,7 @@ def _main(args) -> int:
 
     # configurations (validated before any work starts)
     specs: list[LatencySpec] = []
-    device_names = {"cpu": cpu_model_name()}
+    device_names = {"cpu": cpu_model()}
     if not args.skip_latency:
         cuda_available = False
         if "cuda" in args.device or "cuda_graph" in args.mode:
@@ -427,7 +420,7 @@ def _main(args) -> int:
                 device_names["cuda"] = torch.cuda.get_device_name(0)
         specs = _specs(args, cuda_available)
     versions = library_versions()
-    cores = os.cpu_count() or 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     threads = args.threads or max(1, cores // args.jobs)
     jobs = plan(entries, existing, versions, count=not args.skip_counts, specs=specs, force=args.force,
                 retry_errors=args.retry_errors, recount_uncovered=args.recount_uncovered,
@@ -474,7 +467,14 @@ def _execute(jobs: list[Job], args, path: Path, n_models: int, t_start: float) -
                desc="refresh", smoothing=0.05)
     queue = list(jobs)
     queue.reverse()
+    suspects: set[int] = set()
     pool = None
+
+    def record(job: Job, rows: list[dict]) -> None:
+        pending.extend(rows)
+        done_rows.extend(rows)
+        bar.update(1)
+        bar.set_postfix_str(job.entries[0].arch[:30])
     try:
         while queue:
             pool = cf.ProcessPoolExecutor(max_workers=args.jobs, mp_context=ctx, initializer=_worker_init,
@@ -482,25 +482,33 @@ def _execute(jobs: list[Job], args, path: Path, n_models: int, t_start: float) -
             in_flight: dict[cf.Future, Job] = {}
             broken = False
             while (queue or in_flight) and not broken:
-                while queue and len(in_flight) < args.jobs:
+                # a suspect (in flight when a worker died beside others) runs alone, so that a
+                # second crash names the model that caused it
+                while queue and len(in_flight) < args.jobs and not (in_flight and id(queue[-1]) in suspects):
                     job = queue.pop()
                     in_flight[pool.submit(run_job, job)] = job
+                    if id(job) in suspects:
+                        break
                 finished, _ = cf.wait(in_flight, timeout=1.0, return_when=cf.FIRST_COMPLETED)
                 for fut in finished:
-                    job = in_flight.pop(fut)
+                    job = in_flight[fut]
                     try:
                         rows = fut.result()
                     except cf.process.BrokenProcessPool:
-                        # a worker died (segfault, out of memory): record it, restart the pool
-                        broken = True
-                        rows = _crash_rows(job, "the worker process died while measuring this model")
-                        crashed.append(job.entries[0].id)
-                        queue.extend(in_flight.values())
-                        in_flight.clear()
-                    pending.extend(rows)
-                    done_rows.extend(rows)
-                    bar.update(1)
-                    bar.set_postfix_str(job.entries[0].arch[:30])
+                        broken = True   # a worker died (segfault, out of memory); handled below
+                        continue
+                    del in_flight[fut]
+                    record(job, rows)
+                if broken:
+                    # every job still in flight died with the pool; blame one only when it ran alone
+                    lost = list(in_flight.values())
+                    in_flight.clear()
+                    if len(lost) == 1:
+                        crashed.append(lost[0].entries[0].id)
+                        record(lost[0], _crash_rows(lost[0], "the worker process died while measuring this model"))
+                    else:
+                        suspects.update(id(j) for j in lost)
+                        queue.extend(lost)
                 flush()
             pool.shutdown(wait=True)
             pool = None
@@ -521,8 +529,10 @@ def _execute(jobs: list[Job], args, path: Path, n_models: int, t_start: float) -
 
 
 def _crash_rows(job: Job, message: str) -> list[dict]:
+    """Error rows for every row the job would have written (count and latency), so that a model
+    that kills its worker is recorded, not retried on every run (--retry-errors retries it)."""
     versions = library_versions()
-    cpu = cpu_model_name()
+    cpu = cpu_model()
     rows = []
     for e in job.entries:
         if job.count:
@@ -530,6 +540,13 @@ def _crash_rows(job: Job, message: str) -> list[dict]:
                          "device": "cpu", "device_name": cpu, "dtype": "fp32", "mode": "count",
                          "channels_last": False, "error": message, "measured_at": _now(),
                          "input_key": count_key(e, versions)})
+        for spec in job.latency:
+            device_name = _key_device_name(spec.device, cpu)
+            rows.append({**_id_columns(e), **_env(versions, cpu), "kind": "latency",
+                         "batch_size": spec.batch_size, "device": spec.device, "device_name": device_name,
+                         "dtype": spec.dtype, "mode": spec.mode, "channels_last": spec.channels_last,
+                         "error": message, "measured_at": _now(),
+                         "input_key": latency_key(e, spec, versions, device_name)})
     return rows
 
 

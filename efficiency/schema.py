@@ -9,6 +9,12 @@ One row per (model, measurement configuration). ``kind`` says which:
 """
 from __future__ import annotations
 
+# Bump when the count of an operator that was already covered changes: every count row is
+# then recomputed. A *new* handle for an operator that rows list as uncovered needs no bump:
+# ``refresh --recount-uncovered`` recounts exactly those rows. Lives here (no torch import) so
+# that the refresh planner and the counter read the one value.
+COUNTER_VERSION = "1"
+
 SCHEMA_VERSION = 1
 
 # identity of the zoo entry (shared by count and latency rows)
@@ -55,7 +61,7 @@ COUNT_COLUMNS = [
 LATENCY_COLUMNS = [
     "n_samples", "latency_ms_mean", "latency_ms_std", "latency_ms_min",
     "latency_ms_p50", "latency_ms_p90", "latency_ms_p99", "latency_ms_iqr",
-    "throughput",                 # samples per second = batch_size / p50
+    "throughput",                 # samples per second = batch_size x 1000 / latency_ms_p50
     "mem_gpu_max_allocated_bytes", "mem_gpu_max_reserved_bytes",
     "mem_cpu_rss_growth_bytes",   # peak RSS growth of the measuring process
     "num_threads", "compile_time_s", "noisy",

@@ -30,6 +30,14 @@ class Slow(nn.Module):
 def slow():
     return Slow()
 
+class Crash(nn.Module):
+    def forward(self, x):
+        import os
+        os._exit(3)   # as a segfault or the OOM killer would: the worker is gone
+
+def crash():
+    return Crash()
+
 def not_a_module():
     return 42
 
@@ -206,6 +214,11 @@ def test_cuda_graph_batch_size_limits_graph_mode_to_those_batches():
     args = build_parser().parse_args(["--device", "cuda", "--mode", "eager", "cuda_graph"])
     got = {(s.batch_size, s.mode) for s in _specs(args, cuda_available=True)}
     assert got == {(1, "eager"), (1, "cuda_graph"), (256, "eager"), (256, "cuda_graph")}
+    # both devices: CUDA graphs are measured on the GPU only, not refused for the CPU
+    args = build_parser().parse_args(["--device", "cpu", "cuda", "--mode", "eager", "cuda_graph"])
+    got = {(s.device, s.batch_size, s.mode) for s in _specs(args, cuda_available=True)}
+    assert got == {("cpu", 1, "eager"), ("cuda", 1, "eager"), ("cuda", 1, "cuda_graph"),
+                   ("cuda", 256, "eager"), ("cuda", 256, "cuda_graph")}
 
 
 def test_arguments_from_a_file(tmp_path):
@@ -224,13 +237,14 @@ def test_stale_family_labels_are_relabelled_not_recomputed(tmp_path):
     # to recompute still brings their labels in line with the zoo
     import pandas as pd
 
-    from efficiency.refresh import stale_labels
-    from efficiency.zoo import load_zoo
+    from efficiency.refresh import count_key, stale_labels
+    from efficiency.zoo import library_versions, load_zoo
 
     e = load_zoo().get("timm/convnextv2_atto.fcmae_ft_in1k@224")
     rows = cache.normalise(pd.DataFrame([
         {"model": e.id, "arch": e.arch, "family": "convnextv", "paper": "", "kind": "count", "batch_size": 1,
-         "device": "cpu", "dtype": "fp32", "mode": "count", "channels_last": False, "macs": 123, "error": ""},
+         "device": "cpu", "dtype": "fp32", "mode": "count", "channels_last": False, "macs": 123, "error": "",
+         "input_key": count_key(e, library_versions())},   # up to date: nothing to recount
     ]))
     out = stale_labels(rows, [e])
     assert list(out["family"]) == ["convnextv2"] and list(out["macs"]) == [123]
@@ -239,7 +253,24 @@ def test_stale_family_labels_are_relabelled_not_recomputed(tmp_path):
     db = tmp_path / "c.parquet"
     cache.write_atomic(rows, db)
     r = run("--models", e.id, "--skip-latency", "--cache", str(db))
-    # the count row's input_key is not the current one, so it is recounted too; either way the
-    # label must be the zoo's
     assert r.returncode == 0, r.stderr
-    assert set(cache.read(db)["family"]) == {"convnextv2"}
+    assert "Nothing to do" in r.stdout and "labels of 1 cached rows" in r.stdout
+    after = cache.read(db)
+    assert set(after["family"]) == {"convnextv2"}
+    assert list(after["macs"]) == [123]            # relabelled, not recounted
+
+
+@pytest.mark.parametrize("skip", ["--skip-latency", "--skip-counts"])
+def test_worker_crash_is_blamed_on_its_model_and_recorded(tmp_path, models_file, skip):
+    # two workers: the crash takes both in-flight jobs down; they are re-run one at a time, so
+    # the error row names the model that crashed, in the kind of row that was asked for
+    db = tmp_path / "c.parquet"
+    r = run("--custom", f"{models_file}:tiny", "--custom", f"{models_file}:crash", "--input-size", "3,32,32",
+            skip, "--jobs", "2", "--min-time", "0.01", "--max-time", "0.2", "--cache", str(db))
+    assert r.returncode == 0, r.stderr
+    df = cache.read(db).set_index("arch")
+    kind = "count" if skip == "--skip-latency" else "latency"
+    assert set(df["kind"]) == {kind}
+    assert "worker process died" in df.loc[f"{models_file}:crash", "error"]
+    assert df.loc[f"{models_file}:tiny", "error"] == ""
+    assert "worker crashed on: custom/" in r.stdout
