@@ -30,6 +30,8 @@ import re
 
 import pandas as pd
 
+from efficiency.accuracy import lookup
+
 MACS_TOLERANCE = 0.10      # relative
 ACCURACY_TOLERANCE = 1.0   # percentage points
 
@@ -73,9 +75,8 @@ def pick_model(counts: pd.DataFrame, arch: str, pinned: str = "") -> str:
 
 
 def _reference(accuracy: pd.DataFrame, model: str, dataset: str, metric: str) -> float:
-    hit = accuracy.loc[(accuracy["model"] == model) & (accuracy["dataset"] == dataset)
-                       & (accuracy["metric"] == metric), "value"]
-    return float(hit.iloc[0]) if len(hit) else math.nan
+    value = lookup(accuracy, model, dataset, metric)
+    return math.nan if value is None else value   # NaN propagates through the accuracy arithmetic
 
 
 def _claimed_macs(row, counts_macs: dict[str, float], baseline_model: str) -> tuple[float, bool]:
@@ -138,7 +139,10 @@ def claimed_vs_measured(claims: pd.DataFrame, results: pd.DataFrame,
             flags.append("no_measurement")
         if not math.isnan(ratio) and abs(ratio - 1) > MACS_TOLERANCE:
             flags.append("macs_gt10pct_apart")
-            if not derived and (abs(ratio * 2 - 1) <= MACS_TOLERANCE or abs(ratio / 2 - 1) <= MACS_TOLERANCE):
+            # read under the other convention, the claim would be claimed/2 (MACs called FLOPs
+            # that were really true FLOPs) or claimed*2 (true FLOPs that were really MACs)
+            other = {"macs_called_flops": ratio / 2, "true_flops": ratio * 2}.get(c["compute_convention"], math.nan)
+            if not derived and abs(other - 1) <= MACS_TOLERANCE:
                 flags.append("convention_mismatch")
         if not math.isnan(diff) and abs(diff) > ACCURACY_TOLERANCE:
             flags.append("accuracy_gt1pt_apart")

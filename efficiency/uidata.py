@@ -14,13 +14,16 @@ instead of raising.
 """
 from __future__ import annotations
 
-import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from efficiency import claims as claims_mod
+from efficiency import papers
+from efficiency.accuracy import ACCURACY_COLUMNS
+from efficiency.papers import CLAIM_COLUMNS
 from efficiency.schema import ALL_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,11 +33,6 @@ DEFAULTS = {
     "claims": ROOT / "data" / "paper_claims.csv",
 }
 ENV_VARS = {"results": "EFFICIENCY_RESULTS", "accuracy": "EFFICIENCY_ACCURACY", "claims": "EFFICIENCY_CLAIMS"}
-ACCURACY_COLUMNS = ["model", "dataset", "metric", "value", "higher_is_better", "img_size", "crop_pct",
-                    "interpolation", "source", "param_count_m"]
-CLAIM_COLUMNS = ["paper_title", "model", "task", "dataset", "metric", "value", "compute_value", "compute_unit",
-                 "compute_convention", "baseline", "hardware", "params_m", "quote", "zoo_archs", "zoo_arch",
-                 "zoo_model", "baseline_arch", "baseline_model", "relative_factor", "status", "reason", "note"]
 
 REFRESH_HINT = {
     "results": "python -m efficiency.refresh --models 'resnet*'",
@@ -65,13 +63,6 @@ class Loaded:
     problems: list[str] = field(default_factory=list)
 
 
-def _optional(module: str):
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
-
-
 def read_results(path: Path) -> Loaded:
     """``efficiency.query.load_results`` as a :class:`Loaded` (an absent file is an empty cache)."""
     from efficiency import query
@@ -100,10 +91,7 @@ def read_accuracy(path: Path, results: pd.DataFrame | None = None) -> Loaded:
 
 
 def read_claims(path: Path) -> Loaded:
-    """``efficiency.papers.load_claims``; a missing module or file gives an empty table and a message."""
-    papers = _optional("efficiency.papers")
-    if papers is None:
-        return Loaded(pd.DataFrame(columns=CLAIM_COLUMNS), path, ["efficiency.papers is not available."])
+    """``efficiency.papers.load_claims``; a missing or malformed file gives an empty table and a message."""
     try:
         df = papers.load_claims(path)
     except Exception as exc:  # noqa: BLE001
@@ -112,11 +100,8 @@ def read_claims(path: Path) -> Loaded:
     return Loaded(df, path)
 
 
-def claimed_vs_measured(claims: pd.DataFrame, results: pd.DataFrame, accuracy: pd.DataFrame):
-    """The backend's claims comparison, or ``None`` when :mod:`efficiency.claims` is not there."""
-    mod = _optional("efficiency.claims")
-    if mod is None or not hasattr(mod, "claimed_vs_measured"):
-        return None
+def claimed_vs_measured(claims: pd.DataFrame, results: pd.DataFrame, accuracy: pd.DataFrame) -> pd.DataFrame:
+    """The backend's claims comparison (empty, with its columns, when either table is empty)."""
     if claims is None or claims.empty or results is None or results.empty:
-        return pd.DataFrame(columns=getattr(mod, "OUTPUT_COLUMNS", []))
-    return mod.claimed_vs_measured(claims, results, accuracy)
+        return pd.DataFrame(columns=claims_mod.OUTPUT_COLUMNS)
+    return claims_mod.claimed_vs_measured(claims, results, accuracy)

@@ -13,9 +13,6 @@ st.caption("Every numeric claim in the seed papers' abstracts (data/paper_claims
            "baseline. Accuracy is compared with the published reference (timm/torchvision tables).")
 cvm = ui.claims_vs_measured(d)
 claims = d.claims
-if cvm is None:
-    st.info("The claims comparison (efficiency.claims) is not available in this checkout.")
-    st.stop()
 if claims.empty:
     for p in d.problems:
         st.warning(p)

@@ -174,6 +174,12 @@ def synthetic():
                compute_value=5, compute_unit="ms", compute_convention="latency"),
         # not mapped: ignored
         _claim(paper_title="P6", model="E", status="no_zoo_arch", metric="top1", value=1.0),
+        # 7. MACs called FLOPs at half the measured count: true FLOPs would be 4x off, not a match
+        _claim(paper_title="P7", model="B", zoo_arch="arch_b", metric="top1", value=70.0,
+               compute_value=0.5, compute_unit="G FLOPs", compute_convention="macs_called_flops"),
+        # 8. true FLOPs of 1 G against 1e9 MACs: read as MACs called FLOPs it matches
+        _claim(paper_title="P8", model="B", zoo_arch="arch_b", metric="top1", value=70.0,
+               compute_value=1.0, compute_unit="G FLOPs", compute_convention="true_flops"),
     ])
     results = pd.DataFrame({
         "model": ["x/arch_a@192", "x/arch_a@224", "x/arch_a@256", "x/arch_b@224", "x/arch_c@224",
@@ -201,7 +207,11 @@ def test_pick_model_prefers_pin_then_224(synthetic):
 
 def test_claimed_vs_measured_hand_computed(synthetic):
     out = claimed_vs_measured(*synthetic).set_index("paper_title")
-    assert list(out.index) == ["P1", "P2", "P3", "P4", "P5"]
+    assert list(out.index) == ["P1", "P2", "P3", "P4", "P5", "P7", "P8"]
+    assert out.loc["P7", "macs_ratio"] == pytest.approx(0.5)
+    assert out.loc["P7", "flags"] == "macs_gt10pct_apart"            # the other convention is worse
+    assert out.loc["P8", "macs_ratio"] == pytest.approx(0.5)
+    assert out.loc["P8", "flags"] == "macs_gt10pct_apart;convention_mismatch"
 
     p1 = out.loc["P1"]
     assert p1["model"] == "x/arch_a@224"
