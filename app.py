@@ -24,6 +24,6 @@ page_key = next(k for k, p in pages.items() if p.title == current.title)
 
 ui.style()
 data = ui.data()
-state = ui.sidebar(data, page_key)
+ui.sidebar(data, page_key)
 current.run()
-ui.share_box(ui.state())
+ui.share_box(ui.state())   # pages that stop early call ui.stop(), which draws it first

@@ -93,13 +93,9 @@ def hover_template(view: views.View) -> str:
 
 
 def fill_hover(template: str, values) -> str:
-    """The hover card as the browser shows it (tests and exports use it)."""
+    """The hover card as the browser shows it, from a trace's template and one point's values."""
     out = re.sub(r"%\{customdata\[(\d+)\]\}", lambda m: str(values[int(m.group(1))]), template)
     return out.replace("<extra></extra>", "")
-
-
-def hover_text(p: dict, view: views.View) -> str:
-    return fill_hover(hover_template(view), hover_values(p))
 
 
 def _groups(points: pd.DataFrame, color: str) -> pd.Series:

@@ -84,8 +84,9 @@ def _view(key: tuple, state: ViewState) -> views.View:
 
 
 def view(d: Data, state: ViewState) -> views.View:
-    """``views.build_view`` memoised on (table mtimes, state): reruns with an unchanged view are free."""
-    return _view(d.key, state)
+    """``views.build_view`` memoised on (table mtimes, the state's view fields): reruns with an
+    unchanged view, or that only change the page, selection or budget, are free."""
+    return _view(d.key, views.view_key(state))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -98,7 +99,7 @@ def _figure(key: tuple, state: ViewState):
 
 def figure(d: Data, state: ViewState):
     """The Pareto figure of ``state`` (memoised like :func:`view`)."""
-    return _figure(d.key, state)
+    return _figure(d.key, views.view_key(state))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -232,6 +233,12 @@ def share_box(s: ViewState) -> None:
     with st.sidebar.expander("Share this view", expanded=False):
         st.code(share_url(s), language=None, wrap_lines=True)
         st.caption("Opening the link restores page, axes, filters, selection and hardware.")
+
+
+def stop() -> None:
+    """``st.stop()`` for pages, with the copy-link box drawn first (nothing renders after a stop)."""
+    share_box(state())
+    st.stop()
 
 
 def no_results_message(d: Data) -> bool:

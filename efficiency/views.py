@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from efficiency.pareto import pareto_mask
-from efficiency.viewstate import ViewState
+from efficiency.viewstate import DEFAULT, ViewState
 
 ALL = "all"
 MIB = 2 ** 20
@@ -67,7 +67,6 @@ PEAK_TFLOPS = {
     "RTX 4090": {"bf16": 165.0, "fp16": 165.0, "fp32": 82.6},
 }
 
-RESULT_KEEP = ["model", "source", "arch", "weights", "task", "family", "input_size", "paper"]
 
 
 # --------------------------------------------------------------------------- labels
@@ -179,6 +178,37 @@ def hardware_options(results: pd.DataFrame) -> dict[str, list]:
     return out
 
 
+def speedups(hw: pd.DataFrame, state: ViewState) -> list[tuple[str, pd.Series]]:
+    """Per-model latency ratios between configurations of ``hw`` (:func:`hardware_table` rows),
+    each labelled with both sides' device, batch, dtype and mode. The GPU side uses the sidebar's
+    dtype and mode when the sidebar shows the GPU, else the GPU's most measured dtype and eager."""
+    gpu = hw[hw["device"] == "cuda"]
+    on_gpu = state.device == "cuda"
+    gd = state.dtype if on_gpu else (str(gpu["dtype"].mode().iloc[0]) if len(gpu) else "bf16")
+    gm = state.mode if on_gpu else "eager"
+
+    def p50(**cfg) -> pd.Series:
+        m = np.ones(len(hw), bool)
+        for k, v in cfg.items():
+            m &= (hw[k] == v).to_numpy()
+        return hw[m].groupby("model")["lat_p50_ms"].min()
+
+    def ratio(a: pd.Series, b: pd.Series, scale: float = 1.0) -> pd.Series:
+        both = a.index.intersection(b.index)
+        return (scale * a[both] / b[both]).rename("ratio (x)")
+
+    return [
+        (f"CPU fp32 / GPU {gd} {gm} latency, batch 1",
+         ratio(p50(device="cpu", batch_size=1, dtype="fp32"), p50(device="cuda", batch_size=1, dtype=gd, mode=gm))),
+        (f"GPU eager / cuda_graph latency, batch {state.batch}, {gd}",
+         ratio(p50(device="cuda", batch_size=state.batch, dtype=gd, mode="eager"),
+               p50(device="cuda", batch_size=state.batch, dtype=gd, mode="cuda_graph"))),
+        (f"GPU throughput gain, batch 256 vs 1, {gd} {gm} = 256 x p50(b1) / p50(b256)",
+         ratio(p50(device="cuda", batch_size=1, dtype=gd, mode=gm),
+               p50(device="cuda", batch_size=256, dtype=gd, mode=gm), scale=256.0)),
+    ]
+
+
 def hardware_configs(results: pd.DataFrame) -> pd.DataFrame:
     """Every measured (device, device_name, batch, dtype, mode) with its number of models."""
     rows = _good(results)
@@ -246,6 +276,16 @@ class View:
             parts.append(f"latency: {hw_text(s, self.device_name)}, p50 of timed calls")
         parts.append(f"{len(self.points)} models, {len(self.front)} on the front")
         return "; ".join(parts)
+
+
+# ViewState fields that build_view and the figure never read (navigation, the picked models,
+# the latency budget): a cache keyed on the state drops them, so changing them reuses the view
+NOT_IN_VIEW = ("page", "selection", "budget_ms")
+
+
+def view_key(state: ViewState) -> ViewState:
+    """``state`` with the fields the view does not depend on reset: the memo key for views."""
+    return replace(state, **{f: getattr(DEFAULT, f) for f in NOT_IN_VIEW})
 
 
 def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState) -> View:

@@ -8,20 +8,21 @@ d = ui.data()
 s = ui.state()
 st.title("Compare models")
 if ui.no_results_message(d):
-    st.stop()
+    ui.stop()
 
 counts = ui.counts(d)
 ids = sorted(counts["model"].astype(str))
 default = [m for m in s.selection if m in ids][:6]
 if len(default) < 2:   # start from the current front: the interesting trade-offs
     front = ui.view(d, s).front["model"].tolist()
-    default = (default + [m for m in front if m not in default])[:3] or ids[:2]
+    default = (default + [m for m in front if m not in default])[:3]
+    default += [m for m in ids if m not in default][:max(0, 2 - len(default))]   # always two to compare
 ui.seed("w_compare", default)
 chosen = st.multiselect("Models (2 to 6)", ids, key="w_compare", max_selections=6)
 s = ui.update(selection=tuple(chosen))
 if len(chosen) < 2:
     st.info("Pick at least two models to compare.")
-    st.stop()
+    ui.stop()
 
 t = views.compare_table(d.results, d.accuracy, chosen, s)
 hw = views.hw_text(s)

@@ -12,15 +12,14 @@ st.caption("Achieved TFLOP/s = 2 x MACs per sample x batch / p50 latency (true F
            "dense number for the dtype (GPU only). A model far below peak is latency- or memory-bound, "
            "not compute-bound.")
 if ui.no_results_message(d):
-    st.stop()
+    ui.stop()
 
 hw = views.hardware_table(d.results)
 if hw.empty:
     st.info("No latency rows in the cache yet. Measure some with "
             f"`{views.refresh_command('resnet50', s)}`.")
-    st.stop()
+    ui.stop()
 
-counts = ui.counts(d)
 measured = sorted(hw["model"].unique())
 default = [m for m in s.selection if m in measured]
 if not default:
@@ -46,13 +45,13 @@ for i, cfg in enumerate(configs):
     fig.add_trace(go.Scatter(
         x=r["gmacs"], y=r["achieved_tflops"], mode="markers", name=cfg,
         marker=dict(size=10, color=plot.PALETTE[i % len(plot.PALETTE)], line=dict(color="white", width=0.5)),
-        hovertext=[f"<b>{m}</b><br>{c}<br>p50 {p:.3g} ms/batch<br>{a:.3g} TFLOP/s achieved"
-                   + (f" = {pp:.1f} % of {pk:g} peak" if np.isfinite(pp) else "")
-                   for m, c, p, a, pp, pk in zip(r["model"], r["config"], r["lat_p50_ms"], r["achieved_tflops"],
-                                                 r["pct_of_peak"], r["peak_tflops"])],
+        hovertext=[f"<b>{m}</b><br>{c}<br>{g:.3g} GMACs/sample<br>p50 {p:.3g} ms/batch<br>{a:.3g} TFLOP/s achieved"
+                   + (f" = {pp:.1f} % of the {pk:g} TFLOP/s peak" if np.isfinite(pp) else "")
+                   for m, c, g, p, a, pp, pk in zip(r["model"], r["config"], r["gmacs"], r["lat_p50_ms"],
+                                                    r["achieved_tflops"], r["pct_of_peak"], r["peak_tflops"])],
         hovertemplate="%{hovertext}<extra></extra>"))
 for (name, dtype), peak in sub.groupby(["device_name", "dtype"])["peak_tflops"].first().dropna().items():
-    fig.add_hline(y=peak, line=dict(dash="dash", color="#888"), annotation_text=f"{name} {dtype} peak {peak:g}",
+    fig.add_hline(y=peak, line=dict(dash="dash", color="#888"), annotation_text=f"{name} {dtype} peak {peak:g} TFLOP/s",
                   annotation_position="top left")
 fig.update_layout(template="plotly_white", height=520, font=dict(size=14),
                   xaxis=dict(type="log", title="GMACs per sample (1 multiply-add = 1)"),
@@ -65,32 +64,11 @@ pivot = sub.pivot_table(index="model", columns="config", values="lat_p50_ms", ag
 st.dataframe(pivot, width="stretch")
 
 
-def ratio(a_cfg: dict, b_cfg: dict, label: str):
-    def pick(cfg):
-        m = np.ones(len(sub), bool)
-        for k, v in cfg.items():
-            m &= (sub[k] == v).to_numpy()
-        return sub[m].groupby("model")["lat_p50_ms"].min()
-    a, b = pick(a_cfg), pick(b_cfg)
-    both = a.index.intersection(b.index)
-    return label, (a[both] / b[both]) if len(both) else None
-
-
 st.subheader("Speed-ups")
-cols = st.columns(3)
-for col, (label, r) in zip(cols, [
-        ratio({"device": "cpu", "batch_size": 1}, {"device": "cuda", "batch_size": 1, "mode": s.mode},
-              f"CPU / GPU latency, batch 1 ({s.mode})"),
-        ratio({"device": "cuda", "batch_size": s.batch, "mode": "eager"},
-              {"device": "cuda", "batch_size": s.batch, "mode": "cuda_graph"},
-              f"eager / cuda_graph latency, GPU batch {s.batch}"),
-        ratio({"device": "cuda", "batch_size": 1, "mode": s.mode}, {"device": "cuda", "batch_size": 256, "mode": s.mode},
-              "throughput gain batch 256 vs 1 (GPU) = 256 x lat1 / lat256")]):
+for col, (label, r) in zip(st.columns(3), views.speedups(sub, s)):
     with col:
         st.markdown(f"**{label}**")
-        if r is None or r.empty:
+        if r.empty:
             st.info("Not measured for these models.")
         else:
-            if "256 vs 1" in label:
-                r = 256 * r
-            st.dataframe(r.rename("x").to_frame(), width="stretch")
+            st.dataframe(r.to_frame(), width="stretch")

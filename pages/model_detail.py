@@ -11,7 +11,7 @@ d = ui.data()
 s = ui.state()
 st.title("Model detail")
 if ui.no_results_message(d):
-    st.stop()
+    ui.stop()
 
 counts = ui.counts(d)
 ids = sorted(counts["model"].astype(str))

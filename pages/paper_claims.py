@@ -17,7 +17,7 @@ if claims.empty:
     for p in d.problems:
         st.warning(p)
     st.info("No paper claims loaded: data/paper_claims.csv is missing or empty.")
-    st.stop()
+    ui.stop()
 
 n_papers = claims["paper_title"].nunique()
 mapped = claims[claims["status"] == "mapped"]

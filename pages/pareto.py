@@ -12,7 +12,7 @@ st.title("Pareto explorer")
 st.caption("Each marker is one zoo entry; the black step line is the Pareto front (no other model is both "
            "cheaper and more accurate). Click a marker to open its detail; box-select several to compare.")
 if ui.no_results_message(d):
-    st.stop()
+    ui.stop()
 
 # ---- axis controls
 c1, c2, c3, c4, c5 = st.columns([3, 1, 1, 2, 1.3], vertical_alignment="bottom")
@@ -74,7 +74,7 @@ m1.metric("Models plotted", len(v.points), help=f"{v.n_candidates} before the fi
 m2.metric("On the front", len(v.front))
 if len(v.points):
     best = v.points.loc[v.points["y"].idxmax() if v.higher_is_better else v.points["y"].idxmin()]
-    m3.metric(f"Best {views.PRETTY_METRICS.get(s.y_metric, s.y_metric)}", f"{best['y']:.2f}", help=best["model"])
+    m3.metric(f"Best {v.y_label}", f"{best['y']:.2f}", help=best["model"])
     cheapest = v.front.iloc[0]
     m4.metric(f"Cheapest on front ({unit})", f"{cheapest['x']:.3g}", help=cheapest["model"])
 

@@ -138,6 +138,8 @@ def test_empty_cache_every_page(tmp_path, monkeypatch, page):
     assert msgs, "an empty cache must say what is missing"
     if page in ("pareto", "detail", "compare", "hardware"):
         assert "python -m efficiency.refresh" in msgs
+    # pages that stop early still get the copy-link box
+    assert any(c.value.startswith("http") for c in at.sidebar.code)
 
 
 def test_corrupt_cache_is_a_message(tmp_path, monkeypatch):
@@ -158,3 +160,11 @@ def test_copy_link_carries_the_view(fixture_env):
     at.switch_page(PAGES["detail"][1]).run()
     codes = [c.value for c in at.sidebar.code]
     assert any("/detail?" in c and "sel=timm%2Fresnet50.a1_in1k%40224" in c for c in codes), codes
+
+
+def test_compare_opens_on_two_models_when_the_front_has_one(fixture_env):
+    at = _app({"q": "resnet50.a1"})
+    at.switch_page(PAGES["compare"][1]).run()
+    assert not at.exception, at.exception
+    assert len(at.multiselect[0].value) >= 2
+    assert not any("at least two" in i.value for i in at.info)

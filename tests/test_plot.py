@@ -142,3 +142,38 @@ def test_cli_static(tmp_path, fmt, magic):
     assert out.returncode == 0, out.stderr
     data = (tmp_path / f"f.{fmt}").read_bytes()
     assert magic in data[:200]
+
+
+def test_view_key_drops_only_what_the_view_ignores(tables):
+    res, acc, _ = tables
+    a = replace(ViewState(), x="gflops", search="res")
+    b = replace(a, page="compare", selection=("torchvision/resnet18.IMAGENET1K_V1",), budget_ms=3.0)
+    assert views.view_key(a) == views.view_key(b) == replace(a, page=ViewState().page)
+    va, vb = views.build_view(res, acc, a), views.build_view(res, acc, b)
+    pd.testing.assert_frame_equal(va.points, vb.points)
+    assert va.x_label == vb.x_label and va.caption == vb.caption
+    assert views.view_key(replace(a, x="gmacs")) != views.view_key(a)   # view fields still count
+
+
+def test_speedups_compare_one_dtype_per_side_and_say_so(tables):
+    res, _, _ = tables
+    hw = views.hardware_table(res)
+    s = ViewState()   # GPU, bf16, cuda_graph, batch 1
+    (l1, cpu_gpu), (l2, eager_graph), (l3, gain) = views.speedups(hw, s)
+    assert "CPU fp32" in l1 and "GPU bf16 cuda_graph" in l1 and "batch 1" in l1
+    m = cpu_gpu.index[0]
+
+    def p50(**cfg):
+        r = hw[(hw["model"] == m)]
+        for k, v in cfg.items():
+            r = r[r[k] == v]
+        return float(r["lat_p50_ms"].min())
+
+    # the fixture's CPU has fp32 and bf16 rows: only fp32 may enter the ratio
+    assert cpu_gpu[m] == pytest.approx(p50(device="cpu", dtype="fp32")
+                                       / p50(device="cuda", batch_size=1, dtype="bf16", mode="cuda_graph"))
+    assert eager_graph[m] == pytest.approx(p50(device="cuda", batch_size=1, mode="eager")
+                                           / p50(device="cuda", batch_size=1, mode="cuda_graph"))
+    assert gain[m] == pytest.approx(256 * p50(device="cuda", batch_size=1, mode="cuda_graph")
+                                    / p50(device="cuda", batch_size=256, mode="cuda_graph"))
+    assert "256 x p50(b1) / p50(b256)" in l3 and "bf16" in l2
