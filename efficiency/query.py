@@ -8,7 +8,6 @@ in long format, plus the accuracy users gave for their custom models.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pandas as pd
 
@@ -55,7 +54,3 @@ def load_accuracy(path: str | os.PathLike | None = None, results: pd.DataFrame |
         "source": "user (--accuracy)",
     })
     return pd.concat([ref, extra], ignore_index=True)
-
-
-def results_path() -> Path:
-    return cache.DEFAULT_PATH

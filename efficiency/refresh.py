@@ -33,7 +33,7 @@ from pathlib import Path
 
 from efficiency import cache, schema
 from efficiency.environment import cpu_model
-from efficiency.zoo import UnknownModelError, ZooEntry, library_versions, load_zoo
+from efficiency.zoo import TASKS, UnknownModelError, ZooEntry, library_versions, load_zoo
 
 COUNTER_VERSION = schema.COUNTER_VERSION
 FLUSH_EVERY_S = float(os.environ.get("EFFICIENCY_FLUSH_S", "15"))  # tests set 0
@@ -165,7 +165,9 @@ def _worker_init() -> None:
 
 
 def run_job(job: Job) -> list[dict]:
-    """Runs in a worker process: build, measure latency (real weights), then count."""
+    """Runs in a worker process: build (random initialisation, no weights downloaded), measure
+    latency, then count. Each latency configuration builds afresh: a measurement moves the model
+    (device, memory format, CUDA graph capture), so a clean build keeps configurations independent."""
     import torch
 
     torch.set_num_threads(job.threads)
@@ -259,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     sel.add_argument("--models", nargs="+", metavar="PATTERN",
                      help="fnmatch patterns over zoo ids, names and architectures "
                           "(e.g. 'resnet5*' 'torchvision/vit_b_16*'); default: the whole zoo")
-    sel.add_argument("--task", choices=["classification", "detection", "segmentation", "video", "optical_flow"],
+    sel.add_argument("--task", choices=[t for t in TASKS if t != "custom"],
                      help="only entries of this task")
     sel.add_argument("--custom", action="append", default=[], metavar="ENTRY_POINT",
                      help="a user model: 'package.module:callable' or 'path/file.py:callable' returning an "
