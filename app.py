@@ -7,8 +7,8 @@ Nothing here imports torch.
 """
 import streamlit as st
 
-from efficiency import ui
-from efficiency.viewstate import PAGES
+from efficiency.ui import session as ui
+from efficiency.ui.state import PAGES
 
 st.set_page_config(page_title="Model efficiency: accuracy vs compute", page_icon=":material/insights:",
                    layout="wide", initial_sidebar_state="expanded")

@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from efficiency import query  # noqa: E402
-from efficiency.accuracy import load_torchvision_meta  # noqa: E402
+from efficiency.store import query# noqa: E402
+from efficiency.reference.accuracy import load_torchvision_meta  # noqa: E402
 
 TIMM_TABLE = ROOT / "data" / "reference" / "timm" / "results-imagenet.csv"
 

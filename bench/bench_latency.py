@@ -44,7 +44,7 @@ import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # run as a plain script
 
-from efficiency.latency import LatencyConfig, measure  # noqa: E402
+from efficiency.measure.latency import LatencyConfig, measure  # noqa: E402
 
 DEFAULT_MODELS = (
     "resnet18", "mobilenetv3_small_100", "efficientnet_b0", "convnext_atto", "deit_tiny_patch16_224",

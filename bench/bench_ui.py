@@ -24,10 +24,12 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from efficiency import cache, uidata, views  # noqa: E402
-from efficiency.pareto import pareto_front  # noqa: E402
-from efficiency.schema import ALL_COLUMNS  # noqa: E402
-from efficiency.viewstate import ViewState  # noqa: E402
+from efficiency.store import cache
+from efficiency.ui import data as uidata
+from efficiency.ui import views# noqa: E402
+from efficiency.ui.pareto import pareto_front  # noqa: E402
+from efficiency.store.schema import ALL_COLUMNS  # noqa: E402
+from efficiency.ui.state import ViewState  # noqa: E402
 
 
 def bench_pareto(n: int = 100_000, repeat: int = 20) -> None:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from efficiency import cache, schema  # noqa: E402
+from efficiency.store import cache
+from efficiency.store import schema# noqa: E402
 
 KEY = [c for c in schema.KEY_COLUMNS if c != "kind"]   # latency rows only
 

@@ -3,7 +3,9 @@ import datetime as dt
 
 import streamlit as st
 
-from efficiency import uidata, ui, views
+from efficiency.ui import data as uidata
+from efficiency.ui import session as ui
+from efficiency.ui import views
 
 d = ui.data()
 st.title("Data and method")
@@ -55,7 +57,7 @@ else:
 
 st.markdown("#### Sources of the accuracy table")
 if d.accuracy.empty:
-    st.info("No accuracy table: `python -m efficiency.accuracy_build` builds it.")
+    st.info("No accuracy table: `python -m efficiency.reference.accuracy_build` builds it.")
 else:
     src = d.accuracy["source"].astype(str).str.split(":").str[0].value_counts().rename_axis("source")
     st.dataframe(src.reset_index(name="rows"), hide_index=True)
@@ -66,7 +68,7 @@ st.code(f"""# count MACs / params and time latency for models matching a pattern
 # one exact zoo entry, one hardware configuration
 {views.refresh_command('timm/resnet50.a1_in1k@224', ui.state())}
 # published accuracy tables
-python -m efficiency.accuracy_build
+python -m efficiency.reference.accuracy_build
 # a figure for a paper, from the same cache
 python -m efficiency.plot --x gmacs --y imagenet-1k:top1 --out pareto.svg""", language="bash")
 st.caption("The dashboard reloads a table when its file's modification time changes.")

@@ -3,7 +3,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from efficiency import plot, ui, views
+from efficiency.ui import figures as plot
+from efficiency.ui import session as ui
+from efficiency.ui import views
 
 d = ui.data()
 s = ui.state()

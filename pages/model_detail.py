@@ -5,7 +5,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from efficiency import ui, views
+from efficiency.ui import session as ui
+from efficiency.ui import views
 
 d = ui.data()
 s = ui.state()
@@ -53,7 +54,7 @@ c[4].metric("Latency p50", f"{mine['lat_p50_ms'].min():.3g} ms" if len(mine) els
 st.markdown("#### Published accuracy")
 if acc_all.empty:
     st.info("No published accuracy for this entry (custom models have none; timm/torchvision tables may lack "
-            "it). Rebuild the table with `python -m efficiency.accuracy_build`.")
+            "it). Rebuild the table with `python -m efficiency.reference.accuracy_build`.")
 else:
     st.dataframe(acc_all[["dataset", "metric", "value", "higher_is_better", "img_size", "crop_pct", "interpolation",
                           "source"]].rename(columns={"value": "value (% unless EPE: px)"}),

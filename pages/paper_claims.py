@@ -3,7 +3,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from efficiency import ui, views
+from efficiency.ui import session as ui
+from efficiency.ui import views
 
 d = ui.data()
 s = ui.state()

@@ -3,8 +3,10 @@ import math
 
 import streamlit as st
 
-from efficiency import plot, ui, views
-from efficiency.viewstate import X_METRICS, COLOR_BY
+from efficiency.ui import figures as plot
+from efficiency.ui import session as ui
+from efficiency.ui import views
+from efficiency.ui.state import X_METRICS, COLOR_BY
 
 d = ui.data()
 s = ui.state()

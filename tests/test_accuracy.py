@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from efficiency.accuracy import (ACCURACY_COLUMNS, DEFAULT_PATH, TV_META_COLUMNS, AccuracyTableError,
+from efficiency.reference.accuracy import (ACCURACY_COLUMNS, DEFAULT_PATH, TV_META_COLUMNS, AccuracyTableError,
                                  accuracy_wide, load_accuracy, load_torchvision_meta, lookup,
                                  metrics_available)
-from efficiency.ids import timm_id, torchvision_id
+from efficiency.zoo.ids import timm_id, torchvision_id
 
 REPO = Path(__file__).resolve().parent.parent
 REF = REPO / "data" / "reference" / "timm"
@@ -185,7 +185,7 @@ def test_load_errors_name_the_file(tmp_path):
 
 
 def test_ui_modules_do_not_import_torch():
-    code = ("import sys, efficiency.accuracy, efficiency.papers, efficiency.claims; "
+    code = ("import sys, efficiency.reference.accuracy, efficiency.reference.papers, efficiency.reference.claims; "
             "bad = [m for m in ('torch', 'torchvision', 'timm') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)

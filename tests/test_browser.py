@@ -19,8 +19,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from efficiency import uidata, views
-from efficiency.viewstate import from_query
+from efficiency.ui import data as uidata
+from efficiency.ui import views
+from efficiency.ui.state import from_query
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures"

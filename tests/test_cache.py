@@ -5,7 +5,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from efficiency import cache, query, schema
+from efficiency.store import cache
+from efficiency.store import query
+from efficiency.store import schema
 
 
 def row(model, kind="count", **kw):

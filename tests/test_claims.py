@@ -1,4 +1,4 @@
-"""data/paper_claims.csv against the seed abstracts, and efficiency.claims on hand-computed cases."""
+"""data/paper_claims.csv against the seed abstracts, and efficiency.reference.claims on hand-computed cases."""
 from __future__ import annotations
 
 import math
@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from efficiency.accuracy import load_accuracy
-from efficiency.claims import claimed_vs_measured, pick_model, unit_scale
-from efficiency.papers import (CLAIM_COLUMNS, COMPUTE_CONVENTIONS, STATUSES, ClaimsTableError,
+from efficiency.reference.accuracy import load_accuracy
+from efficiency.reference.claims import claimed_vs_measured, pick_model, unit_scale
+from efficiency.reference.papers import (CLAIM_COLUMNS, COMPUTE_CONVENTIONS, STATUSES, ClaimsTableError,
                                load_claims, paper_arch_patterns, seed_paper_for_arch)
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,8 +4,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from efficiency import counting, refresh
-from efficiency.counting import count_model
+from efficiency.measure import counting
+from efficiency.run import refresh
+from efficiency.measure.counting import count_model
 
 
 def _count(model, *inputs, **kw):
@@ -147,7 +148,7 @@ TV_SAMPLE = [
 def test_torchvision_counts_match_published(name):
     import torchvision.models as tvm
 
-    from efficiency.builders import build
+    from efficiency.zoo.build import build
     from efficiency.zoo import load_zoo
 
     entry = load_zoo().get(f"torchvision/{name}")

@@ -3,10 +3,11 @@ import json
 
 import pytest
 
-from efficiency import query
-from efficiency.builders import build
-from efficiency.counting import count_model
-from efficiency.zoo import library_versions, load_zoo
+from efficiency.store import query
+from efficiency.zoo.build import build
+from efficiency.measure.counting import count_model
+from efficiency.measure.environment import library_versions
+from efficiency.zoo import load_zoo
 
 SAMPLE = [
     "torchvision/resnet18.IMAGENET1K_V1",

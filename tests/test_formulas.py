@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from efficiency import formulas
+from efficiency.measure import formulas
 
 
 def test_conv_hand_computed():

@@ -10,8 +10,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from efficiency import environment, latency, schema
-from efficiency.latency import (
+from efficiency.measure import environment
+from efficiency.measure import latency
+from efficiency.store import schema
+from efficiency.measure.latency import (
     ConfigError,
     CudaEventTimer,
     CudaGraphError,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from efficiency.viewstate import PAGES
+from efficiency.ui.state import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures"
@@ -110,7 +110,7 @@ def test_no_gpu_rows_for_config(fixture_env):
 
 
 def test_eager_small_batch_gpu_view_says_it_measures_the_host(fixture_env):
-    from efficiency.ui import EAGER_GPU_NOTE
+    from efficiency.ui.session import EAGER_GPU_NOTE
 
     captions = lambda at: [str(c.value) for c in at.sidebar.caption]  # noqa: E731
     assert EAGER_GPU_NOTE in captions(_app({"dev": "cuda", "mode": "eager", "bs": "1"}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from efficiency.pareto import dominated_by, pareto_front, pareto_mask
+from efficiency.ui.pareto import dominated_by, pareto_front, pareto_mask
 
 
 def oracle(cost, acc) -> set[int]:

@@ -11,8 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from efficiency import plot, uidata, views
-from efficiency.viewstate import ViewState
+from efficiency.ui import figures as plot
+from efficiency.ui import data as uidata
+from efficiency.ui import views
+from efficiency.ui.state import ViewState
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from efficiency import cache
+from efficiency.store import cache
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -180,7 +180,7 @@ def test_ctrl_c_keeps_finished_rows(tmp_path, models_file):
 
 
 def test_latency_max_gmacs_skips_big_models_and_tolerates_error_rows():
-    from efficiency.refresh import LatencySpec, plan
+    from efficiency.run.refresh import LatencySpec, plan
     from efficiency.zoo import load_zoo
 
     zoo = load_zoo()
@@ -205,7 +205,7 @@ def test_latency_max_gmacs_skips_big_models_and_tolerates_error_rows():
 def test_cuda_graph_batch_size_limits_graph_mode_to_those_batches():
     # the GPU sweep measures b1 eager + cuda_graph and b256 eager only; the spec list must say so
     # (validated as if a GPU were present, so this runs on CI's CPU)
-    from efficiency.refresh import _specs, build_parser
+    from efficiency.run.refresh import _specs, build_parser
 
     args = build_parser().parse_args(["--device", "cuda", "--batch-size", "1", "256", "--dtype", "bf16",
                                       "--mode", "eager", "cuda_graph", "--cuda-graph-batch-size", "1"])
@@ -223,7 +223,7 @@ def test_cuda_graph_batch_size_limits_graph_mode_to_those_batches():
 
 def test_arguments_from_a_file(tmp_path):
     # long model lists travel as @file, one argument per line
-    from efficiency.refresh import build_parser
+    from efficiency.run.refresh import build_parser
 
     f = tmp_path / "args.txt"
     f.write_text("--models\ntimm/resnet50.a1_in1k@224\nresnet18\n--skip-counts\n")
@@ -237,8 +237,9 @@ def test_stale_family_labels_are_relabelled_not_recomputed(tmp_path):
     # to recompute still brings their labels in line with the zoo
     import pandas as pd
 
-    from efficiency.refresh import count_key, stale_labels
-    from efficiency.zoo import library_versions, load_zoo
+    from efficiency.run.refresh import count_key, stale_labels
+    from efficiency.measure.environment import library_versions
+    from efficiency.zoo import load_zoo
 
     e = load_zoo().get("timm/convnextv2_atto.fcmae_ft_in1k@224")
     rows = cache.normalise(pd.DataFrame([

@@ -12,10 +12,10 @@ import os, sys, runpy
 os.environ.setdefault("EFFICIENCY_RESULTS", "tests/fixtures/results.parquet")
 os.environ.setdefault("EFFICIENCY_ACCURACY", "tests/fixtures/accuracy.parquet")
 os.environ.setdefault("EFFICIENCY_CLAIMS", "tests/fixtures/paper_claims.csv")
-import efficiency.query, efficiency.papers, efficiency.claims
-import efficiency.pareto, efficiency.viewstate, efficiency.views, efficiency.plot, efficiency.uidata, efficiency.ui
+import efficiency.store.query, efficiency.reference.papers, efficiency.reference.claims
+import efficiency.ui.pareto, efficiency.ui.state, efficiency.ui.views, efficiency.plot, efficiency.ui.data, efficiency.ui.session
 from streamlit.testing.v1 import AppTest
-from efficiency.viewstate import PAGES
+from efficiency.ui.state import PAGES
 at = AppTest.from_file("app.py", default_timeout=60).run()
 assert not at.exception, at.exception
 for key, (title, file) in PAGES.items():

@@ -5,8 +5,8 @@ from dataclasses import replace
 
 from hypothesis import given, settings, strategies as st
 
-from efficiency import viewstate as vs
-from efficiency.viewstate import DEFAULT, ViewState, from_query, parse_query, to_query
+from efficiency.ui import state as vs
+from efficiency.ui.state import DEFAULT, ViewState, from_query, parse_query, to_query
 
 names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.+\-]{0,20}", fullmatch=True)
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)

@@ -3,8 +3,9 @@ import csv
 
 import pytest
 
-from efficiency import ids
-from efficiency.zoo import TIMM_TABLE, UnknownModelError, Zoo, ZooEntry, family_of, load_zoo, natural_key
+from efficiency.zoo import ids
+from efficiency.zoo import UnknownModelError, Zoo, ZooEntry, family_of, load_zoo, natural_key
+from efficiency.zoo.timm import TABLE as TIMM_TABLE
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def test_every_torchvision_weight_is_an_entry(zoo):
 
 
 def test_entries_are_frozen_and_registry_refuses_duplicates():
-    e = ZooEntry("timm/x@224", "timm", "x", "x", "", "classification", "x", (3, 224, 224), "")
+    e = ZooEntry("timm/x@224", "timm", "x", "x", "", "classification", "x", (3, 224, 224))
     with pytest.raises(Exception):
         e.arch = "y"  # frozen dataclass
     z = Zoo([e])

@@ -29,7 +29,8 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
-from efficiency import formulas, schema
+from efficiency.measure import formulas
+from efficiency.store import schema
 
 COUNTER_VERSION = schema.COUNTER_VERSION   # see there
 MISMATCH_TOLERANCE = 0.01

@@ -1,11 +1,11 @@
 """Build the published-accuracy tables in data/ (imports torchvision; run offline, not from the UI).
 
-    python -m efficiency.accuracy_build
+    python -m efficiency.reference.accuracy_build
 
 Writes two files:
 
 * ``data/accuracy.parquet``: long format, one row per (model, dataset, metric), columns
-  :data:`efficiency.accuracy.ACCURACY_COLUMNS`. Sources:
+  :data:`efficiency.reference.accuracy.ACCURACY_COLUMNS`. Sources:
 
   - timm's published result CSVs in ``data/reference/timm/`` (one row per weight x img_size);
     model id ``ids.timm_id(name, img_size)``.
@@ -24,16 +24,18 @@ Writes two files:
 """
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 import pandas as pd
 
-from efficiency.accuracy import ACCURACY_COLUMNS, DEFAULT_PATH, TV_META_COLUMNS, TV_META_PATH
-from efficiency.ids import timm_id, torchvision_id
-from efficiency.zoo import TV_MODULES
+from efficiency import paths
 
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference" / "timm"
+from efficiency.reference.accuracy import ACCURACY_COLUMNS, DEFAULT_PATH, TV_META_COLUMNS, TV_META_PATH
+from efficiency.zoo.ids import timm_id, torchvision_id
+from efficiency.zoo import timm as timm_source
+from efficiency.zoo import torchvision as tv_source
+
+REFERENCE_DIR = paths.TIMM_REFERENCE
 
 # timm result file -> dataset name used in accuracy.parquet
 TIMM_FILES = {
@@ -47,9 +49,6 @@ TIMM_FILES = {
     "results-imagenet-r-clean.csv": "imagenet-r-clean",
 }
 
-# torchvision module (attribute of torchvision.models, "" = the top level) -> task: the zoo's
-TORCHVISION_MODULES = TV_MODULES
-
 # metrics where smaller is better (end-point error, outlier fraction)
 LOWER_IS_BETTER = {"epe", "per_image_epe", "fl_all"}
 
@@ -61,12 +60,6 @@ def parse_param_count(text) -> float:
     return float(str(text).replace(",", ""))
 
 
-def timm_zoo(ref_dir: Path = REFERENCE_DIR) -> set[str]:
-    """The timm zoo: ids of every (model, img_size) row of results-imagenet.csv."""
-    raw = pd.read_csv(ref_dir / "results-imagenet.csv", dtype=str, keep_default_na=False)
-    return {timm_id(m, s) for m, s in zip(raw["model"], raw["img_size"])}
-
-
 def timm_accuracy(ref_dir: Path = REFERENCE_DIR) -> tuple[pd.DataFrame, list[str]]:
     """Long-format rows from the eight timm CSVs (top1 and top5 per row), and the skipped rows.
 
@@ -74,7 +67,7 @@ def timm_accuracy(ref_dir: Path = REFERENCE_DIR) -> tuple[pd.DataFrame, list[str
     4e5207c7 one: ``resmlp_24_224.fb_dino`` in results-imagenet-a.csv, a self-supervised checkpoint
     scoring 0.48 %, listed where ``resnet50.tv_in1k`` is missing).
     """
-    zoo = timm_zoo(ref_dir)
+    zoo = timm_source.table_ids(ref_dir / "results-imagenet.csv")
     frames, skipped = [], []
     for filename, dataset in TIMM_FILES.items():
         # dtype=str keeps the numbers exactly as written until we convert them ourselves
@@ -99,64 +92,16 @@ def timm_accuracy(ref_dir: Path = REFERENCE_DIR) -> tuple[pd.DataFrame, list[str
     return pd.concat(frames, ignore_index=True), skipped
 
 
-def _transform_info(weight) -> dict:
-    """crop/resize/interpolation of a weight's preset transform, defaults filled in."""
-    tf = weight.transforms
-    func = getattr(tf, "func", tf)
-    kwargs = dict(getattr(tf, "keywords", {}) or {})
-    info = {"transform": func.__name__}
-    try:
-        for name, param in inspect.signature(func).parameters.items():
-            if name not in kwargs and param.default is not inspect.Parameter.empty:
-                kwargs[name] = param.default
-    except (TypeError, ValueError):
-        pass
-
-    def first(value):
-        if value is None:
-            return None
-        if isinstance(value, (list, tuple)):
-            return int(value[0]) if value else None
-        return int(value)
-
-    def as_text(value):
-        if value is None:
-            return ""
-        if isinstance(value, (list, tuple)):
-            return "x".join(str(int(v)) for v in value)
-        return str(int(value))
-
-    info["crop_size"] = first(kwargs.get("crop_size"))
-    info["resize_size"] = first(kwargs.get("resize_size"))
-    info["crop_size_text"] = as_text(kwargs.get("crop_size"))
-    info["resize_size_text"] = as_text(kwargs.get("resize_size"))
-    interp = kwargs.get("interpolation")
-    info["interpolation"] = getattr(interp, "value", "" if interp is None else str(interp))
-    return info
-
-
-def torchvision_weights():
-    """Yield (task, builder, weight) for every weight of every builder in the five modules."""
-    import torchvision.models as tvm
-    from torchvision.models import get_model_weights, list_models
-
-    for attr, task in TORCHVISION_MODULES.items():
-        module = getattr(tvm, attr) if attr else tvm
-        for builder in list_models(module=module):
-            for weight in get_model_weights(builder):  # enum iteration skips the DEFAULT alias
-                yield task, builder, weight
-
-
 def torchvision_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     """(accuracy rows, meta rows) from torchvision's weight metadata."""
     import torchvision
 
     source = f"torchvision-meta:{torchvision.__version__}"
     acc_rows, meta_rows = [], []
-    for task, builder, weight in torchvision_weights():
+    for task, builder, weight in tv_source.weights():
         meta = weight.meta
         model = torchvision_id(builder, weight.name)
-        tf = _transform_info(weight)
+        tf = tv_source.transform_info(weight)
         crop, resize = tf["crop_size"], tf["resize_size"]
         img_size = crop if crop is not None else resize
         crop_pct = crop / resize if crop is not None and resize else float("nan")

@@ -6,8 +6,8 @@ Paths come from environment variables so tests can point the app at fixtures:
 * ``EFFICIENCY_ACCURACY`` (default ``data/accuracy.parquet``)
 * ``EFFICIENCY_CLAIMS``   (default ``data/paper_claims.csv``)
 
-Reading goes through :mod:`efficiency.query` / :mod:`efficiency.papers` /
-:mod:`efficiency.claims` (the backend's torch-free readers). A missing or unreadable
+Reading goes through :mod:`efficiency.store.query` / :mod:`efficiency.reference.papers` /
+:mod:`efficiency.reference.claims` (the backend's torch-free readers). A missing or unreadable
 file is not an error here: the loaders return an empty frame with the right columns
 plus a message saying how to produce the file, so every page can say what is missing
 instead of raising.
@@ -20,24 +20,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from efficiency import claims as claims_mod
-from efficiency import papers
-from efficiency.accuracy import ACCURACY_COLUMNS
-from efficiency.papers import CLAIM_COLUMNS
-from efficiency.schema import ALL_COLUMNS
+from efficiency import paths
 
-ROOT = Path(__file__).resolve().parent.parent
+from efficiency.reference import claims as claims_mod
+from efficiency.reference import papers
+from efficiency.reference.accuracy import ACCURACY_COLUMNS
+from efficiency.reference.papers import CLAIM_COLUMNS
+from efficiency.store.schema import ALL_COLUMNS
+
 DEFAULTS = {
-    "results": ROOT / "data" / "results.parquet",
-    "accuracy": ROOT / "data" / "accuracy.parquet",
-    "claims": ROOT / "data" / "paper_claims.csv",
+    "results": paths.RESULTS,
+    "accuracy": paths.ACCURACY,
+    "claims": paths.PAPER_CLAIMS,
 }
 ENV_VARS = {"results": "EFFICIENCY_RESULTS", "accuracy": "EFFICIENCY_ACCURACY", "claims": "EFFICIENCY_CLAIMS"}
 
 REFRESH_HINT = {
     "results": "python -m efficiency.refresh --models 'resnet*'",
-    "accuracy": "python -m efficiency.accuracy_build",
-    "claims": "data/paper_claims.csv ships with the repository (efficiency.papers)",
+    "accuracy": "python -m efficiency.reference.accuracy_build",
+    "claims": "data/paper_claims.csv ships with the repository (efficiency.reference.papers)",
 }
 
 
@@ -64,8 +65,8 @@ class Loaded:
 
 
 def read_results(path: Path) -> Loaded:
-    """``efficiency.query.load_results`` as a :class:`Loaded` (an absent file is an empty cache)."""
-    from efficiency import query
+    """``efficiency.store.query.load_results`` as a :class:`Loaded` (an absent file is an empty cache)."""
+    from efficiency.store import query
     problems = [] if path.exists() else [
         f"No results cache at {path}. Build it with `{REFRESH_HINT['results']}`."]
     try:
@@ -79,8 +80,8 @@ def read_results(path: Path) -> Loaded:
 
 
 def read_accuracy(path: Path, results: pd.DataFrame | None = None) -> Loaded:
-    """``efficiency.query.load_accuracy`` (``results`` supplies custom models' user accuracy)."""
-    from efficiency import query
+    """``efficiency.store.query.load_accuracy`` (``results`` supplies custom models' user accuracy)."""
+    from efficiency.store import query
     try:
         df = query.load_accuracy(path, results=results if results is not None else pd.DataFrame())
     except Exception as exc:  # noqa: BLE001
@@ -91,7 +92,7 @@ def read_accuracy(path: Path, results: pd.DataFrame | None = None) -> Loaded:
 
 
 def read_claims(path: Path) -> Loaded:
-    """``efficiency.papers.load_claims``; a missing or malformed file gives an empty table and a message."""
+    """``efficiency.reference.papers.load_claims``; a missing or malformed file gives an empty table and a message."""
     try:
         df = papers.load_claims(path)
     except Exception as exc:  # noqa: BLE001

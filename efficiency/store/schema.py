@@ -57,7 +57,7 @@ COUNT_COLUMNS = [
     "count_notes",       # text: a counter that failed, and why ("" when both ran)
 ]
 
-# latency columns (kind == "latency"); filled by efficiency.latency
+# latency columns (kind == "latency"); filled by efficiency.measure.latency
 LATENCY_COLUMNS = [
     "n_samples", "latency_ms_mean", "latency_ms_std", "latency_ms_min",
     "latency_ms_p50", "latency_ms_p90", "latency_ms_p99", "latency_ms_iqr",

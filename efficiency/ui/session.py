@@ -16,8 +16,9 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
-from efficiency import uidata, views
-from efficiency.viewstate import PAGES, ViewState, parse_query, to_query
+from efficiency.ui import data as uidata
+from efficiency.ui import views
+from efficiency.ui.state import PAGES, ViewState, parse_query, to_query
 
 ALL = views.ALL
 MODE_LABELS = {"cuda_graph": "CUDA graph", "compile": "compile", "cpu": "CPU", "cuda": "GPU (CUDA)"}
@@ -73,7 +74,7 @@ def _cvm(key: tuple):
 
 
 def claims_vs_measured(d: Data):
-    """``efficiency.claims.claimed_vs_measured`` for the loaded tables (None if the module is absent)."""
+    """``efficiency.reference.claims.claimed_vs_measured`` for the loaded tables (None if the module is absent)."""
     return _cvm(d.key)
 
 
@@ -91,7 +92,7 @@ def view(d: Data, state: ViewState) -> views.View:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _figure(key: tuple, state: ViewState):
-    from efficiency import plot   # plotly is only needed once a figure is drawn
+    from efficiency.ui import figures as plot# plotly is only needed once a figure is drawn
     v = _view(key, state)
     claims = views.claims_overlay(_cvm(key), state) if state.claims else None
     return plot.build_figure(v, claims)

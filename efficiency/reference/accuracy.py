@@ -1,6 +1,6 @@
 """Published reference accuracy of every zoo entry (no torch import).
 
-``data/accuracy.parquet`` is built by :mod:`efficiency.accuracy_build` from timm's result CSVs and
+``data/accuracy.parquet`` is built by :mod:`efficiency.reference.accuracy_build` from timm's result CSVs and
 torchvision's weight metadata. Long format: one row per (model, dataset, metric).
 
 * ``value`` is as published: accuracies and mAP/mIoU in percent, ``epe`` in pixels, ``fl_all`` in
@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_PATH = DATA_DIR / "accuracy.parquet"
-TV_META_PATH = DATA_DIR / "torchvision_meta.parquet"
+from efficiency import paths
+
+DEFAULT_PATH = paths.ACCURACY
+TV_META_PATH = paths.TORCHVISION_META
 
 ACCURACY_COLUMNS = [
-    "model",             # zoo id (efficiency.ids)
+    "model",             # zoo id (efficiency.zoo.ids)
     "dataset",           # "imagenet-1k", "imagenet-real", "coco-val2017", "kinetics-400", ...
     "metric",            # "top1", "top5", "box_map", "miou", "epe", ...
     "value",             # float, as published
@@ -51,16 +52,16 @@ class AccuracyTableError(RuntimeError):
 def _read(path: Path, columns: list[str], what: str) -> pd.DataFrame:
     if not path.exists():
         raise AccuracyTableError(
-            f"{what} {path} is missing; build it with `python -m efficiency.accuracy_build`")
+            f"{what} {path} is missing; build it with `python -m efficiency.reference.accuracy_build`")
     try:
         df = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise AccuracyTableError(f"{what} {path} cannot be read ({exc}); rebuild it with "
-                                 "`python -m efficiency.accuracy_build`") from exc
+                                 "`python -m efficiency.reference.accuracy_build`") from exc
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise AccuracyTableError(f"{what} {path} lacks columns {missing}; rebuild it with "
-                                 "`python -m efficiency.accuracy_build`")
+                                 "`python -m efficiency.reference.accuracy_build`")
     return df
 
 

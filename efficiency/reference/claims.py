@@ -30,7 +30,7 @@ import re
 
 import pandas as pd
 
-from efficiency.accuracy import lookup
+from efficiency.reference.accuracy import lookup
 
 MACS_TOLERANCE = 0.10      # relative
 ACCURACY_TOLERANCE = 1.0   # percentage points
@@ -98,9 +98,9 @@ def claimed_vs_measured(claims: pd.DataFrame, results: pd.DataFrame,
                         accuracy: pd.DataFrame) -> pd.DataFrame:
     """One row per mapped claim: claimed vs measured MACs and claimed vs reference accuracy.
 
-    ``claims``: :func:`efficiency.papers.load_claims`; ``results``: the results cache (columns model,
+    ``claims``: :func:`efficiency.reference.papers.load_claims`; ``results``: the results cache (columns model,
     arch, macs, kind; rows with a non-empty ``error`` are ignored); ``accuracy``:
-    :func:`efficiency.accuracy.load_accuracy`. Columns: :data:`OUTPUT_COLUMNS`.
+    :func:`efficiency.reference.accuracy.load_accuracy`. Columns: :data:`OUTPUT_COLUMNS`.
     """
     counts = results
     if "kind" in counts.columns:

@@ -36,6 +36,16 @@ def _dist_version(name: str) -> str | None:
         return None
 
 
+LIBRARIES = ("torch", "torchvision", "timm", "fvcore")
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of the measuring libraries, read from package metadata without importing
+    them (fast, and the same string on every row: torch's "+cu130" local tag is not part of it);
+    "" for one that is not installed. The input keys of count and latency rows hash these."""
+    return {pkg: _dist_version(pkg) or "" for pkg in LIBRARIES}
+
+
 def cpu_model() -> str:
     """'model name' from /proc/cpuinfo (Linux), else platform.processor(), else ''."""
     try:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-CLAIMS_PATH = Path(__file__).resolve().parent.parent / "data" / "paper_claims.csv"
+from efficiency import paths
+
+CLAIMS_PATH = paths.PAPER_CLAIMS
 
 CLAIM_COLUMNS = [
     "paper_title", "model", "task", "dataset", "metric", "value",

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from efficiency import ids
-from efficiency.zoo import ZooEntry, family_of
+from efficiency.zoo import ids
+from efficiency.zoo.registry import ZooEntry, family_of
 
 
 class CustomModelError(ValueError):
@@ -85,5 +85,4 @@ def custom_entry(spec: str, input_size: str | tuple[int, ...], accuracy: float |
     arch = split_entry_point(spec)[1].split(".")[-1]
     return ZooEntry(id=ids.custom_id(spec, size), source="custom", name=spec, arch=spec, weights="",
                     task=task, family=family_of(arch), input_size=shape,
-                    accuracy_ref="user" if accuracy is not None else "",
                     user_accuracy=None if accuracy is None else float(accuracy))

@@ -41,8 +41,8 @@ from typing import Any, Callable, Protocol, Sequence
 import numpy as np
 import torch
 
-from efficiency import schema
-from efficiency.environment import capture_environment, gpu_state
+from efficiency.store import schema
+from efficiency.measure.environment import capture_environment, gpu_state
 
 DEVICES = ("cpu", "cuda")
 DTYPES = ("fp32", "bf16", "fp16")

@@ -11,7 +11,8 @@ import os
 
 import pandas as pd
 
-from efficiency import cache, schema
+from efficiency.store import cache
+from efficiency.store import schema
 
 def load_results(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """All cached rows; raises cache.CacheError (naming the file) if it is unreadable."""
@@ -29,8 +30,8 @@ def load_results(path: str | os.PathLike | None = None) -> pd.DataFrame:
 
 def load_accuracy(path: str | os.PathLike | None = None, results: pd.DataFrame | None = None
                   ) -> pd.DataFrame:
-    """Reference accuracy (efficiency.accuracy) plus custom models' user-given top-1."""
-    from efficiency.accuracy import load_accuracy as _load_reference
+    """Reference accuracy (efficiency.reference.accuracy) plus custom models' user-given top-1."""
+    from efficiency.reference.accuracy import load_accuracy as _load_reference
 
     ref = _load_reference(path)
     if results is None:

@@ -17,13 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+
+from efficiency import paths
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from efficiency import schema
+from efficiency.store import schema
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_PATH = REPO / "data" / "results.parquet"
+DEFAULT_PATH = paths.RESULTS
 _MARKER = b"efficiency.schema_version"
 
 _INT_COLUMNS = {"batch_size", "macs", "flops", "macs_fvcore", "macs_torch", "params",

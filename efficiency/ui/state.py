@@ -29,7 +29,7 @@ PAGES = {
     "hardware": ("Hardware", "pages/hardware.py"),
     "data": ("Data and method", "pages/data_method.py"),
 }
-# x metrics: keys only here; labels and units live in efficiency.views.X_METRICS
+# x metrics: keys only here; labels and units live in efficiency.ui.views.X_METRICS
 X_METRICS = ("gmacs", "gflops", "params", "latency_p50", "latency_p90", "inv_throughput", "memory")
 COLOR_BY = ("family", "source", "paper")
 DEVICES = ("cpu", "cuda")

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from efficiency.pareto import pareto_mask
-from efficiency.viewstate import DEFAULT, ViewState
+from efficiency.ui.pareto import pareto_mask
+from efficiency.ui.state import DEFAULT, ViewState
 
 ALL = "all"
 MIB = 2 ** 20
@@ -314,7 +314,7 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState) 
     if acc.empty:
         notes.append(("warning", f"No published accuracy for {state.y_dataset} {state.y_metric}. "
                       "Pick another dataset/metric in the sidebar, or rebuild the table with "
-                      "`python -m efficiency.accuracy_build`."))
+                      "`python -m efficiency.reference.accuracy_build`."))
     pts = base.merge(acc, on="model", how="inner")
     n_no_acc = n_task - len(pts)
     if n_no_acc and not acc.empty:
@@ -386,7 +386,7 @@ CLAIM_COLUMNS = ["x", "y", "label", "paper", "quote", "claimed_compute", "comput
 def claims_overlay(cvm: pd.DataFrame | None, state: ViewState) -> pd.DataFrame:
     """Paper claims at their convention-corrected position on the view's axes.
 
-    ``cvm`` is :func:`efficiency.claims.claimed_vs_measured` output: ``claimed_macs`` already
+    ``cvm`` is :func:`efficiency.reference.claims.claimed_vs_measured` output: ``claimed_macs`` already
     applies the paper's convention (MACs called FLOPs, true FLOPs = 2 x MACs, or a factor of
     a measured baseline). Only compute axes (GMACs, GFLOPs) can show claims; a ``*_delta``
     accuracy claim appears on its base metric with the baseline's accuracy added.

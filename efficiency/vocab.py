@@ -1,0 +1,26 @@
+"""The project's vocabulary, defined once (no torch): what a measurement configuration, a zoo
+entry and a dashboard view may say. The command line's choices, the cache's values, the URL codec
+and the sidebar all read these tuples.
+"""
+from __future__ import annotations
+
+# where a latency row was measured; count rows say "cpu" (the count runs there)
+DEVICES = ("cpu", "cuda")
+# fp32, or bf16 / fp16 through torch.autocast (see efficiency.measure.latency)
+DTYPES = ("fp32", "bf16", "fp16")
+# how the forward is run for a latency row
+MODES = ("eager", "cuda_graph", "compile")
+# a count row's mode (not a way of running the model: it is never timed)
+COUNT_MODE = "count"
+# a row's kind
+KINDS = ("count", "latency")
+
+# zoo sources and tasks
+SOURCES = ("timm", "torchvision", "custom")
+TASKS = ("classification", "detection", "segmentation", "video", "optical_flow", "custom")
+
+# the dashboard's cost axes (labels and units: efficiency.ui.axes) and colourings
+X_AXES = ("gmacs", "gflops", "params", "latency_p50", "latency_p90", "inv_throughput", "memory")
+COLOR_BY = ("family", "source", "paper")
+# the task value that means "every task" in a view
+ALL_TASKS = "all"
