@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from efficiency.measure import counting
+from efficiency.measure import counting, handles
 from efficiency.run import refresh
 from efficiency.measure.counting import count_model
 
@@ -160,3 +160,22 @@ def test_torchvision_counts_match_published(name):
     ours = r.macs / 1e9
     assert abs(ours - published) <= max(0.005 * published, 0.0005 + 1e-9), (ours, published)
     assert not r.mismatch, r.notes
+
+
+def test_every_operator_fvcore_ignores_gets_our_occurrence_handle():
+    # count_fvcore records zero-MAC operators through handles, which fvcore looks up before its
+    # own ignore list; an operator fvcore ignores that had no handle would vanish from both
+    # ignored_ops and uncovered_ops. fvcore keeps that list private, so only this test reads it.
+    from fvcore.nn.jit_analysis import _IGNORED_OPS
+
+    handled = set(handles.ZeroOps().handles()) | set(handles.MAC_HANDLES)
+    assert sorted(set(_IGNORED_OPS) - handled) == []
+
+
+def test_ignored_operators_are_recorded_with_their_occurrences():
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(inplace=True), torch.nn.Flatten())
+    r = count_model(model, (torch.randn(1, 3, 8, 8),), torch_counter=False)
+    assert r.ignored_ops.get("aten::relu_") == 1      # fvcore's own ignore list has it
+    assert r.ignored_ops.get("aten::flatten") == 1
+    assert r.uncovered_ops == {}
+    assert r.macs_fvcore == 6 * 6 * 4 * 3 * 9

@@ -13,18 +13,9 @@ from hypothesis import strategies as st
 from efficiency.measure import environment
 from efficiency.measure import latency
 from efficiency.store import schema
-from efficiency.measure.latency import (
-    ConfigError,
-    CudaEventTimer,
-    CudaGraphError,
-    LatencyConfig,
-    LatencyStats,
-    MeasureError,
-    PerfCounterTimer,
-    measure,
-    run_timing_loop,
-    timer_for,
-)
+from efficiency.measure import timing
+from efficiency.measure.latency import ConfigError, CudaGraphError, LatencyConfig, MeasureError, measure
+from efficiency.measure.timing import CudaEventTimer, LatencyStats, PerfCounterTimer, run_timing_loop, timer_for
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU; CI has none")
 
@@ -130,7 +121,7 @@ def test_loop_max_time_keeps_a_few_samples():
     # one call already exceeds max_time: still MIN_SAMPLES samples
     out = run_timing_loop(lambda: None, FakeTimer(5000.0), warmup_iters=0, min_iters=30,
                           min_time_s=1.0, max_time_s=0.5)
-    assert len(out) == latency.MIN_SAMPLES
+    assert len(out) == timing.MIN_SAMPLES
 
 
 def test_loop_warmup_bounded_and_hook_runs_between():
@@ -146,7 +137,7 @@ def test_loop_warmup_bounded_and_hook_runs_between():
 def test_perf_counter_timer_measures_ms(monkeypatch):
     # a scripted clock: the call takes exactly 12.5 ms of perf_counter_ns, which must read 12.5
     ticks = iter([1_000_000_000, 1_012_500_000])
-    monkeypatch.setattr(latency.time, "perf_counter_ns", lambda: next(ticks))
+    monkeypatch.setattr(timing.time, "perf_counter_ns", lambda: next(ticks))
     calls = []
     ms = PerfCounterTimer().time(lambda: calls.append(1))
     assert calls == [1] and ms == 12.5
@@ -223,8 +214,23 @@ def test_capture_environment_fields():
     env = environment.capture_environment("cpu")
     assert set(env) == set(environment.ENVIRONMENT_FIELDS)
     assert set(env) <= set(schema.ENV_COLUMNS)
-    assert env["torch_version"] == str(torch.__version__)
+    # the package version, as the rows' input keys hash it; the build's CUDA is its own field
+    assert env["torch_version"] == environment.library_versions()["torch"]
+    assert str(torch.__version__).startswith(env["torch_version"])
+    assert env["cuda_version"] == torch.version.cuda
     assert env["gpu_name"] is None and env["python_version"]
+
+
+def test_static_environment_needs_no_torch():
+    import pathlib
+    import subprocess
+    import sys
+
+    code = ("import sys; from efficiency.measure import environment as e; env = e.static_environment(); "
+            "print(sorted(env) == sorted(e.ENVIRONMENT_FIELDS), 'torch' in sys.modules, bool(env['torch_version']))")
+    root = pathlib.Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["True", "False", "True"], out.stderr[-2000:]
 
 
 def test_measure_tiny_cpu_model_and_row():

@@ -4,13 +4,9 @@ Convention (fvcore, timm, torchvision): one multiply-add counts as one MAC; the 
 stores ``macs`` and derives ``flops = 2 * macs``.
 
 1. **fvcore** ``JitModelAnalysis`` (TorchScript trace on real CPU tensors) with *our*
-   handle table :data:`MAC_HANDLES`. fvcore ships no handle for
-   ``aten::scaled_dot_product_attention`` nor ``aten::_native_multi_head_attention`` (the
-   no-grad fast path of ``nn.MultiheadAttention``), which makes vit_b_16 36 % low; ours
-   does. Every traced operator is either counted by a handle, explicitly zero
-   (:data:`ZERO_MAC_OPS`: element-wise, normalisation, pooling, data movement; their
-   occurrences are stored in ``ignored_ops``), or *uncovered*: stored with its occurrences
-   in ``uncovered_ops`` so nothing is silently dropped.
+   handle table (:mod:`efficiency.measure.handles`): every traced operator is counted by a
+   handle, explicitly zero (its occurrences stored in ``ignored_ops``), or *uncovered* (stored
+   with its occurrences in ``uncovered_ops``), so nothing is silently dropped.
 2. **torch** ``FlopCounterMode`` on the ``meta`` device, total / 2. On real CPU tensors it
    counts CPU fused attention as zero (there is no formula for
    ``_scaled_dot_product_flash_attention_for_cpu``); on meta it dispatches to a kernel
@@ -24,172 +20,18 @@ import json
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Sequence
 
 import torch
 from torch import nn
 
-from efficiency.measure import formulas
+from efficiency.measure.handles import MAC_HANDLES, ZeroOps, classify_ops
+from efficiency.measure.errors import error_text
 from efficiency.store import schema
 
 COUNTER_VERSION = schema.COUNTER_VERSION   # see there
 MISMATCH_TOLERANCE = 0.01
-
-# --------------------------------------------------------------------------- fvcore handles
-
-
-def _shape(value) -> list[int] | None:
-    from fvcore.nn.jit_handles import get_shape
-    return get_shape(value)
-
-
-def _ivalue(value):
-    return value.toIValue()
-
-
-def _conv_handle(inputs, outputs) -> int:
-    x, w = _shape(inputs[0]), _shape(inputs[1])
-    out = _shape(outputs[0])
-    transposed = False
-    # aten::_convolution / aten::convolution: (input, weight, bias, stride, padding, dilation,
-    # transposed, output_padding, groups, ...); aten::convNd has no "transposed" argument.
-    if len(inputs) >= 9:
-        t = _ivalue(inputs[6])
-        transposed = bool(t) if isinstance(t, bool) else False
-    return formulas.conv_macs(out, w, transposed=transposed, in_shape=x)
-
-
-def _conv_transpose_handle(inputs, outputs) -> int:
-    return formulas.conv_macs(_shape(outputs[0]), _shape(inputs[1]), transposed=True,
-                              in_shape=_shape(inputs[0]))
-
-
-def _linear_handle(inputs, outputs) -> int:
-    return formulas.linear_macs(_shape(inputs[0]), _shape(inputs[1]))
-
-
-def _addmm_handle(inputs, outputs) -> int:  # (bias, mat1, mat2)
-    return formulas.matmul_macs(_shape(inputs[1]), _shape(inputs[2]))
-
-
-def _matmul_handle(inputs, outputs) -> int:  # mm, matmul, bmm, mv, dot: (a, b)
-    return formulas.matmul_macs(_shape(inputs[0]), _shape(inputs[1]))
-
-
-def _baddbmm_handle(inputs, outputs) -> int:  # (input, batch1, batch2) and addmv (input, mat, vec)
-    return formulas.matmul_macs(_shape(inputs[1]), _shape(inputs[2]))
-
-
-def _einsum_handle(inputs, outputs) -> int:
-    equation = _ivalue(inputs[0])
-    operands = list(inputs[1].node().inputs())
-    return formulas.einsum_macs(equation, [_shape(v) for v in operands])
-
-
-def _sdpa_handle(inputs, outputs) -> int:  # (q, k, v, attn_mask, dropout_p, is_causal, ...)
-    return formulas.attention_macs(_shape(inputs[0]), _shape(inputs[1]), _shape(inputs[2]))
-
-
-def _native_mha_handle(inputs, outputs) -> int:
-    # (query, key, value, embed_dim, num_head, qkv_weight, qkv_bias, proj_weight, ...)
-    return formulas.native_mha_macs(_shape(inputs[0]), _shape(inputs[1]), int(_ivalue(inputs[3])))
-
-
-def _lstm_handle(inputs, outputs) -> int:
-    # aten::lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
-    # batch_first): every time step multiplies the input and the hidden state by each
-    # layer's and direction's W_ih (4H x in) and W_hh (4H x H): T * B * sum(numel(W)).
-    x = _shape(inputs[0])
-    batch_first = bool(_ivalue(inputs[8]))
-    steps, batch = (x[1], x[0]) if batch_first else (x[0], x[1])
-    weights = [_shape(v) for v in inputs[2].node().inputs()]
-    return int(steps * batch * sum(w[0] * w[1] for w in weights if w is not None and len(w) == 2))
-
-
-MAC_HANDLES: dict[str, Callable[[Any, Any], int]] = {
-    "aten::_convolution": _conv_handle,
-    "aten::convolution": _conv_handle,
-    "aten::_convolution_mode": _conv_handle,  # padding="same"/"valid" given as a string
-    "aten::conv1d": _conv_handle,
-    "aten::conv2d": _conv_handle,
-    "aten::conv3d": _conv_handle,
-    "aten::conv_transpose1d": _conv_transpose_handle,
-    "aten::conv_transpose2d": _conv_transpose_handle,
-    "aten::conv_transpose3d": _conv_transpose_handle,
-    "aten::linear": _linear_handle,
-    "aten::addmm": _addmm_handle,
-    "aten::mm": _matmul_handle,
-    "aten::matmul": _matmul_handle,
-    "aten::bmm": _matmul_handle,
-    "aten::mv": _matmul_handle,
-    "aten::dot": _matmul_handle,
-    "aten::baddbmm": _baddbmm_handle,
-    "aten::addmv": _baddbmm_handle,
-    "aten::einsum": _einsum_handle,
-    "aten::scaled_dot_product_attention": _sdpa_handle,
-    "aten::_native_multi_head_attention": _native_mha_handle,
-    "aten::lstm": _lstm_handle,
-}
-
-# Operators that do no multiply-accumulate by this project's convention (element-wise,
-# activations, normalisation, pooling, resampling, reductions, data movement). They are
-# counted as zero on purpose, and their occurrences are stored in ``ignored_ops``.
-# In-place variants ("aten::add_") match their base name.
-ZERO_MAC_OPS: frozenset[str] = frozenset(
-    "aten::" + name for name in """
-    Int ScalarImplicit Bool Float __and__ __or__ __not__ __getitem__ __is__ __isnot__ abs add addcmul addcdiv
-    adaptive_avg_pool1d adaptive_avg_pool2d adaptive_avg_pool3d adaptive_max_pool1d adaptive_max_pool2d
-    adaptive_max_pool3d affine_grid_generator alias all amax amin any arange argmax argmin as_strided
-    avg_pool1d avg_pool2d avg_pool3d batch_norm bernoulli bitwise_and bitwise_not bitwise_or broadcast_tensors
-    bucketize cat ceil celu channel_shuffle chunk clamp clamp_max clamp_min clip clone constant_pad_nd contiguous
-    copy cos cumprod cumsum detach diag diagonal div dropout elu embedding empty empty_like eq erf erfinv exp expand
-    expand_as exponential feature_dropout fill fill_diagonal flatten flip floor floor_divide fmod frac full full_like
-    gather ge gelu glu grid_sampler group_norm gt hardsigmoid hardswish hardtanh index index_put index_select
-    instance_norm isnan layer_norm le leaky_relu lerp lift_fresh linspace log log1p log2 log_sigmoid log_softmax
-    logical_and logical_not logical_or logsumexp lt masked_fill masked_scatter max max_pool1d max_pool2d max_pool3d
-    max_pool2d_with_indices maximum mean meshgrid min minimum mish mul narrow ne neg new_empty new_full new_ones
-    new_zeros nonzero norm normal numel numpy_T ones ones_like pad permute pixel_shuffle pixel_unshuffle pow prelu
-    quantize_per_tensor rand rand_like randn randn_like reciprocal reflection_pad1d reflection_pad2d relu relu6
-    remainder repeat repeat_interleave replication_pad1d replication_pad2d reshape resize roll round rrelu rsqrt
-    rsub scalar_tensor scatter scatter_add select selu sigmoid sign silu sin size slice softmax softplus
-    split split_with_sizes sqrt square squeeze stack std sub sum t tanh tensor_split tile to topk transpose tril
-    triu true_divide type_as unbind unflatten uniform unique_dim unsafe_chunk unsafe_split unsqueeze
-    upsample_bicubic2d upsample_bilinear2d upsample_linear1d upsample_nearest1d upsample_nearest2d
-    upsample_nearest3d upsample_trilinear3d var view view_as where zero zeros zeros_like sort argsort cosine_similarity
-    unfold _upsample_bicubic2d_aa _upsample_bilinear2d_aa eye reshape_as expand_copy view_as_real view_as_complex movedim moveaxis swapaxes einops
-    normalize frobenius_norm linalg_vector_norm linalg_norm clamp_min_ _assert_async dim list len
-    sym_size floordiv sym_numel _shape_as_tensor _unsafe_view _reshape_from_tensor
-    group_norm_ native_layer_norm native_batch_norm rms_norm softmax_ lt_ instance_norm_ im2col col2im
-    __range_length __derive_index _set_item append item full_like_ stft
-    """.split()
-) | frozenset(
-    # torchvision detection ops: bilinear sampling and box suppression, no MACs
-    "torchvision::" + name for name in """
-    roi_align roi_pool ps_roi_align ps_roi_pool nms
-    """.split()
-)
-
-
-def _base_op(name: str) -> str:
-    # "aten::add_" -> "aten::add"; keep dunder names intact
-    return name[:-1] if name.endswith("_") and not name.endswith("__") else name
-
-
-def classify_ops(occurrences: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
-    """Split operators with no MAC handle into (ignored, uncovered) by the zero-MAC policy."""
-    ignored: dict[str, int] = {}
-    uncovered: dict[str, int] = {}
-    for op, n in sorted(occurrences.items()):
-        if op in MAC_HANDLES:
-            continue
-        # fvcore itself drops prim:: plumbing; the prim::PythonOp (autograd Functions) and
-        # prim::CallFunction it reports may hide arithmetic, so they stay uncovered
-        if op in ZERO_MAC_OPS or _base_op(op) in ZERO_MAC_OPS:
-            ignored[op] = n
-        else:
-            uncovered[op] = n
-    return ignored, uncovered
-
+ERROR_NOTE_LIMIT = 320   # a counter's failure in count_notes: type plus the first 300 characters
 
 # --------------------------------------------------------------------------- model plumbing
 
@@ -294,9 +136,12 @@ def count_fvcore(model: nn.Module, inputs: tuple, list_input: bool = False
     wrapped = _Flatten(model, list_input).eval()
     analysis = JitModelAnalysis(wrapped, inputs)
     analysis.set_op_handle(**MAC_HANDLES)
-    # fvcore skips its own list of "ignored" operators without counting them; we want
-    # every occurrence reported, so clear it and classify them ourselves.
-    analysis._ignored_ops = set()
+    # fvcore skips its own list of "ignored" operators without reporting them; we want every
+    # occurrence recorded. A handle wins over fvcore's ignore list (both are looked up per node,
+    # handles first), so every zero-MAC operator gets a handle that counts its occurrences and
+    # returns 0. fvcore's list is a subset of ZERO_MAC_OPS (tests/test_counting.py checks it).
+    zero = ZeroOps()
+    analysis.set_op_handle(**zero.handles())
     analysis.unsupported_ops_warnings(False)
     analysis.uncalled_modules_warnings(False)
     analysis.tracer_warnings("none")
@@ -306,7 +151,9 @@ def count_fvcore(model: nn.Module, inputs: tuple, list_input: bool = False
         by_op = {k: int(v) for k, v in analysis.by_operator().items() if v}
         unsupported = dict(analysis.unsupported_ops())
     ignored, uncovered = classify_ops(unsupported)
-    return total, by_op, ignored, uncovered
+    for op, n in zero.occurrences.items():
+        ignored[op] = ignored.get(op, 0) + n
+    return total, by_op, dict(sorted(ignored.items())), uncovered
 
 
 def count_torch(model: nn.Module, inputs: tuple, list_input: bool = False,
@@ -333,11 +180,6 @@ def count_torch(model: nn.Module, inputs: tuple, list_input: bool = False,
             model(*dev_inputs)
     by_op = {str(k): int(v) // 2 for k, v in counter.get_flop_counts().get("Global", {}).items()}
     return int(counter.get_total_flops()) // 2, by_op
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:300] if text else ''}"
 
 
 def count_model(model: nn.Module, inputs: Sequence[torch.Tensor], list_input: bool = False,
@@ -368,7 +210,7 @@ def count_model(model: nn.Module, inputs: Sequence[torch.Tensor], list_input: bo
             macs_t, by_op_t = count_torch(model, inputs, list_input, device=torch_device)
         except Exception as exc:  # noqa: BLE001 - any failure becomes data
             errors.append(exc)
-            notes.append(f"FlopCounterMode ({torch_device}) failed: {_first_line(exc)}")
+            notes.append(f"FlopCounterMode ({torch_device}) failed: {error_text(exc, first_line=True, limit=ERROR_NOTE_LIMIT)}")
 
     if torch_counter and torch_device != "meta":
         run_torch()
@@ -378,7 +220,7 @@ def count_model(model: nn.Module, inputs: Sequence[torch.Tensor], list_input: bo
                 macs_fv, by_op, ignored, uncovered = count_fvcore(model, inputs, list_input)
         except Exception as exc:  # noqa: BLE001 - any tracing failure becomes data
             errors.append(exc)
-            notes.append(f"fvcore failed: {_first_line(exc)}")
+            notes.append(f"fvcore failed: {error_text(exc, first_line=True, limit=ERROR_NOTE_LIMIT)}")
     if torch_counter and torch_device == "meta":
         run_torch()  # last: it moves the model to meta
     if macs_fv is None and macs_t is None:

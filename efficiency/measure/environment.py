@@ -140,14 +140,26 @@ def _gpu_driver(cuda_index: int) -> str | None:
     return row[0] if row else None
 
 
-def capture_environment(device: str) -> dict:
-    """The environment fields of schema.ENV_COLUMNS for a measurement on ``device``.
+def static_environment() -> dict:
+    """The environment fields that need no torch import: library versions (package metadata, the
+    same strings the rows' input keys hash), Python, CPU model and host. GPU and CUDA fields are
+    None. Rows written outside a measuring process (a worker that died) carry these."""
+    versions = library_versions()
+    return {
+        "torch_version": versions["torch"], "torchvision_version": versions["torchvision"],
+        "timm_version": versions["timm"], "fvcore_version": versions["fvcore"],
+        "python_version": platform.python_version(), "cpu_model": cpu_model(),
+        "gpu_name": None, "gpu_driver": None, "cuda_version": None, "host": platform.node(),
+    }
 
-    GPU fields (``gpu_name``, ``gpu_driver``) are filled only when ``device`` is a CUDA device and a
-    GPU is visible; a CPU row on a GPU host says nothing about the GPU. ``cuda_version`` is the CUDA
-    version torch was built with (``torch.version.cuda``). ``fvcore_version`` is None when fvcore is
-    not installed (it is optional). Cached per device (none of this changes within a process);
-    each call returns a fresh dict.
+
+def capture_environment(device: str) -> dict:
+    """The environment fields of schema.ENV_COLUMNS for a measurement on ``device`` (imports torch).
+
+    :func:`static_environment` plus ``cuda_version``, the CUDA version torch was built with
+    (``torch.version.cuda``), and, only when ``device`` is a CUDA device and a GPU is visible,
+    ``gpu_name`` and ``gpu_driver``: a CPU row on a GPU host says nothing about the GPU. Cached per
+    device (none of this changes within a process); each call returns a fresh dict.
     """
     return dict(_capture(device))
 
@@ -156,18 +168,8 @@ def capture_environment(device: str) -> dict:
 def _capture(device: str) -> tuple:
     import torch
 
-    env: dict = {
-        "torch_version": str(torch.__version__),
-        "torchvision_version": _dist_version("torchvision"),
-        "timm_version": _dist_version("timm"),
-        "fvcore_version": _dist_version("fvcore"),
-        "python_version": platform.python_version(),
-        "cpu_model": cpu_model(),
-        "gpu_name": None,
-        "gpu_driver": None,
-        "cuda_version": torch.version.cuda,
-        "host": platform.node(),
-    }
+    env = static_environment()
+    env["cuda_version"] = torch.version.cuda
     if device.startswith("cuda") and torch.cuda.is_available():
         index = torch.device(device).index
         index = torch.cuda.current_device() if index is None else index

@@ -4,9 +4,7 @@ Conventions (see also the package docstring):
 
 * Times are milliseconds per call of the model on a whole batch; ``throughput`` is samples per second,
   ``batch_size * 1000 / p50``.
-* Percentiles are numpy's ``linear`` method (the default: interpolate between the two nearest order
-  statistics); ``iqr`` is ``p75 - p25``; ``std`` is the sample standard deviation (ddof=1; 0 for one
-  sample).
+* Percentiles, clocks and the loop: :mod:`efficiency.measure.timing`.
 * ``bf16`` and ``fp16`` mean mixed precision through :func:`torch.autocast`: weights and inputs stay
   fp32, autocast runs the eligible ops (convolutions, matmuls) in the low precision. This is how the
   models are usually deployed from PyTorch and keeps one model object for every dtype.
@@ -14,8 +12,6 @@ Conventions (see also the package docstring):
   supports it; it is only fast on CPUs with AVX512-BF16 or AMX, which is exactly what the row shows).
 * ``compile_time_s`` is the wall time of the first call after ``torch.compile`` (compilation plus
   one run), after ``torch._dynamo.reset()``; inductor's on-disk caches may still shorten it.
-* One clock per device, chosen in one place (:func:`timer_for`): CUDA events on the GPU, each pair
-  synchronised before it is read; ``time.perf_counter_ns`` on the CPU.
 * Memory in bytes. GPU: ``torch.cuda.max_memory_allocated`` / ``max_memory_reserved`` after a
   reset of the peak statistics (weights, input and activations). CPU: growth of the process's peak
   resident set (``ru_maxrss``) across the measurement. ``ru_maxrss`` is a high-water mark of the
@@ -24,34 +20,31 @@ Conventions (see also the package docstring):
 
 Errors are exceptions a caller turns into error rows: :class:`ConfigError` before any work,
 :class:`MeasureError` (GPU out of memory, ...) and its subclass :class:`CudaGraphError` (the
-capture failed; the caller can still measure eager).
+capture failed). A failed capture is recorded as the ``cuda_graph`` row's error; an eager figure is
+never put in its place (eager is measured when asked for, under its own key).
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
 import functools
-import math
 import resource
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable
 
-import numpy as np
 import torch
 
 from efficiency.store import schema
+from efficiency.measure.timing import LatencyStats, run_timing_loop, timer_for
+from efficiency.vocab import DEVICES, DTYPES, MODES
 from efficiency.measure.environment import capture_environment, gpu_state
 
-DEVICES = ("cpu", "cuda")
-DTYPES = ("fp32", "bf16", "fp16")
-MODES = ("eager", "cuda_graph", "compile")
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 NOISY_IQR_REL = 0.05     # iqr / p50 above this marks a row noisy
 NOISY_CLOCK_DROP = 0.10  # an SM clock drop above this (start -> end) marks a row noisy
-MIN_SAMPLES = 3          # max_time_s stops the loop only once it has this many samples
 CUDA_GRAPH_WARMUP = 3    # eager calls on a side stream before the capture (allocator, cuDNN autotune)
 
 
@@ -121,132 +114,6 @@ class LatencyConfig:
         if self.max_time_s < self.min_time_s:
             raise ConfigError(f"max_time_s {self.max_time_s} < min_time_s {self.min_time_s}")
         return self
-
-
-# --------------------------------------------------------------------------------------------------
-# statistics
-
-
-@dataclass(frozen=True)
-class LatencyStats:
-    """Summary of raw per-call latencies, built once by :meth:`from_samples`. Times in ms."""
-
-    n_samples: int
-    mean_ms: float
-    std_ms: float
-    min_ms: float
-    max_ms: float
-    p50_ms: float
-    p90_ms: float
-    p99_ms: float
-    iqr_ms: float
-    throughput: float  # samples per second = batch_size * 1000 / p50_ms
-
-    @classmethod
-    def from_samples(cls, samples_ms: Sequence[float], batch_size: int) -> "LatencyStats":
-        """Percentiles by numpy's linear interpolation; std with ddof=1 (0 for a single sample)."""
-        a = np.asarray(samples_ms, dtype=np.float64)
-        if a.ndim != 1 or a.size == 0:
-            raise ValueError("need at least one latency sample")
-        if not np.all(np.isfinite(a)) or np.any(a < 0):
-            raise ValueError("latency samples must be finite and >= 0")
-        p25, p50, p75, p90, p99 = np.percentile(a, [25, 50, 75, 90, 99], method="linear")
-        return cls(
-            n_samples=int(a.size),
-            mean_ms=float(a.mean()),
-            std_ms=float(a.std(ddof=1)) if a.size > 1 else 0.0,
-            min_ms=float(a.min()),
-            max_ms=float(a.max()),
-            p50_ms=float(p50),
-            p90_ms=float(p90),
-            p99_ms=float(p99),
-            iqr_ms=float(p75 - p25),
-            throughput=batch_size * 1000.0 / float(p50) if p50 > 0 else math.inf,
-        )
-
-
-# --------------------------------------------------------------------------------------------------
-# clocks
-
-
-class Timer(Protocol):
-    """Owns the clock: runs ``fn`` once and returns how long it took, in ms, work completed."""
-
-    def time(self, fn: Callable[[], object]) -> float: ...
-
-
-class PerfCounterTimer:
-    """Host wall clock, ``time.perf_counter_ns``; right for the CPU, where calls are synchronous."""
-
-    def time(self, fn: Callable[[], object]) -> float:
-        t0 = time.perf_counter_ns()
-        fn()
-        return (time.perf_counter_ns() - t0) / 1e6
-
-
-class CudaEventTimer:
-    """A pair of CUDA timing events around ``fn`` on the current stream, synchronised before reading.
-
-    Synchronising every call measures each call in isolation (latency, not pipelined throughput).
-    """
-
-    def __init__(self) -> None:
-        self._start = torch.cuda.Event(enable_timing=True)
-        self._end = torch.cuda.Event(enable_timing=True)
-
-    def time(self, fn: Callable[[], object]) -> float:
-        self._start.record()
-        fn()
-        self._end.record()
-        self._end.synchronize()
-        return float(self._start.elapsed_time(self._end))
-
-
-def timer_for(device: str) -> Timer:
-    """The one place that picks the clock: CUDA events for ``cuda*``, perf_counter otherwise."""
-    return CudaEventTimer() if str(device).startswith("cuda") else PerfCounterTimer()
-
-
-def run_timing_loop(
-    fn: Callable[[], object],
-    timer: Timer,
-    warmup_iters: int,
-    min_iters: int,
-    min_time_s: float,
-    max_time_s: float,
-    after_warmup: Callable[[], object] | None = None,
-) -> list[float]:
-    """Warm up, then time ``fn`` until both ``min_iters`` and ``min_time_s`` are reached.
-
-    Time is the sum of the timer's samples (so the loop is deterministic under a fake timer; the
-    wall cost is a little higher: Python and synchronisation). ``max_time_s`` wins over
-    ``min_iters``: the loop stops once the timed samples add up to ``max_time_s``, provided it has
-    at least ``min(MIN_SAMPLES, min_iters)`` samples. The warm-up (``warmup_iters`` calls, untimed)
-    also stops early once it alone has taken ``max_time_s``, after at least one call.
-    ``after_warmup`` runs once between warm-up and timing (e.g. to read the GPU clock).
-    Returns the per-call latencies in ms.
-    """
-    max_ms = max_time_s * 1000.0
-    warm_ms = 0.0
-    for _ in range(warmup_iters):
-        warm_ms += timer.time(fn)
-        if warm_ms >= max_ms:
-            break
-    if after_warmup is not None:
-        after_warmup()
-    floor = min(MIN_SAMPLES, min_iters)
-    samples: list[float] = []
-    total_ms = 0.0
-    while True:
-        t = timer.time(fn)
-        samples.append(t)
-        total_ms += t
-        n = len(samples)
-        if n >= min_iters and total_ms >= min_time_s * 1000.0:
-            break
-        if total_ms >= max_ms and n >= floor:
-            break
-    return samples
 
 
 # --------------------------------------------------------------------------------------------------
