@@ -3,7 +3,7 @@
 # argument file, in its own process pinned to its own CPU cores, into its own cache copy
 # (a copy of data/results.parquet, so models measured before are skipped). Each process gets
 # SIGINT at TIMEOUT seconds, which keeps every finished row. Merge the results afterwards with
-#   python -c "from efficiency import cache; cache.merge_rows(cache.read('gpu.parquet'), 'data/results.parquet')"
+#   python -c "from efficiency.store import cache; cache.merge_rows(cache.read('gpu.parquet'), 'data/results.parquet')"
 # Usage: bench/gpu_sweep_parallel.sh OUTDIR TIMEOUT ARGFILE [ARGFILE ...]
 set -u
 if [ $# -lt 3 ]; then
