@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from efficiency.reference.accuracy import (ACCURACY_COLUMNS, DEFAULT_PATH, TV_META_COLUMNS, AccuracyTableError,
-                                 accuracy_wide, load_accuracy, load_torchvision_meta, lookup,
+                                 accuracy_wide, load_reference_accuracy, load_torchvision_meta, lookup,
                                  metrics_available)
 from efficiency.zoo.ids import timm_id, torchvision_id
 
@@ -32,7 +32,7 @@ TIMM_FILES = {
 
 @pytest.fixture(scope="module")
 def acc() -> pd.DataFrame:
-    return load_accuracy()
+    return load_reference_accuracy()
 
 
 @pytest.fixture(scope="module")
@@ -172,15 +172,15 @@ def test_helpers(acc):
 def test_load_errors_name_the_file(tmp_path):
     missing = tmp_path / "nope.parquet"
     with pytest.raises(AccuracyTableError, match="nope.parquet"):
-        load_accuracy(missing)
+        load_reference_accuracy(missing)
     corrupt = tmp_path / "corrupt.parquet"
     corrupt.write_bytes(b"not a parquet file")
     with pytest.raises(AccuracyTableError, match="corrupt.parquet"):
-        load_accuracy(corrupt)
+        load_reference_accuracy(corrupt)
     wrong = tmp_path / "wrong.parquet"
     pd.DataFrame({"model": ["x"], "value": [1.0]}).to_parquet(wrong)
     with pytest.raises(AccuracyTableError, match="lacks columns"):
-        load_accuracy(wrong)
+        load_reference_accuracy(wrong)
     assert DEFAULT_PATH == REPO / "data" / "accuracy.parquet"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from efficiency.reference.accuracy import load_accuracy
+from efficiency.reference.accuracy import load_reference_accuracy as load_accuracy
 from efficiency.reference.claims import claimed_vs_measured, pick_model, unit_scale
 from efficiency.reference.papers import (CLAIM_COLUMNS, COMPUTE_CONVENTIONS, STATUSES, ClaimsTableError,
                                load_claims, paper_arch_patterns, seed_paper_for_arch)

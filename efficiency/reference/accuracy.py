@@ -65,7 +65,7 @@ def _read(path: Path, columns: list[str], what: str) -> pd.DataFrame:
     return df
 
 
-def load_accuracy(path: str | Path | None = None) -> pd.DataFrame:
+def load_reference_accuracy(path: str | Path | None = None) -> pd.DataFrame:
     """Read data/accuracy.parquet (or ``path``); raises :class:`AccuracyTableError` naming the file."""
     return _read(Path(path) if path is not None else DEFAULT_PATH, ACCURACY_COLUMNS, "accuracy table")
 

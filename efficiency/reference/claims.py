@@ -31,6 +31,7 @@ import re
 import pandas as pd
 
 from efficiency.reference.accuracy import lookup
+from efficiency.store.query import good_rows
 
 MACS_TOLERANCE = 0.10      # relative
 ACCURACY_TOLERANCE = 1.0   # percentage points
@@ -100,14 +101,12 @@ def claimed_vs_measured(claims: pd.DataFrame, results: pd.DataFrame,
 
     ``claims``: :func:`efficiency.reference.papers.load_claims`; ``results``: the results cache (columns model,
     arch, macs, kind; rows with a non-empty ``error`` are ignored); ``accuracy``:
-    :func:`efficiency.reference.accuracy.load_accuracy`. Columns: :data:`OUTPUT_COLUMNS`.
+    :func:`efficiency.reference.accuracy.load_reference_accuracy`. Columns: :data:`OUTPUT_COLUMNS`.
     """
     counts = results
     if "kind" in counts.columns:
         counts = counts[counts["kind"] == "count"]
-    if "error" in counts.columns:
-        counts = counts[counts["error"].fillna("").astype(str) == ""]
-    counts = counts.drop_duplicates("model")
+    counts = good_rows(counts).drop_duplicates("model")
     counts_macs = dict(zip(counts["model"], counts["macs"].astype(float)))
 
     rows = []

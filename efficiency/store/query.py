@@ -3,7 +3,8 @@
 ``load_results()``: one row per (model, measurement configuration); latency rows carry
 their model's count columns (``macs``, ``flops``, ``params``, ...) copied from its count
 row, so either kind can be plotted against MACs. ``load_accuracy()``: reference accuracy
-in long format, plus the accuracy users gave for their custom models.
+in long format, plus the accuracy users gave for their custom models. ``good_rows()``: the rows
+that recorded no error (the only ones any view plots or compares).
 """
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ import pandas as pd
 
 from efficiency.store import cache
 from efficiency.store import schema
+
+
+def good_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``df`` whose ``error`` is empty or missing (all rows when there is no such column)."""
+    if "error" not in df.columns:
+        return df
+    return df[df["error"].fillna("").astype(str) == ""]
+
 
 def load_results(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """All cached rows; raises cache.CacheError (naming the file) if it is unreadable."""
@@ -31,7 +40,7 @@ def load_results(path: str | os.PathLike | None = None) -> pd.DataFrame:
 def load_accuracy(path: str | os.PathLike | None = None, results: pd.DataFrame | None = None
                   ) -> pd.DataFrame:
     """Reference accuracy (efficiency.reference.accuracy) plus custom models' user-given top-1."""
-    from efficiency.reference.accuracy import load_accuracy as _load_reference
+    from efficiency.reference.accuracy import load_reference_accuracy as _load_reference
 
     ref = _load_reference(path)
     if results is None:
