@@ -1,5 +1,8 @@
 """The parquet cache: round trip, atomic writes, the lock, broken and foreign files."""
+import contextlib
 import multiprocessing as mp
+import os
+import subprocess
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -8,6 +11,24 @@ import pytest
 from efficiency.store import cache
 from efficiency.store import query
 from efficiency.store import schema
+
+
+@contextlib.contextmanager
+def read_only(folder):
+    """``folder`` read-only for this process: a read-only tmpfs mounted over it as root, else
+    permission bits."""
+    if os.geteuid() == 0:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)], check=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["umount", str(folder)], check=True)
+    else:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
 
 
 def row(model, kind="count", **kw):
@@ -94,3 +115,71 @@ def test_concurrent_writers_lose_nothing(tmp_path):
 def test_missing_file_is_empty(tmp_path):
     df = cache.read(tmp_path / "none.parquet")
     assert df.empty and list(df.columns) == schema.ALL_COLUMNS
+
+
+def test_an_error_row_never_replaces_a_good_row(tmp_path):
+    p = tmp_path / "r.parquet"
+    cache.merge_rows([row("a", macs=5, error="", input_key="k1"), row("b", macs=1, error="")], p)
+    report = cache.merge_rows([row("a", error="RuntimeError: threads", input_key="k2", measured_at="t2"),
+                               row("c", error="boom", input_key="k3")], p)
+    assert report == cache.MergeReport(written=1, kept_apart=1)
+    df = cache.read(p).set_index("model")
+    assert df.loc["a", "macs"] == 5 and df.loc["a", "error"] == "" and df.loc["a", "input_key"] == "k1"
+    assert (df.loc["a", "failed_key"], df.loc["a", "failed_error"], df.loc["a", "failed_at"]) == (
+        "k2", "RuntimeError: threads", "t2")
+    assert df.loc["c", "error"] == "boom"          # no good row to protect: the error row lands
+    # a later good row replaces the row and clears the note; --force lets an error through
+    cache.merge_rows([row("a", macs=6, error="", input_key="k4")], p)
+    assert cache.read(p).set_index("model").loc["a", "failed_key"] == ""
+    assert cache.merge_rows([row("a", error="forced", input_key="k5")], p, force=True).kept_apart == 0
+    assert cache.read(p).set_index("model").loc["a", "error"] == "forced"
+
+
+def test_stale_temp_files_are_removed_by_the_next_writer(tmp_path):
+    p = tmp_path / "r.parquet"
+    cache.merge_rows([row("a", macs=1)], p)
+    stale = tmp_path / ".r.parquet.abc123.tmp"
+    stale.write_bytes(b"half a parquet")
+    other = tmp_path / ".other.parquet.x.tmp"
+    other.write_bytes(b"not ours")
+    cache.merge_rows([row("b", macs=2)], p)
+    assert not stale.exists() and other.exists()
+
+
+def test_check_writable(tmp_path):
+    cache.check_writable(tmp_path / "r.parquet")                        # fine
+    with pytest.raises(cache.CacheError, match="does not exist"):
+        cache.check_writable(tmp_path / "missing" / "r.parquet")
+    assert not (tmp_path / "missing").exists()                          # not created behind the user's back
+    with pytest.raises(cache.CacheError, match="MiB free"):
+        cache.check_writable(tmp_path / "r.parquet", min_free_bytes=2 ** 62)
+
+
+def test_check_writable_refuses_a_read_only_folder(tmp_path):
+    # root ignores permission bits, so as root (CI) the folder is a read-only tmpfs mount
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    with read_only(ro):
+        with pytest.raises(cache.CacheError, match="not writable|cannot write"):
+            cache.check_writable(ro / "r.parquet")
+
+
+def test_quarantine_moves_only_a_broken_file_aside(tmp_path):
+    p = tmp_path / "r.parquet"
+    assert cache.quarantine(p) is None                 # absent
+    cache.merge_rows([row("a", macs=1)], p)
+    assert cache.quarantine(p) is None and p.exists()  # a good cache is never moved
+    p.write_bytes(b"garbage")
+    aside = cache.quarantine(p)
+    assert aside is not None and aside.read_bytes() == b"garbage" and not p.exists()
+    assert aside.name.startswith("r.parquet.corrupt-")
+    cache.merge_rows([row("b", macs=2)], p)            # a new cache starts
+    assert list(cache.read(p).model) == ["b"]
+
+
+def test_unmerged_rows_go_to_a_side_file_and_merge_later(tmp_path):
+    p = tmp_path / "r.parquet"
+    side = cache.save_unmerged([row("a", macs=3), row("b", macs=4)], p)
+    assert side.parent == tmp_path and "unmerged" in side.name
+    assert cache.merge_file(side, p).written == 2
+    assert sorted(cache.read(p).model) == ["a", "b"]

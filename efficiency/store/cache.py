@@ -5,15 +5,26 @@
 * Every read-merge-write holds an exclusive ``fcntl`` lock on ``<cache>.lock``, so two
   refreshes running at once both land their rows and cannot corrupt the file.
 * A file that is not parquet, or a parquet without our schema marker, raises
-  :class:`CacheError` naming the file; it is never overwritten.
+  :class:`CacheError` naming the file; it is never overwritten. :func:`quarantine` moves it aside
+  (timestamped) so that a new cache can start.
+* A failure never replaces a success: an error row whose key holds a good row leaves the good row
+  in place and is noted in its ``failed_*`` columns (:func:`upsert`), unless forced.
+* :func:`check_writable` proves, before any work, that the cache's folder takes a lock, a
+  temporary file and the next write; temporary files of a writer that was killed mid-write are
+  removed by the next writer (:func:`remove_stale_temps`, under the lock).
+* Rows that could not be merged are kept in a side file (:func:`save_unmerged`) that
+  :func:`merge_file` merges later.
 """
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
+import shutil
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +49,10 @@ _STR_COLUMNS = set(schema.ID_COLUMNS + ["kind", "device", "device_name", "dtype"
 
 class CacheError(RuntimeError):
     """The cache file is unreadable or not ours."""
+
+
+class NewerCacheError(CacheError):
+    """The cache was written by newer code: readable there, never to be moved aside here."""
 
 
 def empty_frame() -> pd.DataFrame:
@@ -79,7 +94,7 @@ def read(path: str | os.PathLike | None = None) -> pd.DataFrame:
                          f"(no {_MARKER.decode()} marker). It was left as it is.")
     version = int(kv[_MARKER])
     if version > schema.SCHEMA_VERSION:
-        raise CacheError(f"{path} has schema version {version}, newer than this code "
+        raise NewerCacheError(f"{path} has schema version {version}, newer than this code "
                          f"({schema.SCHEMA_VERSION}); update the code.")
     try:
         df = pq.read_table(path).to_pandas()
@@ -117,7 +132,6 @@ def write_atomic(df: pd.DataFrame, path: str | os.PathLike | None = None) -> Non
 def locked(path: str | os.PathLike | None = None, timeout_s: float = 600.0):
     """Exclusive lock on ``<cache>.lock`` for a read-merge-write."""
     path = Path(path) if path is not None else DEFAULT_PATH
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_name(path.name + ".lock")
     with open(lock_path, "a+") as fh:
         deadline = time.monotonic() + timeout_s
@@ -135,21 +149,168 @@ def locked(path: str | os.PathLike | None = None, timeout_s: float = 600.0):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def upsert(existing: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows replace existing rows with the same key (schema.KEY_COLUMNS)."""
-    if rows.empty:
-        return normalise(existing)
-    both = pd.concat([normalise(existing), normalise(rows)], ignore_index=True)
+FAILED_COLUMNS = ["failed_key", "failed_error", "failed_at"]
+MIN_FREE_BYTES = 64 * 2 ** 20     # below this a write may fail half-way: refuse before any work
+
+
+def _is_error(df: pd.DataFrame) -> pd.Series:
+    return df["error"].fillna("").astype(str) != ""
+
+
+def upsert(existing: pd.DataFrame, rows: pd.DataFrame, force: bool = False) -> pd.DataFrame:
+    """Rows replace existing rows with the same key (schema.KEY_COLUMNS), except that an error row
+    never replaces a good row unless ``force``: the good row stays, and the failure is noted in its
+    ``failed_key`` / ``failed_error`` / ``failed_at`` columns (see :func:`kept_apart`)."""
+    old, new = normalise(existing), normalise(rows)
+    if new.empty:
+        return old
+    if not force and not old.empty:
+        kept = kept_apart(old, new)
+        if len(kept):
+            old = _note_failures(old, kept)
+            new = new.drop(index=kept.index)
+    both = pd.concat([old, new], ignore_index=True)
     both = both.drop_duplicates(subset=schema.KEY_COLUMNS, keep="last")
     return normalise(both)
 
 
-def merge_rows(rows: list[dict] | pd.DataFrame, path: str | os.PathLike | None = None) -> int:
-    """Lock, read, upsert ``rows``, write atomically. Returns the number of rows written."""
+def _keys(df: pd.DataFrame) -> pd.Series:
+    return pd.Series(list(zip(*(df[c] for c in schema.KEY_COLUMNS))), index=df.index, dtype=object)
+
+
+def kept_apart(existing: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The error rows of ``rows`` whose key holds a good row in ``existing`` (both normalised)."""
+    good = set(_keys(existing[~_is_error(existing)]))
+    bad = rows[_is_error(rows)]
+    return bad[_keys(bad).isin(good)] if len(bad) and good else bad.iloc[0:0]
+
+
+def _note_failures(old: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
+    last = failures.drop_duplicates(subset=schema.KEY_COLUMNS, keep="last")
+    info = {k: (r.input_key, r.error, r.measured_at)
+            for k, r in zip(_keys(last), last.itertuples(index=False))}
+    keys = _keys(old)
+    hit = keys.isin(info) & ~_is_error(old)
+    for col, i in zip(FAILED_COLUMNS, range(3)):
+        old.loc[hit, col] = [info[k][i] for k in keys[hit]]
+    return old
+
+
+@dataclass(frozen=True)
+class MergeReport:
+    written: int      # rows that reached the file
+    kept_apart: int   # error rows not written over a good row (noted in its failed_* columns)
+
+
+def merge_rows(rows: list[dict] | pd.DataFrame, path: str | os.PathLike | None = None,
+               force: bool = False) -> MergeReport:
+    """Lock, read, upsert ``rows``, write atomically."""
     new = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
     if new.empty:
-        return 0
+        return MergeReport(0, 0)
     with locked(path):
+        remove_stale_temps(path)
         current = read(path)
-        write_atomic(upsert(current, new), path)
-    return len(new)
+        kept = 0 if force or current.empty else len(kept_apart(current, normalise(new)))
+        write_atomic(upsert(current, new, force=force), path)
+    return MergeReport(len(new) - kept, kept)
+
+
+# --------------------------------------------------------------------------- safety around the file
+
+def _path(path) -> Path:
+    return Path(path) if path is not None else DEFAULT_PATH
+
+
+def remove_stale_temps(path: str | os.PathLike | None = None) -> list[Path]:
+    """Delete the temporary files a killed writer left beside the cache. Call it holding the lock:
+    every writer holds it while its temporary file exists, so any one found then is stale."""
+    path = _path(path)
+    gone = []
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            tmp.unlink()
+            gone.append(tmp)
+        except FileNotFoundError:
+            pass
+    return gone
+
+
+def check_writable(path: str | os.PathLike | None = None, min_free_bytes: int = MIN_FREE_BYTES) -> None:
+    """Raise :class:`CacheError` unless ``path``'s folder exists, takes the lock file and a
+    temporary file, and has room for the next write (twice the current file, at least
+    ``min_free_bytes``). Nothing is created but the lock file."""
+    path = _path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise CacheError(f"the cache's folder {folder} does not exist; create it, or pass --cache "
+                         "with a path in an existing folder")
+    try:
+        with locked(path, timeout_s=600.0):
+            remove_stale_temps(path)
+            fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+    except PermissionError as exc:
+        raise CacheError(f"the cache's folder {folder} is not writable ({exc.strerror}); "
+                         "pass --cache with a writable path") from None
+    except OSError as exc:
+        raise CacheError(f"cannot write in the cache's folder {folder} ({exc}); "
+                         "pass --cache with another path") from None
+    need = max(min_free_bytes, 2 * (path.stat().st_size if path.exists() else 0))
+    free = shutil.disk_usage(folder).free
+    if free < need:
+        raise CacheError(f"only {free / 2**20:.0f} MiB free in {folder}, the next write of the cache "
+                         f"needs about {need / 2**20:.0f} MiB; free some space or pass --cache")
+
+
+def _stamp() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def quarantine(path: str | os.PathLike | None = None) -> Path | None:
+    """Move an unreadable or foreign cache file aside as ``<name>.corrupt-<UTC time>`` (nothing
+    is deleted) so that a new cache starts at ``path``; returns the new name, or None when the
+    file is absent or readable (a good cache is never moved)."""
+    path = _path(path)
+    with locked(path):
+        if not path.exists():
+            return None
+        try:
+            read(path)
+            return None
+        except NewerCacheError:
+            raise
+        except CacheError:
+            pass
+        aside = path.with_name(f"{path.name}.corrupt-{_stamp()}")
+        os.replace(path, aside)
+        return aside
+
+
+def save_unmerged(rows: list[dict] | pd.DataFrame, path: str | os.PathLike | None = None) -> Path:
+    """Write rows that could not be merged into ``path`` to a side file, trying the cache's folder,
+    then the user's cache directory, then the temporary folder; returns where they went. Raises
+    OSError only when none of them takes the file."""
+    from efficiency import paths
+
+    path = _path(path)
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    name = f"{path.stem}.unmerged-{_stamp()}-{os.getpid()}.parquet"
+    errors = []
+    for folder in (path.parent, paths.user_cache_dir(), Path(tempfile.gettempdir())):
+        target = folder / name
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            write_atomic(df, target)
+            return target
+        except OSError as exc:
+            errors.append(f"{folder}: {exc}")
+    raise OSError("could not save the unmerged rows anywhere: " + "; ".join(errors))
+
+
+def merge_file(side: str | os.PathLike, path: str | os.PathLike | None = None,
+               force: bool = False) -> MergeReport:
+    """Merge the rows of a side file (or another cache) into ``path``; the side file is left as it
+    is (delete it once the merge is confirmed)."""
+    return merge_rows(read(side), path, force=force)

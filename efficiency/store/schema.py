@@ -76,6 +76,11 @@ ENV_COLUMNS = [
     "input_key",             # hash of what determines the row; unchanged key => not recomputed
     "duration_s",            # wall seconds the measurement took
     "error",                 # "" when the row is good, else the exception text
+    # a later attempt at a good row that failed: the good row is kept and the failure noted here
+    # (efficiency.store.cache.upsert); cleared when a new good measurement replaces the row
+    "failed_key",            # input_key of that failed attempt ("" when none)
+    "failed_error",          # its error text
+    "failed_at",             # when it ran, UTC ISO-8601
 ]
 
 ALL_COLUMNS = ID_COLUMNS + CONFIG_COLUMNS + COUNT_COLUMNS + LATENCY_COLUMNS + ENV_COLUMNS
