@@ -24,9 +24,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from efficiency.store import cache
-from efficiency.ui import data as uidata
-from efficiency.ui import views# noqa: E402
+from efficiency.store import cache  # noqa: E402
+from efficiency.ui import data as uidata  # noqa: E402
+from efficiency.ui.explorer import build_view  # noqa: E402
 from efficiency.ui.pareto import pareto_front  # noqa: E402
 from efficiency.store.schema import ALL_COLUMNS  # noqa: E402
 from efficiency.ui.state import ViewState  # noqa: E402
@@ -87,7 +87,7 @@ def bench_server(label: str, results: Path, accuracy: Path, reruns: int = 10) ->
     times = []
     for _ in range(5):
         t = time.perf_counter()
-        v = views.build_view(res, acc, st)
+        v = build_view(res, acc, st)
         times.append(time.perf_counter() - t)
     print(f"[{label}] {len(res):,} result rows, {len(v.points)} models plotted: "
           f"build_view {min(times) * 1e3:.1f} ms (uncached)")

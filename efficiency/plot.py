@@ -1,7 +1,7 @@
-"""``python -m efficiency.plot``: the command line lives in :mod:`efficiency.ui` (no torch)."""
+"""``python -m efficiency.plot``: a thin entry; the command line is :mod:`efficiency.ui.plot_cli` (no torch)."""
 import sys
 
-from efficiency.ui.figures import main
+from efficiency.ui.plot_cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

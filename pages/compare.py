@@ -4,7 +4,9 @@ import streamlit as st
 
 from efficiency.ui import figures as plot
 from efficiency.ui import session as ui
-from efficiency.ui import views
+from efficiency.ui.axes import hw_text, y_label
+from efficiency.ui.commands import refresh_command
+from efficiency.ui.detail import compare_table
 
 d = ui.data()
 s = ui.state()
@@ -26,9 +28,9 @@ if len(chosen) < 2:
     st.info("Pick at least two models to compare.")
     ui.stop()
 
-t = views.compare_table(d.results, d.accuracy, chosen, s)
-hw = views.hw_text(s)
-ylab = views.y_label(s.y_dataset, s.y_metric)
+t = compare_table(d.results, d.accuracy, chosen, s)
+hw = hw_text(s)
+ylab = y_label(s.y_dataset, s.y_metric)
 cols = {"gmacs": "GMACs / sample (1 mult-add = 1)", "gflops": "GFLOPs / sample (= 2 x MACs)",
         "params_m": "params (M)", "acc": ylab, "lat_p50_ms": f"latency p50 (ms/batch, {hw})",
         "lat_p90_ms": "latency p90 (ms/batch)", "throughput_sps": "throughput (samples/s)",
@@ -37,7 +39,7 @@ st.dataframe(t.rename(columns=cols), hide_index=True, width="stretch")
 if t["acc"].isna().any():
     st.info(f"Some models have no published {s.y_dataset} {s.y_metric}: pick another metric in the sidebar.")
 if t["lat_p50_ms"].isna().any():
-    st.info(f"Some models have no latency for {hw}: `{views.refresh_command(chosen, s)}` measures them.")
+    st.info(f"Some models have no latency for {hw}: `{refresh_command(chosen, s)}` measures them.")
 
 st.subheader("Normalised (each quantity divided by its largest value among these models)")
 metrics = [k for k in cols if t[k].notna().any()]

@@ -5,7 +5,8 @@ import streamlit as st
 
 from efficiency.ui import data as uidata
 from efficiency.ui import session as ui
-from efficiency.ui import views
+from efficiency.ui.commands import refresh_command
+from efficiency.ui.tables import freshness
 
 d = ui.data()
 st.title("Data and method")
@@ -42,9 +43,9 @@ for p in d.problems:
 
 st.markdown("#### Cache freshness")
 if d.results.empty:
-    st.info(f"The results cache is empty. Fill it with `{views.refresh_command('resnet*')}`.")
+    st.info(f"The results cache is empty. Fill it with `{refresh_command('resnet*')}`.")
 else:
-    st.dataframe(views.freshness(d.results), hide_index=True, width="stretch")
+    st.dataframe(freshness(d.results), hide_index=True, width="stretch")
     errors = d.results[d.results["error"].fillna("").astype(str) != ""]
     if len(errors):
         with st.expander(f"{len(errors)} rows recorded an error (kept as data, not plotted)"):
@@ -64,9 +65,9 @@ else:
 
 st.markdown("#### How to refresh")
 st.code(f"""# count MACs / params and time latency for models matching a pattern (unchanged inputs are skipped)
-{views.refresh_command('resnet*')}
+{refresh_command('resnet*')}
 # one exact zoo entry, one hardware configuration
-{views.refresh_command('timm/resnet50.a1_in1k@224', ui.state())}
+{refresh_command('timm/resnet50.a1_in1k@224', ui.state())}
 # published accuracy tables
 python -m efficiency.reference.accuracy_build
 # a figure for a paper, from the same cache

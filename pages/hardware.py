@@ -5,7 +5,8 @@ import streamlit as st
 
 from efficiency.ui import figures as plot
 from efficiency.ui import session as ui
-from efficiency.ui import views
+from efficiency.ui.commands import refresh_command
+from efficiency.ui.hardware import hardware_configs, hardware_table, speedups
 
 d = ui.data()
 s = ui.state()
@@ -16,10 +17,10 @@ st.caption("Achieved TFLOP/s = 2 x MACs per sample x batch / p50 latency (true F
 if ui.no_results_message(d):
     ui.stop()
 
-hw = views.hardware_table(d.results)
+hw = hardware_table(d.results)
 if hw.empty:
     st.info("No latency rows in the cache yet. Measure some with "
-            f"`{views.refresh_command('resnet50', s)}`.")
+            f"`{refresh_command('resnet50', s)}`.")
     ui.stop()
 
 measured = sorted(hw["model"].unique())
@@ -34,10 +35,10 @@ if chosen:
 sub = hw[hw["model"].isin(chosen)] if chosen else hw
 
 st.subheader("Configurations measured")
-st.dataframe(views.hardware_configs(d.results), hide_index=True, width="stretch")
+st.dataframe(hardware_configs(d.results), hide_index=True, width="stretch")
 if not (hw["device"] == "cuda").any():
     st.info("No GPU rows in the cache: run the refresh on a machine with CUDA, e.g. "
-            f"`{views.refresh_command('resnet50')} --device cuda`.")
+            f"`{refresh_command('resnet50')} --device cuda`.")
 
 st.subheader("Achieved throughput vs peak (roofline-style)")
 fig = go.Figure()
@@ -67,7 +68,7 @@ st.dataframe(pivot, width="stretch")
 
 
 st.subheader("Speed-ups")
-for col, (label, r) in zip(st.columns(3), views.speedups(sub, s)):
+for col, (label, r) in zip(st.columns(3), speedups(sub, s)):
     with col:
         st.markdown(f"**{label}**")
         if r.empty:

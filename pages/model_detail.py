@@ -6,7 +6,10 @@ import plotly.express as px
 import streamlit as st
 
 from efficiency.ui import session as ui
-from efficiency.ui import views
+from efficiency.ui.axes import hw_text, y_label
+from efficiency.ui.claims_view import claims_for_model
+from efficiency.ui.commands import refresh_command
+from efficiency.ui.detail import model_latencies, op_breakdown, op_counts, resolve_model
 
 d = ui.data()
 s = ui.state()
@@ -18,10 +21,10 @@ counts = ui.counts(d)
 ids = sorted(counts["model"].astype(str))
 wanted = s.selection[0] if s.selection else None
 if wanted and wanted not in ids:
-    resolved = views.resolve_model(counts, wanted)
+    resolved = resolve_model(counts, wanted)
     if resolved is None:
         st.warning(f"No model '{wanted}' in the results cache. Measure it with "
-                   f"`{views.refresh_command(wanted)}`.")
+                   f"`{refresh_command(wanted)}`.")
     wanted = resolved
 ui.seed("w_model", wanted or ids[0])
 if st.session_state["w_model"] not in ids:
@@ -43,12 +46,12 @@ c[1].metric("GFLOPs / sample", f"{row['gflops']:.3f}", help="true FLOPs = 2 x MA
 c[2].metric("Parameters", f"{row['params_m']:.2f} M", help=f"{int(row['params']):,} exactly; "
             f"{int(row['param_bytes_fp32'] or 0) / 2**20:,.1f} MiB in fp32" if pd.notna(row["params"]) else None)
 top = acc_all[(acc_all["dataset"] == s.y_dataset) & (acc_all["metric"] == s.y_metric)]
-c[3].metric(views.y_label(s.y_dataset, s.y_metric), f"{top['value'].iloc[0]:.2f}" if len(top) else "n/a")
-lat_all = views.model_latencies(d.results, model)
+c[3].metric(y_label(s.y_dataset, s.y_metric), f"{top['value'].iloc[0]:.2f}" if len(top) else "n/a")
+lat_all = model_latencies(d.results, model)
 mine = lat_all[(lat_all["device"] == s.device) & (lat_all["batch_size"] == s.batch) & (lat_all["dtype"] == s.dtype)
                & (lat_all["mode"] == s.mode)] if len(lat_all) else lat_all
 c[4].metric("Latency p50", f"{mine['lat_p50_ms'].min():.3g} ms" if len(mine) else "n/a",
-            help=f"milliseconds per forward call of one batch on {views.hw_text(s)} (sidebar)")
+            help=f"milliseconds per forward call of one batch on {hw_text(s)} (sidebar)")
 
 # ---- accuracy
 st.markdown("#### Published accuracy")
@@ -64,7 +67,7 @@ else:
 left, right = st.columns([3, 2])
 with left:
     st.markdown("#### MACs by operator")
-    ops = views.op_breakdown(row)
+    ops = op_breakdown(row)
     if ops.empty:
         st.info("No per-operator breakdown stored for this row (`macs_by_op` is empty).")
     else:
@@ -77,8 +80,8 @@ with left:
         st.plotly_chart(fig, theme=None, config={"displaylogo": False})
 with right:
     st.markdown("#### Coverage")
-    unc = views.op_counts(row, "uncovered_ops")
-    ign = views.op_counts(row, "ignored_ops")
+    unc = op_counts(row, "uncovered_ops")
+    ign = op_counts(row, "ignored_ops")
     rel = row.get("macs_rel_diff")
     st.markdown(
         f"- fvcore count: **{(row['macs_fvcore'] or 0) / 1e9:.4f}** GMACs\n"
@@ -98,7 +101,7 @@ with right:
 # ---- latency per configuration
 st.markdown("#### Latency per hardware configuration")
 if lat_all.empty:
-    st.info(f"No latency rows for this model. Measure them with `{views.refresh_command(row['arch'], s)}`.")
+    st.info(f"No latency rows for this model. Measure them with `{refresh_command(row['arch'], s)}`.")
 else:
     st.dataframe(lat_all[["device", "device_name", "batch_size", "dtype", "mode", "channels_last", "lat_p50_ms",
                           "lat_p90_ms", "latency_ms_p99", "throughput_sps", "achieved_tflops", "mem_mib",
@@ -109,7 +112,7 @@ else:
 
 # ---- paper claims
 st.markdown("#### Paper claims about this architecture")
-mine_claims = views.claims_for_model(ui.claims_vs_measured(d), model, str(row["arch"]))
+mine_claims = claims_for_model(ui.claims_vs_measured(d), model, str(row["arch"]))
 if mine_claims.empty:
     st.caption("No mapped seed-paper claim names this architecture (data/paper_claims.csv).")
 else:
@@ -131,7 +134,7 @@ env_cols = ["torch_version", "torchvision_version", "timm_version", "fvcore_vers
 st.dataframe(pd.DataFrame({"field": env_cols, "count row": [str(row.get(k, "")) for k in env_cols]}),
              hide_index=True, width="stretch")
 st.markdown("Reproduce this entry's rows:")
-st.code(views.refresh_command(model, s), language="bash", wrap_lines=True)
+st.code(refresh_command(model, s), language="bash", wrap_lines=True)
 with st.expander("Raw count row (JSON)"):
     st.code(json.dumps({k: (None if pd.isna(v) else v) if not isinstance(v, (list, dict)) else v
                         for k, v in row.items()}, default=str, indent=1), language="json")

@@ -4,7 +4,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from efficiency.ui import session as ui
-from efficiency.ui import views
+from efficiency.ui.commands import refresh_command
 
 d = ui.data()
 s = ui.state()
@@ -29,7 +29,7 @@ c[2].metric("Claims with a zoo architecture", len(mapped))
 c[3].metric("Compared with a measurement", int((cvm["model"].astype(str) != "").sum()) if len(cvm) else 0)
 if d.empty:
     st.info("The results cache is empty, so nothing is measured yet: "
-            f"`{views.refresh_command('resnet*')}` fills it.")
+            f"`{refresh_command('resnet*')}` fills it.")
 
 st.subheader("Claimed vs measured")
 if cvm.empty:

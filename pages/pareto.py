@@ -5,8 +5,11 @@ import streamlit as st
 
 from efficiency.ui import figures as plot
 from efficiency.ui import session as ui
-from efficiency.ui import views
-from efficiency.ui.state import X_METRICS, COLOR_BY
+from efficiency.ui.axes import AXES, hw_text
+from efficiency.ui.claims_view import CLAIM_AXES
+from efficiency.ui.commands import refresh_command
+from efficiency.ui.explorer import budget_query
+from efficiency.vocab import COLOR_BY, X_AXES
 
 d = ui.data()
 s = ui.state()
@@ -19,8 +22,8 @@ if ui.no_results_message(d):
 # ---- axis controls
 c1, c2, c3, c4, c5 = st.columns([3, 1, 1, 2, 1.3], vertical_alignment="bottom")
 ui.seed("w_x", s.x)
-x = c1.selectbox("Cost (x axis)", X_METRICS, key="w_x",
-                 format_func=lambda k: views.X_METRICS[k].label.format(batch=s.batch, hw="the sidebar's hardware"))
+x = c1.selectbox("Cost (x axis)", X_AXES, key="w_x",
+                 format_func=lambda k: AXES[k].label.format(batch=s.batch, hw="the sidebar's hardware"))
 ui.seed("w_logx", s.log_x)
 log_x = c2.toggle("log x", key="w_logx")
 ui.seed("w_logy", s.log_y)
@@ -50,7 +53,7 @@ ui.seed("w_amin", s.acc_min)
 acc_min = a1.number_input("accuracy ≥", value=None, key="w_amin", format="%.2f")
 ui.seed("w_amax", s.acc_max)
 acc_max = a2.number_input("accuracy ≤", value=None, key="w_amax", format="%.2f")
-unit = views.X_METRICS[x].unit
+unit = AXES[x].unit
 ui.seed("w_cmin", s.cost_min)
 cost_min = a1.number_input(f"cost ≥ ({unit})", value=None, key="w_cmin", format="%g")
 ui.seed("w_cmax", s.cost_max)
@@ -67,7 +70,7 @@ for msg in [m for level, m in v.notes if level == "warning"]:
 infos = [m for level, m in v.notes if level != "warning"]
 if infos:
     st.info("  \n".join(infos), icon=":material/info:")
-if s.claims and s.x not in ("gmacs", "gflops"):
+if s.claims and s.x not in CLAIM_AXES:
     st.caption("Paper claims are drawn on the GMACs and GFLOPs axes only (papers report compute, not this hardware).")
 fig = ui.figure(d, s)
 
@@ -103,11 +106,11 @@ elif len(picked) > 1:
 
 # ---- budget query
 st.subheader("Best accuracy under a latency budget")
-hw = views.hw_text(s, v.device_name)
+hw = hw_text(s, v.device_name)
 have_lat = v.points["lat_p50_ms"].notna().any() if len(v.points) else False
 if not have_lat:
     st.info(f"No latency measured for {hw} among the plotted models. Measure it with "
-            f"`{views.refresh_command(state=s)}` or pick another hardware configuration in the sidebar.")
+            f"`{refresh_command(state=s)}` or pick another hardware configuration in the sidebar.")
 else:
     b1, b2 = st.columns([1, 3])
     ui.seed("w_budget", s.budget_ms)
@@ -115,7 +118,7 @@ else:
                              format="%g", help=f"On {hw}; among the models plotted with the current filters.")
     s = ui.update(budget_ms=budget)
     if budget is not None and math.isfinite(budget):
-        best, runners = views.budget_query(v.points, budget, k=5, higher_is_better=v.higher_is_better)
+        best, runners = budget_query(v.points, budget, k=5, higher_is_better=v.higher_is_better)
         if best is None:
             fastest = v.points.loc[v.points["lat_p50_ms"].idxmin()]
             b2.warning(f"No plotted model runs within {budget:g} ms on {hw}. The fastest is "
@@ -133,9 +136,9 @@ else:
 st.subheader("The front")
 if len(v.front):
     cols = ["model", "family", "x", "y"] + [c for c in ("gmacs", "params_m", "lat_p50_ms", "throughput_sps")
-                                            if c != views.X_COLUMN[s.x]]
+                                            if c != AXES[s.x].column]
     front = v.front[cols].rename(
-        columns={"x": f"x: {views.X_METRICS[s.x].short} ({unit})", "y": v.y_label,
+        columns={"x": f"x: {AXES[s.x].short} ({unit})", "y": v.y_label,
                  "gmacs": "GMACs (1 mult-add = 1)", "params_m": "params (M)",
                  "lat_p50_ms": "latency p50 (ms/batch)", "throughput_sps": "throughput (samples/s)"})
     st.dataframe(front, hide_index=True, width="stretch",

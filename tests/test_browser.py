@@ -2,7 +2,7 @@
 
 Starts ``streamlit run app.py`` on a free port with the fixture cache, opens a link with a
 view in its query string, waits for the plotly figure, reads the plotted points and the
-front from the page, and compares them with ``efficiency.views.build_view`` for the same
+front from the page, and compares them with ``efficiency.ui.explorer.build_view`` for the same
 view. Saves screenshots under tests/artifacts/.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import pytest
 
 from efficiency.ui import data as uidata
-from efficiency.ui import views
+from efficiency.ui.explorer import build_view
 from efficiency.ui.state import from_query
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +104,7 @@ def read_figure(page, timeout_s=60):
 def expected(query: dict):
     res = uidata.read_results(FIX / "results.parquet").df
     acc = uidata.read_accuracy(FIX / "accuracy.parquet", res).df
-    return views.build_view(res, acc, from_query(query))
+    return build_view(res, acc, from_query(query))
 
 
 def test_shared_link_shows_backend_front():

@@ -10,7 +10,7 @@ import pytest
 
 from efficiency.reference.accuracy import load_reference_accuracy as load_accuracy
 from efficiency.reference.claims import claimed_vs_measured, pick_model, unit_scale
-from efficiency.reference.papers import (CLAIM_COLUMNS, COMPUTE_CONVENTIONS, STATUSES, ClaimsTableError,
+from efficiency.reference.papers import (CLAIMS_TABLE_COLUMNS, COMPUTE_CONVENTIONS, STATUSES, ClaimsTableError,
                                load_claims, paper_arch_patterns, seed_paper_for_arch)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,7 +39,7 @@ def abstracts() -> dict[str, str]:
 
 
 def test_columns_and_vocabulary(claims):
-    assert list(claims.columns) == CLAIM_COLUMNS
+    assert list(claims.columns) == CLAIMS_TABLE_COLUMNS
     assert set(claims["compute_convention"]) <= set(COMPUTE_CONVENTIONS)
     assert set(claims["status"]) <= set(STATUSES)
     assert (claims["quote"] != "").all()
@@ -145,7 +145,7 @@ def test_unit_scale():
 # --- claimed_vs_measured on a synthetic frame -----------------------------------------------
 
 def _claim(**kw) -> dict:
-    row = {c: "" for c in CLAIM_COLUMNS}
+    row = {c: "" for c in CLAIMS_TABLE_COLUMNS}
     row.update(status="mapped", dataset="imagenet-1k", compute_convention="none")
     row.update(value=math.nan, compute_value=math.nan, params_m=math.nan, relative_factor=math.nan)
     row.update(kw)

@@ -13,7 +13,9 @@ import pytest
 
 from efficiency.ui import figures as plot
 from efficiency.ui import data as uidata
-from efficiency.ui import views
+from efficiency.ui.claims_view import claims_overlay
+from efficiency.ui.explorer import build_view, view_key
+from efficiency.ui.hardware import hardware_table, speedups
 from efficiency.ui.state import ViewState
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +39,8 @@ def _traces(fig, meta):
 
 def test_figure_content(tables):
     res, acc, cvm = tables
-    v = views.build_view(res, acc, ViewState())
-    fig = plot.build_figure(v, views.claims_overlay(cvm, v.state))
+    v = build_view(res, acc, ViewState())
+    fig = plot.build_figure(v, claims_overlay(cvm, v.state))
     pts = _traces(fig, "points")
     xs = sorted(x for t in pts for x in t.x)
     assert xs == sorted(v.points["x"])
@@ -64,7 +66,7 @@ def test_figure_content(tables):
 
 def test_many_families_share_a_grey_other_beneath_the_named_ones(tables, monkeypatch):
     res, acc, _ = tables
-    v = views.build_view(res, acc, ViewState())
+    v = build_view(res, acc, ViewState())
     n_fam = v.points["family"].nunique()
     assert n_fam > 3, "the fixture needs several families"
     monkeypatch.setattr(plot, "MAX_GROUPS", 3)
@@ -79,26 +81,26 @@ def test_many_families_share_a_grey_other_beneath_the_named_ones(tables, monkeyp
 
 def test_gflops_axis_doubles(tables):
     res, acc, cvm = tables
-    v = views.build_view(res, acc, replace(ViewState(), x="gflops"))
+    v = build_view(res, acc, replace(ViewState(), x="gflops"))
     assert (v.points["x"] == 2 * v.points["gmacs"]).all()
-    claims = views.claims_overlay(cvm, v.state)
+    claims = claims_overlay(cvm, v.state)
     assert any(abs(x - 35.1) < 1e-6 for x in claims["x"])
     assert "(= 2 x MACs)" in v.x_label
 
 
 def test_latency_axis_names_hardware(tables):
     res, acc, _ = tables
-    v = views.build_view(res, acc, replace(ViewState(), x="latency_p50", batch=256))
+    v = build_view(res, acc, replace(ViewState(), x="latency_p50", batch=256))
     assert "batch of 256" in v.x_label and "NVIDIA H200" in v.x_label
     assert "torchvision/densenet121.IMAGENET1K_V1" not in set(v.points["model"])   # no cuda rows
     assert any("no latency" in n for _, n in v.notes)
-    v = views.build_view(res, acc, replace(ViewState(), x="latency_p50", device="cpu", dtype="fp32", mode="eager"))
+    v = build_view(res, acc, replace(ViewState(), x="latency_p50", device="cpu", dtype="fp32", mode="eager"))
     assert "Intel(R) Xeon(R) Platinum 8480+ (16 threads), batch 1, fp32, eager" in v.x_label
 
 
 def test_empty_view_figure(tables):
     res, acc, _ = tables
-    v = views.build_view(res, acc, replace(ViewState(), search="no-such-model"))
+    v = build_view(res, acc, replace(ViewState(), search="no-such-model"))
     fig = plot.build_figure(v)
     assert v.points.empty and any("no data" in a.text for a in fig.layout.annotations)
 
@@ -120,7 +122,7 @@ def test_cli_csv_matches_view(tmp_path, tables):
     out = _cli(tmp_path, "--out", str(tmp_path / "f.csv"), "--models", "resnet*")
     assert out.returncode == 0, out.stderr
     df = pd.read_csv(tmp_path / "f.csv")
-    v = views.build_view(res, acc, replace(ViewState(), search="resnet*"))
+    v = build_view(res, acc, replace(ViewState(), search="resnet*"))
     assert sorted(df["model"]) == sorted(v.points["model"])
     assert df["on_pareto_front"].sum() == len(v.front)
     assert "x: GMACs per sample (1 multiply-add = 1 MAC)" in df.columns
@@ -150,18 +152,18 @@ def test_view_key_drops_only_what_the_view_ignores(tables):
     res, acc, _ = tables
     a = replace(ViewState(), x="gflops", search="res")
     b = replace(a, page="compare", selection=("torchvision/resnet18.IMAGENET1K_V1",), budget_ms=3.0)
-    assert views.view_key(a) == views.view_key(b) == replace(a, page=ViewState().page)
-    va, vb = views.build_view(res, acc, a), views.build_view(res, acc, b)
+    assert view_key(a) == view_key(b) == replace(a, page=ViewState().page)
+    va, vb = build_view(res, acc, a), build_view(res, acc, b)
     pd.testing.assert_frame_equal(va.points, vb.points)
     assert va.x_label == vb.x_label and va.caption == vb.caption
-    assert views.view_key(replace(a, x="gmacs")) != views.view_key(a)   # view fields still count
+    assert view_key(replace(a, x="gmacs")) != view_key(a)   # view fields still count
 
 
 def test_speedups_compare_one_dtype_per_side_and_say_so(tables):
     res, _, _ = tables
-    hw = views.hardware_table(res)
+    hw = hardware_table(res)
     s = ViewState()   # GPU, bf16, cuda_graph, batch 1
-    (l1, cpu_gpu), (l2, eager_graph), (l3, gain) = views.speedups(hw, s)
+    (l1, cpu_gpu), (l2, eager_graph), (l3, gain) = speedups(hw, s)
     assert "CPU fp32" in l1 and "GPU bf16 cuda_graph" in l1 and "batch 1" in l1
     m = cpu_gpu.index[0]
 

@@ -13,7 +13,9 @@ os.environ.setdefault("EFFICIENCY_RESULTS", "tests/fixtures/results.parquet")
 os.environ.setdefault("EFFICIENCY_ACCURACY", "tests/fixtures/accuracy.parquet")
 os.environ.setdefault("EFFICIENCY_CLAIMS", "tests/fixtures/paper_claims.csv")
 import efficiency.store.query, efficiency.reference.papers, efficiency.reference.claims
-import efficiency.ui.pareto, efficiency.ui.state, efficiency.ui.views, efficiency.plot, efficiency.ui.data, efficiency.ui.session
+import efficiency.ui.pareto, efficiency.ui.state, efficiency.ui.axes, efficiency.ui.tables, efficiency.ui.explorer
+import efficiency.ui.claims_view, efficiency.ui.detail, efficiency.ui.hardware, efficiency.ui.commands
+import efficiency.ui.figures, efficiency.ui.plot_cli, efficiency.plot, efficiency.ui.data, efficiency.ui.session
 from streamlit.testing.v1 import AppTest
 from efficiency.ui.state import PAGES
 at = AppTest.from_file("app.py", default_timeout=60).run()

@@ -7,6 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from efficiency.ui import state as vs
 from efficiency.ui.state import DEFAULT, ViewState, from_query, parse_query, to_query
+from efficiency.vocab import COLOR_BY, DEVICES, DTYPES, MODES, X_AXES
 
 names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.+\-]{0,20}", fullmatch=True)
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
@@ -16,18 +17,18 @@ item = st.text(min_size=1, max_size=30)
 states = st.builds(
     ViewState,
     page=st.sampled_from(list(vs.PAGES)),
-    x=st.sampled_from(vs.X_METRICS),
+    x=st.sampled_from(X_AXES),
     y_dataset=names, y_metric=names,
     log_x=st.booleans(), log_y=st.booleans(),
-    color=st.sampled_from(vs.COLOR_BY), claims=st.booleans(), task=names,
+    color=st.sampled_from(COLOR_BY), claims=st.booleans(), task=names,
     sources=st.lists(names, max_size=4).map(tuple),
     families=st.lists(names, max_size=4).map(tuple),
     search=st.text(max_size=40),
     acc_min=opt_float, acc_max=opt_float, cost_min=opt_float, cost_max=opt_float,
     seed_only=st.booleans(),
     selection=st.lists(item, max_size=6).map(tuple),
-    device=st.sampled_from(vs.DEVICES), batch=st.integers(1, 4096),
-    dtype=st.sampled_from(vs.DTYPES), mode=st.sampled_from(vs.MODES),
+    device=st.sampled_from(DEVICES), batch=st.integers(1, 4096),
+    dtype=st.sampled_from(DTYPES), mode=st.sampled_from(MODES),
     budget_ms=opt_float,
 )
 
@@ -57,7 +58,7 @@ def test_ids_with_commas_and_percent():
 def test_arbitrary_params_never_raise(params):
     state, problems = parse_query(params)
     assert isinstance(state, ViewState)
-    assert state.x in vs.X_METRICS and state.page in vs.PAGES
+    assert state.x in X_AXES and state.page in vs.PAGES
     assert isinstance(problems, list)
 
 

@@ -17,7 +17,8 @@ from efficiency import paths
 
 CLAIMS_PATH = paths.PAPER_CLAIMS
 
-CLAIM_COLUMNS = [
+# the columns data/paper_claims.csv must have (load_claims checks them)
+CLAIMS_TABLE_COLUMNS = [
     "paper_title", "model", "task", "dataset", "metric", "value",
     "compute_value", "compute_unit", "compute_convention", "baseline", "hardware", "params_m",
     "quote", "zoo_archs", "zoo_arch", "zoo_model", "baseline_arch", "baseline_model",
@@ -51,7 +52,7 @@ def load_claims(path: str | Path | None = None) -> pd.DataFrame:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except Exception as exc:
         raise ClaimsTableError(f"claims table {path} cannot be read ({exc})") from exc
-    missing = [c for c in CLAIM_COLUMNS if c not in df.columns]
+    missing = [c for c in CLAIMS_TABLE_COLUMNS if c not in df.columns]
     if missing:
         raise ClaimsTableError(f"claims table {path} lacks columns {missing}")
     for col in NUMERIC_COLUMNS:

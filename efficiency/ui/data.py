@@ -25,7 +25,7 @@ from efficiency import paths
 from efficiency.reference import claims as claims_mod
 from efficiency.reference import papers
 from efficiency.reference.accuracy import ACCURACY_COLUMNS
-from efficiency.reference.papers import CLAIM_COLUMNS
+from efficiency.reference.papers import CLAIMS_TABLE_COLUMNS
 from efficiency.store.schema import ALL_COLUMNS
 
 DEFAULTS = {
@@ -96,7 +96,7 @@ def read_claims(path: Path) -> Loaded:
     try:
         df = papers.load_claims(path)
     except Exception as exc:  # noqa: BLE001
-        return Loaded(pd.DataFrame(columns=CLAIM_COLUMNS), path,
+        return Loaded(pd.DataFrame(columns=CLAIMS_TABLE_COLUMNS), path,
                       [f"Paper claims unavailable: {exc}."])
     return Loaded(df, path)
 

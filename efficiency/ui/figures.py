@@ -1,8 +1,5 @@
-"""Publication-ready Pareto figures (plotly), their exports, and a command line (no torch).
-
-    python -m efficiency.plot                          # ImageNet top-1 vs GMACs, classification zoo
-    python -m efficiency.plot --x latency_p50 --device cuda --batch 256 --out front.svg
-    python -m efficiency.plot --models 'resnet*' --y imagenet-real:top1 --out resnets.csv
+"""Publication-ready Pareto figures (plotly) and their exports (no torch, no Streamlit); the
+command line that writes them is :mod:`efficiency.ui.plot_cli` (``python -m efficiency.plot``).
 
 The figure: one marker per model coloured by family/source/seed paper, the Pareto front
 (minimise x, maximise accuracy) as a highlighted step line, paper claims as hollow
@@ -13,21 +10,17 @@ unset and that file exists.
 """
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import re
-import sys
 import textwrap
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from efficiency.ui import data as uidata
-from efficiency.ui import views
-from efficiency.ui.state import COLOR_BY, DEVICES, DTYPES, MODES, X_METRICS, ViewState
+from efficiency.ui.axes import AXES, hw_text
+from efficiency.ui.explorer import View
 
 FONT = "Inter, Helvetica, Arial, sans-serif"
 # colour-blind-safe, high contrast (Okabe-Ito first, then Tableau)
@@ -77,11 +70,11 @@ def hover_values(p: dict) -> list[str]:
     ]
 
 
-def hover_template(view: views.View) -> str:
+def hover_template(view: View) -> str:
     """One template per trace: the text every point shares (labels, units, the hardware) is
     sent once, not once per point (that halves the figure the browser receives)."""
     # a "%" not followed by "{" is literal in plotly templates; labels never hold "%{"
-    hw = views.hw_text(view.state, view.device_name)
+    hw = hw_text(view.state, view.device_name)
     y_label = view.y_label
     return ("<b>%{customdata[0]}</b><br>family %{customdata[1]}<br>"
             f"{y_label}: <b>%{{customdata[2]}}</b><br>"
@@ -126,67 +119,81 @@ def _label_subset(front: pd.DataFrame, log_x: bool, max_labels: int = 10) -> pd.
     return front.iloc[keep]
 
 
-def build_figure(view: views.View, claims: pd.DataFrame | None = None, title: str | None = None) -> go.Figure:
-    """The Pareto figure for ``view`` (see the module docstring); ``claims`` from views.claims_overlay."""
-    s = view.state
+def _point_traces(view: View) -> list[go.Scatter]:
+    """One marker trace per colour group; beyond MAX_GROUPS the smallest share a grey "other"."""
     pts = view.points
-    fig = go.Figure()
-    if len(pts):
-        groups = _groups(pts, s.color)
-        order = [g for g in groups.value_counts().index if g != "other"]
-        colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(order)}
-        if (groups == "other").any():
-            # "other" gets a quiet grey, is drawn first (beneath the named groups, which would
-            # otherwise vanish under hundreds of same-coloured markers) and is listed last
-            order = ["other", *order]
-            colors["other"] = OTHER_COLOR
-        template = hover_template(view)
-        for name in order:
-            sub = pts[groups == name]
-            fig.add_trace(go.Scatter(
-                x=sub["x"], y=sub["y"], mode="markers", name=f"{name} ({len(sub)})",
-                legendgroup=name, legendrank=2000 if name == "other" else 1000,
-                marker=dict(color=colors[name], size=9, opacity=0.6 if name == "other" else 0.85,
-                            line=dict(color="white", width=0.5)),
-                customdata=[hover_values(p) for p in sub.reindex(columns=HOVER_COLUMNS).to_dict("records")],
-                hovertemplate=template, meta="points"))
-    if len(view.front):
-        f = view.front
-        fig.add_trace(go.Scatter(
-            x=f["x"], y=f["y"], mode="lines+markers", line=dict(color=FRONT_COLOR, width=2.5, shape="hv"),
-            marker=dict(symbol="circle-open", size=16, color=FRONT_COLOR, line=dict(width=2.2)),
-            name=f"Pareto front ({len(f)})", customdata=f[["model"]].to_numpy(), hoverinfo="skip",
-            meta="front"))
-        lab = _label_subset(f, s.log_x)
-        if len(lab):
-            fig.add_trace(go.Scatter(
-                x=lab["x"], y=lab["y"], mode="text", text=lab["arch"].fillna(lab["model"]).astype(str),
-                textposition="top left", textfont=dict(size=11, color="#333"), showlegend=False, cliponaxis=False,
-                hoverinfo="skip", meta="front-labels"))
-    if claims is not None and len(claims):
-        unit = views.X_METRICS[s.x].unit
-        hov = [f"<b>{c.label}</b> (paper claim)<br>{textwrap.shorten(c.paper, 80)}<br>"
-               f"claimed {view.y_label}: {c.y:.2f}{' (baseline + delta)' if c.accuracy_derived is True else ''}<br>"
-               f"claimed compute: {c.claimed_compute} {c.compute_unit} ({c.compute_convention.replace('_', ' ')})"
-               f"<br>-> plotted at {c.x:.3g} {unit}; measured {c.model or 'n/a'}: {_fmt(c.measured_x, '.3g', unit)}"
-               + (f"<br>flags: {c.flags}" if c.flags else "") + "<br>"
-               + "<br>".join(textwrap.wrap('"' + c.quote + '"', 70)[:6])
-               for c in claims.itertuples()]
-        fig.add_trace(go.Scatter(
-            x=claims["x"], y=claims["y"], mode="markers", name=f"Paper claims ({len(claims)}, corrected)",
-            marker=dict(symbol="diamond-open", size=13, color=CLAIM_COLOR, line=dict(width=2.2)),
-            hovertext=hov, hovertemplate="%{hovertext}<extra></extra>", customdata=claims[["label"]].to_numpy(),
-            meta="claims"))
-    title = title or f"{view.y_label.split(' (')[0]} vs {views.X_METRICS[s.x].short}"
+    groups = _groups(pts, view.state.color)
+    order = [g for g in groups.value_counts().index if g != "other"]
+    colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(order)}
+    if (groups == "other").any():
+        # "other" gets a quiet grey, is drawn first (beneath the named groups, which would
+        # otherwise vanish under hundreds of same-coloured markers) and is listed last
+        order = ["other", *order]
+        colors["other"] = OTHER_COLOR
+    template = hover_template(view)
+    traces = []
+    for name in order:
+        sub = pts[groups == name]
+        traces.append(go.Scatter(
+            x=sub["x"], y=sub["y"], mode="markers", name=f"{name} ({len(sub)})",
+            legendgroup=name, legendrank=2000 if name == "other" else 1000,
+            marker=dict(color=colors[name], size=9, opacity=0.6 if name == "other" else 0.85,
+                        line=dict(color="white", width=0.5)),
+            customdata=[hover_values(p) for p in sub.reindex(columns=HOVER_COLUMNS).to_dict("records")],
+            hovertemplate=template, meta="points"))
+    return traces
+
+
+def _front_traces(view: View) -> list[go.Scatter]:
+    """The front as a step line, and labels (arch names) on a spread-out subset of its points."""
+    f = view.front
+    traces = [go.Scatter(
+        x=f["x"], y=f["y"], mode="lines+markers", line=dict(color=FRONT_COLOR, width=2.5, shape="hv"),
+        marker=dict(symbol="circle-open", size=16, color=FRONT_COLOR, line=dict(width=2.2)),
+        name=f"Pareto front ({len(f)})", customdata=f[["model"]].to_numpy(), hoverinfo="skip",
+        meta="front")]
+    lab = _label_subset(f, view.state.log_x)
+    if len(lab):
+        traces.append(go.Scatter(
+            x=lab["x"], y=lab["y"], mode="text", text=lab["arch"].fillna(lab["model"]).astype(str),
+            textposition="top left", textfont=dict(size=11, color="#333"), showlegend=False, cliponaxis=False,
+            hoverinfo="skip", meta="front-labels"))
+    return traces
+
+
+def _claim_trace(view: View, claims: pd.DataFrame) -> go.Scatter:
+    """Paper claims as hollow diamonds, the hover saying what was claimed and where it is plotted."""
+    unit = AXES[view.state.x].unit
+    hov = [f"<b>{c.label}</b> (paper claim)<br>{textwrap.shorten(c.paper, 80)}<br>"
+           f"claimed {view.y_label}: {c.y:.2f}{' (baseline + delta)' if c.accuracy_derived is True else ''}<br>"
+           f"claimed compute: {c.claimed_compute} {c.compute_unit} ({c.compute_convention.replace('_', ' ')})"
+           f"<br>-> plotted at {c.x:.3g} {unit}; measured {c.model or 'n/a'}: {_fmt(c.measured_x, '.3g', unit)}"
+           + (f"<br>flags: {c.flags}" if c.flags else "") + "<br>"
+           + "<br>".join(textwrap.wrap('"' + c.quote + '"', 70)[:6])
+           for c in claims.itertuples()]
+    return go.Scatter(
+        x=claims["x"], y=claims["y"], mode="markers", name=f"Paper claims ({len(claims)}, corrected)",
+        marker=dict(symbol="diamond-open", size=13, color=CLAIM_COLOR, line=dict(width=2.2)),
+        hovertext=hov, hovertemplate="%{hovertext}<extra></extra>", customdata=claims[["label"]].to_numpy(),
+        meta="claims")
+
+
+def _axis(title: str, log: bool) -> dict:
+    return dict(title=dict(text=title), type="log" if log else "linear", showline=True,
+                linecolor="#444", mirror=True, ticks="outside", gridcolor="#e6e6e6", zeroline=False)
+
+
+def _layout(view: View, title: str | None) -> dict:
+    """Title, axes with units, legend, and the caption (conventions, hardware) beneath the plot."""
+    s = view.state
+    title = title or f"{view.y_label.split(' (')[0]} vs {AXES[s.x].short}"
     caption = "<br>".join(textwrap.wrap(view.caption, 150))
-    fig.update_layout(
+    return dict(
         template="plotly_white", width=None, height=HEIGHT,
         font=dict(family=FONT, size=15, color="#222"),
         title=dict(text=f"<b>{title}</b>", x=0.01, xanchor="left", font=dict(size=20)),
-        xaxis=dict(title=dict(text=view.x_label), type="log" if s.log_x else "linear", showline=True,
-                   linecolor="#444", mirror=True, ticks="outside", gridcolor="#e6e6e6", zeroline=False),
-        yaxis=dict(title=dict(text=view.y_label), type="log" if s.log_y else "linear", showline=True,
-                   linecolor="#444", mirror=True, ticks="outside", gridcolor="#e6e6e6", zeroline=False),
+        xaxis=_axis(view.x_label, s.log_x),
+        yaxis=_axis(view.y_label, s.log_y),
         legend=dict(title=dict(text=s.color), font=dict(size=12), bgcolor="rgba(255,255,255,0.85)",
                     bordercolor="#ccc", borderwidth=1, x=1.01, xanchor="left", y=1, yanchor="top"),
         margin=dict(l=80, r=20, t=60, b=140),
@@ -195,14 +202,26 @@ def build_figure(view: views.View, claims: pd.DataFrame | None = None, title: st
                           showarrow=False, align="left", font=dict(size=11, color="#555"))],
         dragmode="pan",
     )
+
+
+def build_figure(view: View, claims: pd.DataFrame | None = None, title: str | None = None) -> go.Figure:
+    """The Pareto figure for ``view`` (see the module docstring); ``claims`` from
+    :func:`efficiency.ui.claims_view.claims_overlay`."""
+    fig = go.Figure()
+    traces = _point_traces(view) if len(view.points) else []
+    traces += _front_traces(view) if len(view.front) else []
+    traces += [_claim_trace(view, claims)] if claims is not None and len(claims) else []
+    for trace in traces:
+        fig.add_trace(trace)
+    fig.update_layout(**_layout(view, title))
     _pad_axes(fig, view, claims)
-    if not len(pts):
+    if not len(view.points):
         fig.add_annotation(text="no data for this view", xref="paper", yref="paper", x=0.5, y=0.5,
                            showarrow=False, font=dict(size=18, color="#888"))
     return fig
 
 
-def _pad_axes(fig: go.Figure, view: views.View, claims: pd.DataFrame | None) -> None:
+def _pad_axes(fig: go.Figure, view: View, claims: pd.DataFrame | None) -> None:
     """Leave room left of the front for its labels (they sit above-left of each front point)."""
     xs = list(view.points["x"]) + (list(claims["x"]) if claims is not None and len(claims) else [])
     xs = [x for x in xs if x == x and (x > 0 or not view.state.log_x)]
@@ -249,89 +268,12 @@ CSV_COLUMNS = {"model": "model", "arch": "arch", "family": "family", "source": "
                "mem_mib": "peak_memory_mib", "paper": "seed_paper"}
 
 
-def points_frame(view: views.View) -> pd.DataFrame:
+def points_frame(view: View) -> pd.DataFrame:
     """The plotted points with explicit, unit-bearing column names (the CSV export)."""
     names = dict(CSV_COLUMNS, x=f"x: {view.x_label}", y=f"y: {view.y_label}")
     df = view.points.reindex(columns=list(CSV_COLUMNS)).rename(columns=names)
     return df.sort_values(names["x"]).reset_index(drop=True)
 
 
-def points_csv(view: views.View) -> bytes:
+def points_csv(view: View) -> bytes:
     return points_frame(view).to_csv(index=False).encode()
-
-
-# --------------------------------------------------------------------------- command line
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m efficiency.plot",
-        description=__doc__.split("\n\n")[0] + "\n\nWith no options: ImageNet-1k top-1 vs GMACs for the whole "
-        "classification zoo, written to pareto.svg.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="x metrics:\n" + "\n".join(f"  {k:15s} {m.label.format(batch='B', hw='<device config>')}"
-                                          for k, m in views.X_METRICS.items())
-        + "\n\nConventions: 1 MAC = 1 multiply-add (what timm/torchvision/fvcore call FLOPs); GFLOPs = 2 x GMACs."
-        "\nTables: --results/--accuracy/--claims-file, else $EFFICIENCY_RESULTS etc., else data/.")
-    p.add_argument("--x", choices=X_METRICS, default="gmacs", help="cost axis (default gmacs)")
-    p.add_argument("--y", default="imagenet-1k:top1", metavar="DATASET:METRIC",
-                   help="accuracy axis as dataset:metric (default imagenet-1k:top1)")
-    p.add_argument("--models", default="", metavar="PATTERN",
-                   help="only models whose id or arch matches (glob with * ?, else substring)")
-    p.add_argument("--task", default="classification", help="task, or 'all' (default classification)")
-    p.add_argument("--source", action="append", default=[], help="timm / torchvision / custom (repeatable)")
-    p.add_argument("--family", action="append", default=[], help="model family (repeatable)")
-    p.add_argument("--seed-only", action="store_true", help="only architectures of a seed paper")
-    p.add_argument("--device", choices=DEVICES, default="cuda", help="latency device (default cuda)")
-    p.add_argument("--batch", type=int, default=1, help="latency batch size (default 1)")
-    p.add_argument("--dtype", choices=DTYPES, default="bf16", help="latency dtype (default bf16)")
-    p.add_argument("--mode", choices=MODES, default="cuda_graph", help="latency mode (default cuda_graph)")
-    p.add_argument("--linear-x", action="store_true", help="linear x axis (default log)")
-    p.add_argument("--log-y", action="store_true", help="log y axis")
-    p.add_argument("--color", choices=COLOR_BY, default="family", help="colour by (default family)")
-    p.add_argument("--no-claims", action="store_true", help="do not overlay paper claims")
-    p.add_argument("--title", default=None, help="figure title")
-    p.add_argument("--results", type=Path, default=None, help="results parquet")
-    p.add_argument("--accuracy", type=Path, default=None, help="accuracy parquet")
-    p.add_argument("--claims-file", type=Path, default=None, help="paper claims csv")
-    p.add_argument("--out", type=Path, default=Path("pareto.svg"),
-                   help="output: .svg .png .pdf (kaleido + Chromium), .html (standalone), .csv (points)")
-    return p
-
-
-def state_from_args(a: argparse.Namespace) -> ViewState:
-    ds, _, metric = a.y.partition(":")
-    return replace(ViewState(), x=a.x, y_dataset=ds, y_metric=metric or "top1", task=a.task,
-                   sources=tuple(a.source), families=tuple(a.family), search=a.models, seed_only=a.seed_only,
-                   device=a.device, batch=a.batch, dtype=a.dtype, mode=a.mode, log_x=not a.linear_x,
-                   log_y=a.log_y, color=a.color, claims=not a.no_claims)
-
-
-def main(argv: list[str] | None = None) -> int:
-    a = _parser().parse_args(argv)
-    state = state_from_args(a)
-    res = uidata.read_results(a.results or uidata.path_for("results"))
-    acc = uidata.read_accuracy(a.accuracy or uidata.path_for("accuracy"), res.df)
-    for msg in res.problems + acc.problems:
-        print(msg, file=sys.stderr)
-    view = views.build_view(res.df, acc.df, state)
-    for level, msg in view.notes:
-        print(f"{level}: {msg}", file=sys.stderr)
-    claims = None
-    if state.claims:
-        raw = uidata.read_claims(a.claims_file or uidata.path_for("claims"))
-        claims = views.claims_overlay(uidata.claimed_vs_measured(raw.df, res.df, acc.df), state)
-    fig = build_figure(view, claims, title=a.title)
-    fmt = a.out.suffix.lower().lstrip(".")
-    if fmt == "csv":
-        a.out.write_bytes(points_csv(view))
-    elif fmt in ("html", "png", "svg", "pdf"):
-        a.out.write_bytes(figure_bytes(fig, fmt))
-    else:
-        print(f"unknown output type {a.out.suffix!r}: use .svg .png .pdf .html or .csv", file=sys.stderr)
-        return 2
-    print(f"wrote {a.out} ({len(view.points)} models, {len(view.front)} on the front)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,6 +4,13 @@ No torch. The view state lives in ``st.session_state["view"]`` (survives page ch
 which clear ``st.query_params``) and is mirrored into ``st.query_params`` on every run,
 so the URL always restores the view. A fresh session reads the URL once.
 
+Caching: each table is read once per (path, mtime), so a refresh shows up on the next rerun.
+Everything derived is a typed memo function: ``@st.cache_data`` keyed on ``key`` (the tables'
+(path, mtime) pairs, :attr:`Data.key`) plus the arguments that change its result, with the
+tables it reads passed as underscore-prefixed arguments, which Streamlit does not hash. Views
+and figures are keyed on :func:`efficiency.ui.explorer.view_key`, so reruns that only change the
+page, the selection or the budget reuse them.
+
 Widgets are keyed ``w_<field>`` and seeded from the state only when their key is
 absent (first run, or after a page change cleaned them up), the pattern Streamlit
 recommends instead of passing ``value=`` to a keyed widget.
@@ -11,39 +18,47 @@ recommends instead of passing ``value=`` to a keyed widget.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
 
 from efficiency.ui import data as uidata
-from efficiency.ui import views
+from efficiency.ui import tables
+from efficiency.ui.claims_view import claims_overlay
+from efficiency.ui.commands import refresh_command
+from efficiency.ui.explorer import View, build_view, view_key
 from efficiency.ui.state import PAGES, ViewState, parse_query, to_query
+from efficiency.vocab import ALL_TASKS
 
-ALL = views.ALL
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
 MODE_LABELS = {"cuda_graph": "CUDA graph", "compile": "compile", "cpu": "CPU", "cuda": "GPU (CUDA)"}
 
 
 # --------------------------------------------------------------------------- data
 
 @st.cache_data(show_spinner="Reading the results cache ...", max_entries=4)
-def _results(path: str, mtime: float) -> uidata.Loaded:   # mtime is the cache key: a refresh shows up
+def _read_results(path: str, mtime: float) -> uidata.Loaded:   # mtime is the cache key: a refresh shows up
     return uidata.read_results(uidata.Path(path))
 
 
 @st.cache_data(show_spinner="Reading the accuracy table ...", max_entries=4)
-def _accuracy(path: str, mtime: float, results_key: tuple) -> uidata.Loaded:
+def _read_accuracy(path: str, mtime: float, results_key: tuple, _results: pd.DataFrame) -> uidata.Loaded:
     # custom models' user-given accuracy lives in the results cache, hence its key too
-    return uidata.read_accuracy(uidata.Path(path), _results(*results_key).df)
+    return uidata.read_accuracy(uidata.Path(path), _results)
 
 
 @st.cache_data(max_entries=4)
-def _claims(path: str, mtime: float) -> uidata.Loaded:
+def _read_claims(path: str, mtime: float) -> uidata.Loaded:
     return uidata.read_claims(uidata.Path(path))
 
 
 @dataclass
 class Data:
+    """The loaded tables, the problems met reading them, and their key."""
     results: pd.DataFrame
     accuracy: pd.DataFrame
     claims: pd.DataFrame
@@ -55,73 +70,83 @@ class Data:
         return counts(self).empty
 
 
-def data() -> Data:
-    out, problems, key = {}, [], []
-    for kind, fn in (("results", _results), ("accuracy", _accuracy), ("claims", _claims)):
-        path = uidata.path_for(kind)
-        mt = uidata.mtime(path)
-        loaded = fn(str(path), mt, key[0]) if kind == "accuracy" else fn(str(path), mt)
-        out[kind] = loaded.df
-        problems += loaded.problems
-        key.append((str(path), mt))
-    return Data(out["results"], out["accuracy"], out["claims"], problems, tuple(key))
+def _located(kind: str) -> tuple[str, float]:
+    path = uidata.path_for(kind)
+    return str(path), uidata.mtime(path)
 
+
+def data() -> Data:
+    """The three tables (each re-read only when its file's mtime changes) and what went wrong."""
+    res_key, acc_key, claims_key = _located("results"), _located("accuracy"), _located("claims")
+    res = _read_results(*res_key)
+    acc = _read_accuracy(*acc_key, res_key, res.df)
+    claims = _read_claims(*claims_key)
+    return Data(res.df, acc.df, claims.df, res.problems + acc.problems + claims.problems,
+                (res_key, acc_key, claims_key))
+
+
+# --------------------------------------------------------------------------- memo functions
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _cvm(key: tuple):
-    d = data()
-    return uidata.claimed_vs_measured(d.claims, d.results, d.accuracy)
-
-
-def claims_vs_measured(d: Data):
-    """``efficiency.reference.claims.claimed_vs_measured`` for the loaded tables (None if the module is absent)."""
-    return _cvm(d.key)
+def _claims_vs_measured(key: tuple, _claims: pd.DataFrame, _results: pd.DataFrame,
+                        _accuracy: pd.DataFrame) -> pd.DataFrame:
+    return uidata.claimed_vs_measured(_claims, _results, _accuracy)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _view(key: tuple, state: ViewState) -> views.View:
-    d = data()
-    return views.build_view(d.results, d.accuracy, state)
-
-
-def view(d: Data, state: ViewState) -> views.View:
-    """``views.build_view`` memoised on (table mtimes, the state's view fields): reruns with an
-    unchanged view, or that only change the page, selection or budget, are free."""
-    return _view(d.key, views.view_key(state))
+def _view(key: tuple, state: ViewState, _results: pd.DataFrame, _accuracy: pd.DataFrame) -> View:
+    return build_view(_results, _accuracy, state)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _figure(key: tuple, state: ViewState):
-    from efficiency.ui import figures as plot# plotly is only needed once a figure is drawn
-    v = _view(key, state)
-    claims = views.claims_overlay(_cvm(key), state) if state.claims else None
-    return plot.build_figure(v, claims)
+def _figure(key: tuple, state: ViewState, _results: pd.DataFrame, _accuracy: pd.DataFrame,
+            _claims: pd.DataFrame) -> go.Figure:
+    from efficiency.ui import figures   # plotly is only needed once a figure is drawn
+    v = _view(key, state, _results, _accuracy)
+    overlay = claims_overlay(_claims_vs_measured(key, _claims, _results, _accuracy), state) if state.claims else None
+    return figures.build_figure(v, overlay)
 
 
-def figure(d: Data, state: ViewState):
-    """The Pareto figure of ``state`` (memoised like :func:`view`)."""
-    return _figure(d.key, views.view_key(state))
+@st.cache_data(max_entries=4, show_spinner=False)
+def _counts(key: tuple, _results: pd.DataFrame) -> pd.DataFrame:
+    return tables.count_table(_results)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _hardware_options(key: tuple, _results: pd.DataFrame) -> dict[str, list]:
+    return tables.hardware_options(_results)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _derived(key: tuple, what: str, *args):
-    d = data()
-    if what == "counts":
-        return views.count_table(d.results)
-    if what == "hw":
-        return views.hardware_options(d.results)
-    if what == "acc_options":
-        c = _derived(key, "counts")
-        models = c["model"] if args[0] == ALL else c.loc[c["task"] == args[0], "model"]
-        return views.accuracy_options(d.accuracy, set(models))
-    if what == "latency":
-        return views.latency_table(d.results, *args)
-    raise ValueError(what)
+def _accuracy_options(key: tuple, task: str, _counts: pd.DataFrame, _accuracy: pd.DataFrame) -> list:
+    models = _counts["model"] if task == ALL_TASKS else _counts.loc[_counts["task"] == task, "model"]
+    return tables.accuracy_options(_accuracy, set(models))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _latency(key: tuple, device: str, batch: int, dtype: str, mode: str, _results: pd.DataFrame) -> pd.DataFrame:
+    return tables.latency_table(_results, device, batch, dtype, mode)
+
+
+def claims_vs_measured(d: Data) -> pd.DataFrame:
+    """:func:`efficiency.reference.claims.claimed_vs_measured` for the loaded tables (memoised)."""
+    return _claims_vs_measured(d.key, d.claims, d.results, d.accuracy)
+
+
+def view(d: Data, state: ViewState) -> View:
+    """:func:`efficiency.ui.explorer.build_view` memoised on (table mtimes, the state's view fields):
+    reruns with an unchanged view, or that only change the page, selection or budget, are free."""
+    return _view(d.key, view_key(state), d.results, d.accuracy)
+
+
+def figure(d: Data, state: ViewState) -> go.Figure:
+    """The Pareto figure of ``state`` (memoised like :func:`view`)."""
+    return _figure(d.key, view_key(state), d.results, d.accuracy, d.claims)
 
 
 def counts(d: Data) -> pd.DataFrame:
-    """``views.count_table`` of the loaded results (memoised)."""
-    return _derived(d.key, "counts")
+    """:func:`efficiency.ui.tables.count_table` of the loaded results (memoised)."""
+    return _counts(d.key, d.results)
 
 
 # --------------------------------------------------------------------------- state
@@ -180,17 +205,17 @@ def sidebar(d: Data, page: str) -> ViewState:
     sb.header("View")
     tasks = sorted(cnt["task"].dropna().astype(str).unique().tolist())
     seed("w_task", s.task)
-    task = sb.selectbox("Task", _options([ALL] + tasks, s.task) if tasks else [s.task], key="w_task",
+    task = sb.selectbox("Task", _options([ALL_TASKS] + tasks, s.task) if tasks else [s.task], key="w_task",
                         help="Which zoo entries to show; 'all' mixes tasks.")
-    models = cnt["model"] if task == ALL else cnt.loc[cnt["task"] == task, "model"]
-    pairs = _derived(d.key, "acc_options", task)
+    models = cnt["model"] if task == ALL_TASKS else cnt.loc[cnt["task"] == task, "model"]
+    pairs = _accuracy_options(d.key, task, cnt, d.accuracy)
     labels = [f"{ds}:{m}" for ds, m in pairs]
     seed("w_acc", f"{s.y_dataset}:{s.y_metric}")
     acc = sb.selectbox("Accuracy (dataset : metric)", _options(labels, f"{s.y_dataset}:{s.y_metric}"),
                        key="w_acc", help="Published accuracy; most-covered metrics first.")
     ds, _, metric = acc.partition(":")
     sb.header("Hardware configuration")
-    hw = _derived(d.key, "hw")
+    hw = _hardware_options(d.key, d.results)
     for field, label, opts, widget in (("device", "Device", hw["device"], "seg"), ("dtype", "Dtype", hw["dtype"], "seg"),
                                        ("mode", "Mode", hw["mode"], "seg"), ("batch", "Batch size", hw["batch"], "select")):
         seed(f"w_{field}", getattr(s, field))
@@ -204,7 +229,7 @@ def sidebar(d: Data, page: str) -> ViewState:
     s = update(task=task, y_dataset=ds, y_metric=metric, device=st.session_state["w_device"],
                batch=int(st.session_state["w_batch"]), dtype=st.session_state["w_dtype"],
                mode=st.session_state["w_mode"])
-    lat = _derived(d.key, "latency", s.device, s.batch, s.dtype, s.mode)
+    lat = _latency(d.key, s.device, s.batch, s.dtype, s.mode, d.results)
     measured = int(lat["model"].isin(models).sum())
     sb.caption(f"{measured} of {len(models)} models measured in this configuration." if measured else
                "No latency rows for this configuration: latency axes stay empty.")
@@ -248,7 +273,7 @@ def no_results_message(d: Data) -> bool:
         st.warning(p)
     if d.empty:
         st.info("The results cache has no model yet. Fill it with\n\n"
-                f"`{views.refresh_command('resnet*')}`\n\n(one pattern or id per run; see *Data and method*).")
+                f"`{refresh_command('resnet*')}`\n\n(one pattern or id per run; see *Data and method*).")
         return True
     return False
 

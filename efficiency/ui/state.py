@@ -17,8 +17,9 @@ import re
 from dataclasses import dataclass, fields, replace
 from urllib.parse import quote, unquote
 
-__all__ = ["ViewState", "PAGES", "X_METRICS", "COLOR_BY", "to_query", "from_query", "parse_query",
-           "DEFAULT"]
+from efficiency.vocab import COLOR_BY, DEVICES, DTYPES, MODES, X_AXES
+
+__all__ = ["ViewState", "PAGES", "to_query", "from_query", "parse_query", "DEFAULT"]
 
 # page key -> (title, file); the router uses this table
 PAGES = {
@@ -29,12 +30,6 @@ PAGES = {
     "hardware": ("Hardware", "pages/hardware.py"),
     "data": ("Data and method", "pages/data_method.py"),
 }
-# x metrics: keys only here; labels and units live in efficiency.ui.views.X_METRICS
-X_METRICS = ("gmacs", "gflops", "params", "latency_p50", "latency_p90", "inv_throughput", "memory")
-COLOR_BY = ("family", "source", "paper")
-DEVICES = ("cpu", "cuda")
-DTYPES = ("fp32", "bf16", "fp16")
-MODES = ("eager", "cuda_graph", "compile")
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+\-]{0,63}$")   # dataset / metric / task / family / source
 MAX_ITEMS = 64
@@ -78,7 +73,8 @@ _KEYS = {
     "seed_only": "seed", "selection": "sel", "device": "dev", "batch": "bs", "dtype": "dtype",
     "mode": "mode", "budget_ms": "budget",
 }
-_CHOICES = {"page": tuple(PAGES), "x": X_METRICS, "color": COLOR_BY, "device": DEVICES, "dtype": DTYPES,
+# fields whose value must be one of a fixed vocabulary (efficiency.vocab; axis labels: efficiency.ui.axes)
+_CHOICES = {"page": tuple(PAGES), "x": X_AXES, "color": COLOR_BY, "device": DEVICES, "dtype": DTYPES,
             "mode": MODES}
 _NAMES = ("y_dataset", "y_metric", "task")
 _BOOLS = ("log_x", "log_y", "claims", "seed_only")

@@ -1,0 +1,33 @@
+"""The ``python -m efficiency.refresh`` command lines the pages suggest (no torch, no Streamlit)."""
+from __future__ import annotations
+
+from efficiency.ui.state import ViewState
+
+
+def _shell_quote(text: str) -> str:
+    return "'" + str(text).replace("'", "") + "'"
+
+
+def refresh_command(models: str | list[str] = "*", state: ViewState | None = None,
+                    input_size: str | None = None) -> str:
+    """The ``efficiency.refresh`` command that (re)computes rows for ``models``.
+
+    ``models``: zoo ids, names, archs or fnmatch patterns (one string or a list). A
+    ``custom/<entry point>@<size>`` id becomes ``--custom <entry point> --input-size C,H,W``.
+    ``state`` adds its hardware configuration (device, batch, dtype, mode).
+    """
+    items = [models] if isinstance(models, str) else list(models)
+    items = [m.strip("'") for m in items]
+    custom = [m for m in items if m.startswith("custom/")]
+    zoo = [m for m in items if not m.startswith("custom/")]
+    cmd = "python -m efficiency.refresh"
+    if zoo:
+        cmd += " --models " + " ".join(_shell_quote(m) for m in zoo)
+    for m in custom:
+        entry, _, size = m[len("custom/"):].rpartition("@")
+        size = input_size or size
+        cmd += f" --custom {_shell_quote(entry)}" + (f" --input-size {size.replace('x', ',')}" if size else "")
+    if state is not None:
+        cmd += (f" --device {state.device} --batch-size {state.batch} --dtype {state.dtype}"
+                f" --mode {state.mode}")
+    return cmd

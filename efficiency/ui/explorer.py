@@ -1,0 +1,215 @@
+"""The Pareto explorer's view (no torch, no Streamlit): for one :class:`ViewState`, the points
+(count table joined with the configuration's latency and the chosen accuracy), the user's
+filters, the front, and notes saying what is missing; plus the latency-budget query.
+
+:func:`build_view` is a pipeline of small pure steps: :func:`device_label`, :func:`join_points`,
+:func:`data_notes` / :func:`latency_notes`, :func:`filter_mask` (the table :data:`FILTERS`),
+:func:`mark_front`.
+"""
+from __future__ import annotations
+
+import fnmatch
+import operator
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from efficiency.ui.axes import AXES, X_COLUMN, hw_text, x_label, y_label
+from efficiency.ui.commands import refresh_command
+from efficiency.ui.pareto import pareto_mask
+from efficiency.ui.state import DEFAULT, ViewState
+from efficiency.ui.tables import LAT_KEEP, accuracy_values, count_table, latency_table
+from efficiency.vocab import ALL_TASKS
+
+Note = tuple[str, str]      # (level "info" | "warning", text)
+
+
+@dataclass
+class View:
+    """Everything the Pareto page and the figure need for one :class:`ViewState`."""
+    state: ViewState
+    points: pd.DataFrame                 # filtered points: model ..., x, y, on_front
+    front: pd.DataFrame                  # the front, cost ascending
+    x_label: str
+    y_label: str
+    higher_is_better: bool
+    device_name: str | None
+    notes: list[Note] = field(default_factory=list)
+    n_candidates: int = 0                # models of the task before the user's filters
+
+    @property
+    def caption(self) -> str:
+        s = self.state
+        parts = ["GMACs count 1 multiply-add as 1 (timm/torchvision 'FLOPs'); GFLOPs = 2 x GMACs",
+                 f"accuracy: {self.y_label} as published"]
+        if AXES[s.x].needs_hw or "lat_p50_ms" in self.points and self.points["lat_p50_ms"].notna().any():
+            parts.append(f"latency: {hw_text(s, self.device_name)}, p50 of timed calls")
+        parts.append(f"{len(self.points)} models, {len(self.front)} on the front")
+        return "; ".join(parts)
+
+
+# ViewState fields that build_view and the figure never read (navigation, the picked models,
+# the latency budget): a cache keyed on the state drops them, so changing them reuses the view
+NOT_IN_VIEW = ("page", "selection", "budget_ms")
+
+
+def view_key(state: ViewState) -> ViewState:
+    """``state`` with the fields the view does not depend on reset: the memo key for views."""
+    return replace(state, **{f: getattr(DEFAULT, f) for f in NOT_IN_VIEW})
+
+
+# --------------------------------------------------------------------------- the steps
+
+def device_label(lat: pd.DataFrame, device: str) -> str | None:
+    """The most common ``device_name`` of the latency rows; a CPU's also names its thread count
+    (CPU latency depends on it as much as on the chip). None without rows or names."""
+    if not len(lat) or not lat["device_name"].notna().any():
+        return None
+    name = str(lat["device_name"].dropna().mode().iloc[0])
+    threads = pd.to_numeric(lat["num_threads"], errors="coerce").dropna() if "num_threads" in lat else None
+    if device == "cpu" and name and threads is not None and len(threads):
+        n = int(threads.mode().iloc[0])
+        name += f" ({n} thread{'s' if n != 1 else ''})"
+    return name
+
+
+def join_points(counts: pd.DataFrame, lat: pd.DataFrame, acc: pd.DataFrame, x: str) -> pd.DataFrame:
+    """Counts with the configuration's latency (left join) and the accuracy (inner join), and the
+    plotted coordinates ``x`` (the axis' column) and ``y`` (the accuracy) added."""
+    base = counts.merge(lat[LAT_KEEP].drop(columns=["device_name"]), on="model", how="left")
+    pts = base.merge(acc, on="model", how="inner").copy()
+    pts["x"] = pts[X_COLUMN[x]].astype(float)
+    pts["y"] = pts["acc"].astype(float)
+    return pts
+
+
+def data_notes(state: ViewState, n_task: int, n_joined: int, have_accuracy: bool) -> list[Note]:
+    """What the caches lack for the view: models of the task, the accuracy metric, models'
+    accuracy (``n_task`` models of the task, ``n_joined`` of them with accuracy)."""
+    notes: list[Note] = []
+    if not n_task:
+        notes.append(("warning", "The results cache has no models for task "
+                      f"'{state.task}'. Compute some with `python -m efficiency.refresh --task {state.task}`."))
+    if not have_accuracy:
+        notes.append(("warning", f"No published accuracy for {state.y_dataset} {state.y_metric}. "
+                      "Pick another dataset/metric in the sidebar, or rebuild the table with "
+                      "`python -m efficiency.reference.accuracy_build`."))
+    elif n_task - n_joined:
+        notes.append(("info", f"{n_task - n_joined} of {n_task} models have no {state.y_dataset} {state.y_metric} "
+                      "and are not plotted."))
+    return notes
+
+
+def latency_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
+    """On a hardware axis: no model, or some models, lack latency for the configuration."""
+    if not AXES[state.x].needs_hw:
+        return []
+    have = pts["lat_p50_ms"].notna()
+    if not have.any() and len(pts):
+        return [("warning", f"No latency rows for {hw_text(state)}. Measure them with "
+                 f"`{refresh_command(state=state)}`, or pick a measured configuration in the sidebar.")]
+    if (~have).sum():
+        return [("info", f"{int((~have).sum())} models have no latency for {hw_text(state)} "
+                 f"and are not plotted (`{refresh_command(state=state)}` measures them).")]
+    return []
+
+
+def search_mask(df: pd.DataFrame, text: str) -> pd.Series:
+    """Rows whose id or arch contains ``text`` (case-insensitive), or matches it as a glob (* ? [)."""
+    text = text.strip().lower()
+    if not text:
+        return pd.Series(True, index=df.index)
+    hay = df["model"].astype(str).str.lower()
+    arch = df["arch"].fillna("").astype(str).str.lower()
+    if any(c in text for c in "*?["):
+        return hay.map(lambda s: fnmatch.fnmatchcase(s, text)) | arch.map(lambda s: fnmatch.fnmatchcase(s, text))
+    return hay.str.contains(text, regex=False) | arch.str.contains(text, regex=False)
+
+
+# a filter: (points, state) -> the rows it keeps, or None when the state leaves it off
+Filter = Callable[[pd.DataFrame, ViewState], "pd.Series | None"]
+
+
+def _member(column: str, field_name: str) -> Filter:
+    """Keep rows whose ``column`` is one of the state's ``field_name`` values (empty: off)."""
+    return lambda p, s: p[column].isin(getattr(s, field_name)) if getattr(s, field_name) else None
+
+
+def _bound(column: str, field_name: str, cmp) -> Filter:
+    """Keep rows with ``cmp(column, state.field_name)`` (None: off)."""
+    return lambda p, s: None if getattr(s, field_name) is None else cmp(p[column], getattr(s, field_name))
+
+
+def _positive(column: str, field_name: str) -> Filter:
+    """On a log axis (``state.field_name`` true) keep rows with ``column > 0``."""
+    return lambda p, s: p[column] > 0 if getattr(s, field_name) else None
+
+
+# the user's filters, in the order they apply (all are ANDed)
+FILTERS: tuple[Filter, ...] = (
+    _member("source", "sources"),
+    _member("family", "families"),
+    lambda p, s: p["paper"].fillna("").astype(str) != "" if s.seed_only else None,
+    lambda p, s: search_mask(p, s.search),
+    _bound("y", "acc_min", operator.ge),
+    _bound("y", "acc_max", operator.le),
+    _bound("x", "cost_min", operator.ge),
+    _bound("x", "cost_max", operator.le),
+    _positive("x", "log_x"),
+    _positive("y", "log_y"),
+)
+
+
+def filter_mask(pts: pd.DataFrame, state: ViewState) -> pd.Series:
+    """The plottable rows (x and y known) that every active filter of :data:`FILTERS` keeps."""
+    keep = pts["x"].notna() & pts["y"].notna()
+    for rule in FILTERS:
+        mask = rule(pts, state)
+        if mask is not None:
+            keep &= mask
+    return keep
+
+
+def mark_front(pts: pd.DataFrame, higher_is_better: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``pts`` with ``on_front`` set (minimise x, best y), and the front sorted cost-ascending."""
+    score = pts["y"].to_numpy() if higher_is_better else -pts["y"].to_numpy()
+    pts = pts.assign(on_front=pareto_mask(pts["x"].to_numpy(), score) if len(pts) else np.zeros(0, bool))
+    front = pts[pts["on_front"]].sort_values(["x", "y"], ascending=[True, not higher_is_better], kind="stable")
+    return pts, front.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- the view
+
+def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState) -> View:
+    """Join results and accuracy for ``state``, apply its filters and compute the front."""
+    counts = count_table(results)
+    if state.task != ALL_TASKS:
+        counts = counts[counts["task"] == state.task]
+    lat = latency_table(results, state.device, state.batch, state.dtype, state.mode)
+    device_name = device_label(lat, state.device)
+    acc, hib = accuracy_values(accuracy, state.y_dataset, state.y_metric)
+    pts = join_points(counts, lat, acc, state.x)
+    notes = data_notes(state, len(counts), len(pts), not acc.empty) + latency_notes(state, pts)
+    n_candidates = int((pts["x"].notna() & pts["y"].notna()).sum())
+    pts = pts[filter_mask(pts, state)].reset_index(drop=True)
+    if n_candidates and pts.empty:
+        notes.append(("warning", "The filters leave no model. Widen them in the sidebar."))
+    pts, front = mark_front(pts, hib)
+    return View(state=state, points=pts, front=front, x_label=x_label(state, device_name),
+                y_label=y_label(state.y_dataset, state.y_metric, hib), higher_is_better=hib,
+                device_name=device_name, notes=notes, n_candidates=n_candidates)
+
+
+def budget_query(points: pd.DataFrame, budget_ms: float, k: int = 5, higher_is_better: bool = True,
+                 column: str = "lat_p50_ms") -> tuple[pd.Series | None, pd.DataFrame]:
+    """Best accuracy among points with ``column <= budget_ms``, and the next ``k`` runners-up.
+
+    Ties on accuracy go to the faster model.
+    """
+    ok = points[pd.to_numeric(points[column], errors="coerce") <= budget_ms]
+    if ok.empty:
+        return None, ok
+    ranked = ok.sort_values(["y", column], ascending=[not higher_is_better, True], kind="stable")
+    return ranked.iloc[0], ranked.iloc[1:k + 1]

@@ -1,0 +1,107 @@
+"""The Hardware page's tables (no torch, no Streamlit): every measured configuration, achieved
+TFLOP/s against the datasheet peak, and latency ratios between configurations.
+
+achieved TFLOP/s = 2 x MACs per sample x batch / p50 latency (true FLOPs; :func:`achieved_tflops`).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from efficiency.store.query import good_rows
+from efficiency.ui.state import ViewState
+from efficiency.ui.tables import latency_derived
+
+# Dense peak throughput per device (TFLOP/s, true FLOPs), from the vendors' datasheets; for the
+# roofline-style view. Keyed by a substring of ``device_name`` and the dtype.
+PEAK_TFLOPS = {
+    "H200": {"bf16": 989.0, "fp16": 989.0, "fp32": 67.0},
+    "H100": {"bf16": 989.0, "fp16": 989.0, "fp32": 67.0},
+    "A100": {"bf16": 312.0, "fp16": 312.0, "fp32": 19.5},
+    "L40S": {"bf16": 362.0, "fp16": 362.0, "fp32": 91.6},
+    "RTX 4090": {"bf16": 165.0, "fp16": 165.0, "fp32": 82.6},
+}
+HARDWARE_CONFIG_COLUMNS = ["device", "device_name", "batch_size", "dtype", "mode"]
+
+
+def peak_tflops(device_name, dtype: str) -> float | None:
+    """The datasheet dense peak (TFLOP/s) of a known GPU for ``dtype``, else None."""
+    name = str(device_name or "")
+    for key, peaks in PEAK_TFLOPS.items():
+        if key.lower() in name.lower():
+            return peaks.get(dtype)
+    return None
+
+
+def achieved_tflops(rows: pd.DataFrame) -> pd.Series:
+    """2 x MACs x batch / p50 latency, in TFLOP/s (true FLOPs), of latency rows that carry
+    ``macs``, ``batch_size`` and ``lat_p50_ms`` (:func:`efficiency.ui.tables.latency_derived`)."""
+    macs = pd.to_numeric(rows["macs"], errors="coerce").astype(float)
+    batch = pd.to_numeric(rows["batch_size"], errors="coerce").astype(float)
+    return 2 * macs * batch / (rows["lat_p50_ms"] / 1e3) / 1e12
+
+
+def hardware_configs(results: pd.DataFrame) -> pd.DataFrame:
+    """Every measured (device, device_name, batch, dtype, mode) with its number of models."""
+    rows = good_rows(results)
+    rows = rows[rows["kind"] == "latency"]
+    if rows.empty:
+        return pd.DataFrame(columns=HARDWARE_CONFIG_COLUMNS + ["models"])
+    return (rows.groupby(HARDWARE_CONFIG_COLUMNS, dropna=False)["model"]
+            .nunique().reset_index(name="models"))
+
+
+def hardware_table(results: pd.DataFrame, models: list[str] | None = None) -> pd.DataFrame:
+    """All good latency rows (optionally of ``models``) with achieved TFLOP/s and % of peak.
+
+    The peak is the device's datasheet dense number for the dtype (unknown for CPUs: NaN).
+    """
+    rows = good_rows(results)
+    rows = rows[rows["kind"] == "latency"]
+    if models:
+        rows = rows[rows["model"].isin(models)]
+    rows = latency_derived(rows)
+    if rows.empty:
+        return rows.assign(achieved_tflops=[], peak_tflops=[], pct_of_peak=[], config=[])
+    rows["gmacs"] = pd.to_numeric(rows["macs"], errors="coerce").astype(float) / 1e9
+    rows["achieved_tflops"] = achieved_tflops(rows)
+    rows["peak_tflops"] = [peak_tflops(n, d) for n, d in zip(rows["device_name"], rows["dtype"])]
+    rows["peak_tflops"] = rows["peak_tflops"].astype(float)
+    rows["pct_of_peak"] = 100 * rows["achieved_tflops"] / rows["peak_tflops"]
+    rows["config"] = (rows["device"].astype(str) + " b" + rows["batch_size"].astype(str) + " "
+                      + rows["dtype"].astype(str) + " " + rows["mode"].astype(str))
+    return rows.reset_index(drop=True)
+
+
+def _fastest_p50(hw: pd.DataFrame, **cfg) -> pd.Series:
+    """Per model, the smallest p50 among the ``hw`` rows matching every ``column=value`` of ``cfg``."""
+    m = np.ones(len(hw), bool)
+    for k, v in cfg.items():
+        m &= (hw[k] == v).to_numpy()
+    return hw[m].groupby("model")["lat_p50_ms"].min()
+
+
+def _ratio(a: pd.Series, b: pd.Series, scale: float = 1.0) -> pd.Series:
+    both = a.index.intersection(b.index)
+    return (scale * a[both] / b[both]).rename("ratio (x)")
+
+
+def speedups(hw: pd.DataFrame, state: ViewState) -> list[tuple[str, pd.Series]]:
+    """Per-model latency ratios between configurations of ``hw`` (:func:`hardware_table` rows),
+    each labelled with both sides' device, batch, dtype and mode. The GPU side uses the sidebar's
+    dtype and mode when the sidebar shows the GPU, else the GPU's most measured dtype and eager."""
+    gpu = hw[hw["device"] == "cuda"]
+    on_gpu = state.device == "cuda"
+    gd = state.dtype if on_gpu else (str(gpu["dtype"].mode().iloc[0]) if len(gpu) else "bf16")
+    gm = state.mode if on_gpu else "eager"
+    p50 = lambda **cfg: _fastest_p50(hw, **cfg)  # noqa: E731
+    return [
+        (f"CPU fp32 / GPU {gd} {gm} latency, batch 1",
+         _ratio(p50(device="cpu", batch_size=1, dtype="fp32"), p50(device="cuda", batch_size=1, dtype=gd, mode=gm))),
+        (f"GPU eager / cuda_graph latency, batch {state.batch}, {gd}",
+         _ratio(p50(device="cuda", batch_size=state.batch, dtype=gd, mode="eager"),
+                p50(device="cuda", batch_size=state.batch, dtype=gd, mode="cuda_graph"))),
+        (f"GPU throughput gain, batch 256 vs 1, {gd} {gm} = 256 x p50(b1) / p50(b256)",
+         _ratio(p50(device="cuda", batch_size=1, dtype=gd, mode=gm),
+                p50(device="cuda", batch_size=256, dtype=gd, mode=gm), scale=256.0)),
+    ]

@@ -1,0 +1,101 @@
+"""The ``python -m efficiency.plot`` command line: the dashboard's Pareto figure without the UI (no torch).
+
+    python -m efficiency.plot                          # ImageNet top-1 vs GMACs, classification zoo
+    python -m efficiency.plot --x latency_p50 --device cuda --batch 256 --out front.svg
+    python -m efficiency.plot --models 'resnet*' --y imagenet-real:top1 --out resnets.csv
+
+The view is built exactly as the Pareto page builds it (:func:`efficiency.ui.explorer.build_view`),
+the figure and the exports are :mod:`efficiency.ui.figures`.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from efficiency.ui import data as uidata
+from efficiency.ui.axes import AXES
+from efficiency.ui.claims_view import claims_overlay
+from efficiency.ui.explorer import build_view
+from efficiency.ui.figures import build_figure, figure_bytes, points_csv
+from efficiency.ui.state import ViewState
+from efficiency.vocab import COLOR_BY, DEVICES, DTYPES, MODES, X_AXES
+
+DESCRIPTION = "Publication-ready Pareto figures (plotly), their exports, and a command line (no torch)."
+FIGURE_FORMATS = ("html", "png", "svg", "pdf")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m efficiency.plot",
+        description=DESCRIPTION + "\n\nWith no options: ImageNet-1k top-1 vs GMACs for the whole "
+        "classification zoo, written to pareto.svg.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="x metrics:\n" + "\n".join(f"  {k:15s} {m.label.format(batch='B', hw='<device config>')}"
+                                          for k, m in AXES.items())
+        + "\n\nConventions: 1 MAC = 1 multiply-add (what timm/torchvision/fvcore call FLOPs); GFLOPs = 2 x GMACs."
+        "\nTables: --results/--accuracy/--claims-file, else $EFFICIENCY_RESULTS etc., else data/.")
+    p.add_argument("--x", choices=X_AXES, default="gmacs", help="cost axis (default gmacs)")
+    p.add_argument("--y", default="imagenet-1k:top1", metavar="DATASET:METRIC",
+                   help="accuracy axis as dataset:metric (default imagenet-1k:top1)")
+    p.add_argument("--models", default="", metavar="PATTERN",
+                   help="only models whose id or arch matches (glob with * ?, else substring)")
+    p.add_argument("--task", default="classification", help="task, or 'all' (default classification)")
+    p.add_argument("--source", action="append", default=[], help="timm / torchvision / custom (repeatable)")
+    p.add_argument("--family", action="append", default=[], help="model family (repeatable)")
+    p.add_argument("--seed-only", action="store_true", help="only architectures of a seed paper")
+    p.add_argument("--device", choices=DEVICES, default="cuda", help="latency device (default cuda)")
+    p.add_argument("--batch", type=int, default=1, help="latency batch size (default 1)")
+    p.add_argument("--dtype", choices=DTYPES, default="bf16", help="latency dtype (default bf16)")
+    p.add_argument("--mode", choices=MODES, default="cuda_graph", help="latency mode (default cuda_graph)")
+    p.add_argument("--linear-x", action="store_true", help="linear x axis (default log)")
+    p.add_argument("--log-y", action="store_true", help="log y axis")
+    p.add_argument("--color", choices=COLOR_BY, default="family", help="colour by (default family)")
+    p.add_argument("--no-claims", action="store_true", help="do not overlay paper claims")
+    p.add_argument("--title", default=None, help="figure title")
+    p.add_argument("--results", type=Path, default=None, help="results parquet")
+    p.add_argument("--accuracy", type=Path, default=None, help="accuracy parquet")
+    p.add_argument("--claims-file", type=Path, default=None, help="paper claims csv")
+    p.add_argument("--out", type=Path, default=Path("pareto.svg"),
+                   help="output: .svg .png .pdf (kaleido + Chromium), .html (standalone), .csv (points)")
+    return p
+
+
+def state_from_args(a: argparse.Namespace) -> ViewState:
+    ds, _, metric = a.y.partition(":")
+    return replace(ViewState(), x=a.x, y_dataset=ds, y_metric=metric or "top1", task=a.task,
+                   sources=tuple(a.source), families=tuple(a.family), search=a.models, seed_only=a.seed_only,
+                   device=a.device, batch=a.batch, dtype=a.dtype, mode=a.mode, log_x=not a.linear_x,
+                   log_y=a.log_y, color=a.color, claims=not a.no_claims)
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = _parser().parse_args(argv)
+    state = state_from_args(a)
+    res = uidata.read_results(a.results or uidata.path_for("results"))
+    acc = uidata.read_accuracy(a.accuracy or uidata.path_for("accuracy"), res.df)
+    for msg in res.problems + acc.problems:
+        print(msg, file=sys.stderr)
+    view = build_view(res.df, acc.df, state)
+    for level, msg in view.notes:
+        print(f"{level}: {msg}", file=sys.stderr)
+    claims = None
+    if state.claims:
+        raw = uidata.read_claims(a.claims_file or uidata.path_for("claims"))
+        claims = claims_overlay(uidata.claimed_vs_measured(raw.df, res.df, acc.df), state)
+    fig = build_figure(view, claims, title=a.title)
+    fmt = a.out.suffix.lower().lstrip(".")
+    if fmt == "csv":
+        a.out.write_bytes(points_csv(view))
+    elif fmt in FIGURE_FORMATS:
+        a.out.write_bytes(figure_bytes(fig, fmt))
+    else:
+        print(f"unknown output type {a.out.suffix!r}: use .svg .png .pdf .html or .csv", file=sys.stderr)
+        return 2
+    print(f"wrote {a.out} ({len(view.points)} models, {len(view.front)} on the front)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
