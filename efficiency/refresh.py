@@ -1,7 +1,7 @@
-"""``python -m efficiency.refresh``: the command line lives in :mod:`efficiency.run`."""
+"""``python -m efficiency.refresh``: the command line lives in :mod:`efficiency.run.cli`."""
 import sys
 
-from efficiency.run.refresh import main
+from efficiency.run.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -246,7 +246,7 @@ def test_measure_tiny_cpu_model_and_row():
 
     row = result.to_row()
     expected = (set(schema.LATENCY_COLUMNS) | set(schema.CONFIG_COLUMNS)
-                | set(schema.ENV_COLUMNS) - {"input_key"})
+                | set(schema.ENV_COLUMNS) - {"input_key", *schema.FAILED_COLUMNS})
     assert set(row) == expected
     assert row["kind"] == "latency" and row["device"] == "cpu" and row["channels_last"] is True
     assert row["latency_ms_p50"] == s.p50_ms and row["error"] == ""

@@ -38,6 +38,32 @@ class Crash(nn.Module):
 def crash():
     return Crash()
 
+KILLED = __import__("pathlib").Path(__file__).with_name("killed")   # written just before the kill
+
+class Killer(nn.Module):
+    def forward(self, x):
+        import os, signal
+        KILLED.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+def killer():
+    return Killer()
+
+class Steady(nn.Module):
+    # finishes only after the killer has died: it is running beside it when it dies
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        deadline = time.monotonic() + 120
+        while not KILLED.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.conv(x)
+
+def steady():
+    return Steady()
+
 def not_a_module():
     return 42
 
@@ -163,9 +189,8 @@ def test_ctrl_c_keeps_finished_rows(tmp_path, models_file):
     proc = subprocess.Popen(
         [sys.executable, "-m", "efficiency.refresh", "--no-progress", "--custom", f"{models_file}:tiny",
          "--custom", f"{models_file}:slow", "--input-size", "3,32,32",
-         "--skip-latency", "--cache", str(db)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "EFFICIENCY_FLUSH_S": "0"})
+         "--skip-latency", "--flush-every", "0", "--cache", str(db)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not db.exists():
         time.sleep(0.2)
@@ -180,7 +205,7 @@ def test_ctrl_c_keeps_finished_rows(tmp_path, models_file):
 
 
 def test_latency_max_gmacs_skips_big_models_and_tolerates_error_rows():
-    from efficiency.run.refresh import LatencySpec, plan
+    from efficiency.run.plan import LatencySpec, plan
     from efficiency.zoo import load_zoo
 
     zoo = load_zoo()
@@ -205,25 +230,25 @@ def test_latency_max_gmacs_skips_big_models_and_tolerates_error_rows():
 def test_cuda_graph_batch_size_limits_graph_mode_to_those_batches():
     # the GPU sweep measures b1 eager + cuda_graph and b256 eager only; the spec list must say so
     # (validated as if a GPU were present, so this runs on CI's CPU)
-    from efficiency.run.refresh import _specs, build_parser
+    from efficiency.run.cli import build_parser, latency_specs
 
     args = build_parser().parse_args(["--device", "cuda", "--batch-size", "1", "256", "--dtype", "bf16",
                                       "--mode", "eager", "cuda_graph", "--cuda-graph-batch-size", "1"])
-    got = {(s.batch_size, s.mode) for s in _specs(args, cuda_available=True)}
+    got = {(s.batch_size, s.mode) for s in latency_specs(args, cuda_available=True)}
     assert got == {(1, "eager"), (1, "cuda_graph"), (256, "eager")}
     args = build_parser().parse_args(["--device", "cuda", "--mode", "eager", "cuda_graph"])
-    got = {(s.batch_size, s.mode) for s in _specs(args, cuda_available=True)}
+    got = {(s.batch_size, s.mode) for s in latency_specs(args, cuda_available=True)}
     assert got == {(1, "eager"), (1, "cuda_graph"), (256, "eager"), (256, "cuda_graph")}
     # both devices: CUDA graphs are measured on the GPU only, not refused for the CPU
     args = build_parser().parse_args(["--device", "cpu", "cuda", "--mode", "eager", "cuda_graph"])
-    got = {(s.device, s.batch_size, s.mode) for s in _specs(args, cuda_available=True)}
+    got = {(s.device, s.batch_size, s.mode) for s in latency_specs(args, cuda_available=True)}
     assert got == {("cpu", 1, "eager"), ("cuda", 1, "eager"), ("cuda", 1, "cuda_graph"),
                    ("cuda", 256, "eager"), ("cuda", 256, "cuda_graph")}
 
 
 def test_arguments_from_a_file(tmp_path):
     # long model lists travel as @file, one argument per line
-    from efficiency.run.refresh import build_parser
+    from efficiency.run.cli import build_parser
 
     f = tmp_path / "args.txt"
     f.write_text("--models\ntimm/resnet50.a1_in1k@224\nresnet18\n--skip-counts\n")
@@ -237,7 +262,7 @@ def test_stale_family_labels_are_relabelled_not_recomputed(tmp_path):
     # to recompute still brings their labels in line with the zoo
     import pandas as pd
 
-    from efficiency.run.refresh import count_key, stale_labels
+    from efficiency.run.plan import count_key, stale_labels
     from efficiency.measure.environment import library_versions
     from efficiency.zoo import load_zoo
 
@@ -263,8 +288,8 @@ def test_stale_family_labels_are_relabelled_not_recomputed(tmp_path):
 
 @pytest.mark.parametrize("skip", ["--skip-latency", "--skip-counts"])
 def test_worker_crash_is_blamed_on_its_model_and_recorded(tmp_path, models_file, skip):
-    # two workers: the crash takes both in-flight jobs down; they are re-run one at a time, so
-    # the error row names the model that crashed, in the kind of row that was asked for
+    # two workers: the executor knows which job each worker runs, so the error row names the
+    # model that crashed, in the kind of row that was asked for, and the other model is measured
     db = tmp_path / "c.parquet"
     r = run("--custom", f"{models_file}:tiny", "--custom", f"{models_file}:crash", "--input-size", "3,32,32",
             skip, "--jobs", "2", "--min-time", "0.01", "--max-time", "0.2", "--cache", str(db))
@@ -275,3 +300,38 @@ def test_worker_crash_is_blamed_on_its_model_and_recorded(tmp_path, models_file,
     assert "worker process died" in df.loc[f"{models_file}:crash", "error"]
     assert df.loc[f"{models_file}:tiny", "error"] == ""
     assert "worker crashed on: custom/" in r.stdout
+
+
+def test_local_executor_blames_only_the_job_whose_worker_died(models_file):
+    # two workers side by side: one job SIGKILLs its worker while the other job runs (the steady
+    # model cannot finish before the killer's marker exists). The executor knows which job each
+    # worker ran, so the other job's rows arrive and only the killer gets crash rows; the dead
+    # worker is replaced (a third job runs) and every worker is gone after shutdown
+    import multiprocessing
+
+    from efficiency.run.executor import LocalExecutor
+    from efficiency.run.plan import plan
+    from efficiency.run.rows import WORKER_DIED
+    from efficiency.zoo.custom import custom_entry
+
+    killer, steady, tiny = (custom_entry(f"{models_file}:{name}", "3,32,32")
+                            for name in ("killer", "steady", "tiny"))
+    jobs = plan([killer, steady, tiny], cache.empty_frame(), {}, count=True, specs=[], force=False,
+                retry_errors=False, device_names={"cpu": "test cpu"}, latency_max_macs=None, threads=1)
+    assert [j.head.id for j in jobs] == [killer.id, steady.id, tiny.id]
+    got = []
+    deadline = time.monotonic() + 300
+    with LocalExecutor(2) as ex:
+        for job in jobs:
+            ex.submit(job)
+        while ex.outstanding and time.monotonic() < deadline:
+            got += ex.finished(timeout=5)
+    assert not [p for p in multiprocessing.active_children() if p.name.startswith("efficiency-worker")]
+    done = {f.job.head.id: f for f in got}
+    assert set(done) == {killer.id, steady.id, tiny.id}
+    assert done[killer.id].crash == WORKER_DIED
+    assert [(r["model"], r["kind"], r["error"]) for r in done[killer.id].rows] == [(killer.id, "count", WORKER_DIED)]
+    for ok in (steady, tiny):
+        assert done[ok.id].crash == ""
+        assert [(r["model"], r["error"]) for r in done[ok.id].rows] == [(ok.id, "")]
+    assert done[steady.id].rows[0]["macs"] == 4 * 32 * 32 * 27

@@ -1,2 +1,11 @@
-"""Running a refresh: the command line, the plan (what is stale), the worker that builds and
-measures, row assembly, and the executor that runs jobs in worker processes."""
+"""Running a refresh: from the command line to rows in the cache.
+
+* :mod:`.cli`: ``python -m efficiency.refresh`` (options, selection, configurations, main);
+* :mod:`.plan`: which rows are stale, grouped into :class:`~.plan.Job` s (input keys, row keys);
+* :mod:`.executor`: the :class:`~.executor.Executor` interface and :class:`~.executor.LocalExecutor`,
+  worker processes that run jobs and turn a lost worker into crash rows for its job;
+* :mod:`.worker`: what a worker process runs (build, time, count; imports torch);
+* :mod:`.rows`: row assembly, one :func:`~.rows.make_row` for every row written;
+* :mod:`.sweep`: jobs through an executor, rows merged into the cache as they come;
+* :mod:`.summary`: what a refresh prints when it ends.
+"""

@@ -149,7 +149,7 @@ def locked(path: str | os.PathLike | None = None, timeout_s: float = 600.0):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-FAILED_COLUMNS = ["failed_key", "failed_error", "failed_at"]
+FAILED_COLUMNS = schema.FAILED_COLUMNS
 MIN_FREE_BYTES = 64 * 2 ** 20     # below this a write may fail half-way: refuse before any work
 
 

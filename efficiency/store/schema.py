@@ -83,6 +83,9 @@ ENV_COLUMNS = [
     "failed_at",             # when it ran, UTC ISO-8601
 ]
 
+# written by the store, never by a measurement
+FAILED_COLUMNS = ["failed_key", "failed_error", "failed_at"]
+
 ALL_COLUMNS = ID_COLUMNS + CONFIG_COLUMNS + COUNT_COLUMNS + LATENCY_COLUMNS + ENV_COLUMNS
 
 # the columns that make a row unique in the cache

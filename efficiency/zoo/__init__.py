@@ -6,6 +6,6 @@
 * :mod:`.timm`, :mod:`.torchvision`, :mod:`.custom`: one module per source;
 * :mod:`.build`: an entry's architecture without weights and its example input (imports torch).
 """
-from efficiency.zoo.registry import TASKS, UnknownModelError, Zoo, ZooEntry, family_of, load_zoo, natural_key
+from efficiency.zoo.registry import UnknownModelError, Zoo, ZooEntry, family_of, load_zoo, natural_key
 
-__all__ = ["TASKS", "UnknownModelError", "Zoo", "ZooEntry", "family_of", "load_zoo", "natural_key"]
+__all__ = ["UnknownModelError", "Zoo", "ZooEntry", "family_of", "load_zoo", "natural_key"]

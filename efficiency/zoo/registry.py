@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Iterable
 
 from efficiency import paths
-from efficiency.vocab import TASKS
 from efficiency.measure.environment import library_versions
 from efficiency.zoo import ids
 

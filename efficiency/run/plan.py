@@ -1,0 +1,211 @@
+"""The plan: which rows are stale, grouped into jobs that each build one network (no torch).
+
+Every cache row carries an ``input_key``, a hash of what determines it (the zoo entry, the
+configuration, the library versions, the counter version): a row whose key is unchanged is not
+recomputed. Zoo entries that share an architecture and input size (timm's pretrained tags,
+torchvision's weight versions) are one network: they form one :class:`Job`, built and measured once,
+whose rows are written for each entry. Descriptive labels (family, paper) are not part of what was
+measured: :func:`stale_labels` relabels cached rows instead of recomputing them.
+
+A row's identity is ``schema.KEY_COLUMNS``; :func:`configuration` gives its configuration columns
+(a count row's for ``spec=None``, a latency row's for a :class:`LatencySpec`), and every key here and
+in :mod:`efficiency.run.rows` is built from them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from pathlib import Path
+
+from efficiency.store import cache, schema
+from efficiency.vocab import COUNT_MODE
+from efficiency.zoo import ZooEntry
+
+COUNTER_VERSION = schema.COUNTER_VERSION
+
+
+@dataclasses.dataclass(frozen=True)
+class LatencySpec:
+    """One latency configuration. Its fields are hashed into latency rows' input keys (renaming or
+    adding one recomputes every latency row)."""
+
+    device: str
+    batch_size: int
+    dtype: str
+    mode: str
+    channels_last: bool = False
+    num_threads: int | None = None
+    min_time_s: float = 1.0
+    max_time_s: float = 10.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One group of zoo entries that share an architecture and input size: built and measured once.
+
+    ``count``: write count rows; ``latency``: the configurations to time; ``threads``: CPU threads of
+    the worker; ``device_names``: (device, name) pairs, the names latency input keys hash (the CPU
+    model, the GPU's name), so that a worker and the parent (crash rows) compute the same keys.
+    """
+
+    entries: tuple[ZooEntry, ...]
+    count: bool
+    latency: tuple[LatencySpec, ...]
+    threads: int
+    device_names: tuple[tuple[str, str], ...]
+
+    @property
+    def head(self) -> ZooEntry:
+        """The entry that is built (every entry of the job is the same network)."""
+        return self.entries[0]
+
+    def device_name(self, device: str) -> str:
+        return dict(self.device_names)[device]
+
+
+# the configuration columns of every count row (a count runs once, on the CPU, at batch 1)
+COUNT_CONFIGURATION = {"kind": "count", "batch_size": 1, "device": "cpu", "dtype": "fp32",
+                       "mode": COUNT_MODE, "channels_last": False}
+
+
+def configuration(spec: LatencySpec | None) -> dict:
+    """The configuration columns of schema.KEY_COLUMNS (all but ``model``): a count row's for None."""
+    if spec is None:
+        return dict(COUNT_CONFIGURATION)
+    return {"kind": "latency", "batch_size": spec.batch_size, "device": spec.device, "dtype": spec.dtype,
+            "mode": spec.mode, "channels_last": spec.channels_last}
+
+
+def row_key(row: Mapping) -> tuple:
+    """A row's identity in the cache: its schema.KEY_COLUMNS values, in that order."""
+    return tuple(row[c] for c in schema.KEY_COLUMNS)
+
+
+def entry_key(entry: ZooEntry, spec: LatencySpec | None) -> tuple:
+    """The row key of ``entry``'s count row (``spec`` None) or latency row for ``spec``."""
+    return row_key({"model": entry.id, **configuration(spec)})
+
+
+def _hash(obj) -> str:
+    return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def count_key(entry: ZooEntry, versions: dict) -> str:
+    return _hash(["count", entry.id, entry.name, entry.input_size, COUNTER_VERSION, versions])
+
+
+def latency_key(entry: ZooEntry, spec: LatencySpec, versions: dict, device_name: str) -> str:
+    lib = {k: v for k, v in versions.items() if k != "fvcore"}  # latency never uses fvcore
+    return _hash(["latency", entry.id, entry.name, entry.input_size, dataclasses.asdict(spec),
+                  lib, device_name])
+
+
+def input_key(entry: ZooEntry, spec: LatencySpec | None, versions: dict, device_names: Mapping) -> str:
+    """The input key of ``entry``'s count row (``spec`` None) or latency row for ``spec``."""
+    if spec is None:
+        return count_key(entry, versions)
+    return latency_key(entry, spec, versions, device_names[spec.device])
+
+
+def group_key(entry: ZooEntry) -> tuple:
+    # pretrained tags (timm) and weight versions (torchvision) of one architecture at one
+    # input size are the same network: build and measure it once
+    return (entry.source, entry.arch, entry.input_size, entry.task)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Staleness:
+    """What the cache holds (row key -> (input key, recompute anyway)) against what a row's input
+    key would be now."""
+
+    cached: dict
+    force: bool
+    versions: dict
+    device_names: Mapping
+
+    @classmethod
+    def of(cls, existing, versions: dict, device_names: Mapping, force: bool, retry_errors: bool,
+           recount_uncovered: bool) -> "_Staleness":
+        cached: dict[tuple, tuple[str, bool]] = {}
+        if not existing.empty:
+            cols = schema.KEY_COLUMNS + ["input_key", "error", "uncovered_ops"]
+            for rec in existing[cols].itertuples(index=False):
+                rec = rec._asdict()
+                redo = (retry_errors and bool(rec["error"])) or (
+                    recount_uncovered and rec["kind"] == "count" and rec["uncovered_ops"] not in ("", "{}"))
+                cached[row_key(rec)] = (rec["input_key"], redo)
+        return cls(cached, force, versions, device_names)
+
+    def stale(self, entry: ZooEntry, spec: LatencySpec | None) -> bool:
+        """Whether the count row (``spec`` None) or latency row of ``entry`` must be (re)computed."""
+        have = self.cached.get(entry_key(entry, spec))
+        if self.force or have is None:
+            return True
+        old_key, redo = have
+        return old_key != input_key(entry, spec, self.versions, self.device_names) or redo
+
+    def any_stale(self, members: list[ZooEntry], spec: LatencySpec | None) -> bool:
+        return any(self.stale(e, spec) for e in members)
+
+
+def _known_macs(existing) -> dict[str, int]:
+    if existing.empty:
+        return {}
+    cnt = existing[existing["kind"] == "count"]
+    cnt = cnt[cnt["macs"].notna()]  # error rows have no count: never skip on them
+    return dict(zip(cnt["model"], cnt["macs"].astype(int)))
+
+
+def plan(entries: list[ZooEntry], existing, versions: dict, count: bool,
+         specs: list[LatencySpec], force: bool, retry_errors: bool, device_names: dict,
+         latency_max_macs: float | None, threads: int, recount_uncovered: bool = False) -> list[Job]:
+    """Groups of entries with the work still to do for them, in the order of ``entries``."""
+    todo = _Staleness.of(existing, versions, device_names, force, retry_errors, recount_uncovered)
+    known_macs = _known_macs(existing)
+    groups: dict[tuple, list[ZooEntry]] = defaultdict(list)
+    for e in entries:
+        groups[group_key(e)].append(e)
+    names = tuple(sorted(device_names.items()))
+    jobs = []
+    for members in groups.values():
+        macs = known_macs.get(members[0].id)
+        too_big = latency_max_macs is not None and macs is not None and macs > latency_max_macs
+        need_count = count and todo.any_stale(members, None)
+        need_lat = () if too_big else tuple(s for s in specs if todo.any_stale(members, s))
+        if need_count or need_lat:
+            jobs.append(Job(tuple(members), need_count, need_lat, threads, names))
+    return jobs
+
+
+LABEL_COLUMNS = ("family", "paper")  # descriptive, not part of what was measured
+
+
+def stale_labels(existing, entries: list[ZooEntry]):
+    """Cached rows of ``entries`` whose descriptive labels differ from the zoo's now (the zoo's
+    family rule or the seed-paper table changed after they were written), relabelled. Their
+    measurements stay valid, so they are relabelled rather than recomputed."""
+    if existing.empty:
+        return existing
+    want = {e.id: {"family": e.family, "paper": e.paper} for e in entries}
+    rows = existing[existing["model"].isin(want)]
+    if rows.empty:
+        return rows
+    new = {c: rows["model"].map(lambda m, c=c: want[m][c]) for c in LABEL_COLUMNS}
+    differs = False
+    for c in LABEL_COLUMNS:
+        differs = differs | (rows[c].fillna("").astype(str) != new[c].astype(str))
+    out = rows[differs].copy()
+    for c in LABEL_COLUMNS:
+        out[c] = new[c][differs]
+    return out
+
+
+def relabel(existing, entries: list[ZooEntry], path: Path) -> int:
+    """Writes :func:`stale_labels` into the cache at ``path``; returns how many rows changed."""
+    out = stale_labels(existing, entries)
+    if len(out):
+        cache.merge_rows(out, path)
+    return len(out)

@@ -1,0 +1,77 @@
+"""Row assembly: the one place a cache row is put together (no torch).
+
+:func:`make_row` serves every path that writes a row: a worker's count and latency measurements
+(:mod:`efficiency.run.worker`) and the crash rows the parent writes for a job whose worker was lost
+(:func:`crash_rows`). A row is the entry's identity columns, the configuration columns
+(:func:`efficiency.run.plan.configuration`), the environment, what was measured, and the error,
+duration and input key; the environment is :func:`efficiency.measure.environment.capture_environment`
+inside a worker and :func:`~efficiency.measure.environment.static_environment` (torch-free) in the
+parent.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+
+from efficiency.measure.environment import library_versions, static_environment
+from efficiency.run.plan import Job, LatencySpec, configuration, input_key
+from efficiency.zoo import ZooEntry
+
+WORKER_DIED = "the worker process died while measuring this model"
+
+
+@dataclasses.dataclass(frozen=True)
+class Provenance:
+    """Where and with what a row was made: ``environment`` (schema.ENV_COLUMNS' environment
+    fields), the library ``versions`` the input keys hash, and the device names they hash."""
+
+    environment: dict
+    versions: dict
+    device_names: Mapping
+
+
+def identity(entry: ZooEntry) -> dict:
+    """The ID columns of ``entry``'s rows."""
+    return {"model": entry.id, "source": entry.source, "arch": entry.arch, "weights": entry.weights,
+            "task": entry.task, "family": entry.family, "input_size": entry.input_size_str,
+            "paper": entry.paper, "user_accuracy": entry.user_accuracy}
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def make_row(entry: ZooEntry, spec: LatencySpec | None, provenance: Provenance, values: dict | None = None,
+             error: str = "", duration_s: float | None = None) -> dict:
+    """``entry``'s count row (``spec`` None) or latency row for ``spec``.
+
+    ``values`` are the measurement's columns (``CountResult.to_row()``, ``LatencyResult.to_row()``;
+    None values are left out, so they never hide the environment's); ``error`` is "" for a good row.
+    ``device_name`` is the measurement's, else the name the input key hashes (the CPU model, the
+    GPU's name). ``duration_s`` is left out when None (a row that was never measured).
+    """
+    device = configuration(spec)["device"]
+    row = {**identity(entry), **configuration(spec), "device_name": provenance.device_names[device],
+           **provenance.environment, "measured_at": now()}
+    row.update((k, v) for k, v in (values or {}).items() if v is not None)
+    row["error"] = error
+    if duration_s is not None:
+        row["duration_s"] = duration_s
+    row["input_key"] = input_key(entry, spec, provenance.versions, provenance.device_names)
+    return row
+
+
+def job_rows(job: Job, spec: LatencySpec | None, provenance: Provenance, values: dict | None = None,
+             error: str = "", duration_s: float | None = None) -> list[dict]:
+    """One :func:`make_row` per entry of ``job``: its entries are one network, measured once."""
+    return [make_row(e, spec, provenance, values, error, duration_s) for e in job.entries]
+
+
+def crash_rows(job: Job, message: str = WORKER_DIED) -> list[dict]:
+    """Error rows for every row the job would have written (latency and count), made in the parent
+    (torch-free) when the job's worker was lost, so that a model that kills its worker is recorded,
+    not retried on every run (--retry-errors retries it)."""
+    provenance = Provenance(static_environment(), library_versions(), dict(job.device_names))
+    specs: list[LatencySpec | None] = list(job.latency) + ([None] if job.count else [])
+    return [row for spec in specs for row in job_rows(job, spec, provenance, error=message)]
