@@ -297,7 +297,7 @@ def test_worker_crash_is_blamed_on_its_model_and_recorded(tmp_path, models_file,
     df = cache.read(db).set_index("arch")
     kind = "count" if skip == "--skip-latency" else "latency"
     assert set(df["kind"]) == {kind}
-    assert "worker process died" in df.loc[f"{models_file}:crash", "error"]
+    assert "worker process died while measuring this model (exit code 3)" in df.loc[f"{models_file}:crash", "error"]
     assert df.loc[f"{models_file}:tiny", "error"] == ""
     assert "worker crashed on: custom/" in r.stdout
 
@@ -329,9 +329,10 @@ def test_local_executor_blames_only_the_job_whose_worker_died(models_file):
     assert not [p for p in multiprocessing.active_children() if p.name.startswith("efficiency-worker")]
     done = {f.job.head.id: f for f in got}
     assert set(done) == {killer.id, steady.id, tiny.id}
-    assert done[killer.id].crash == WORKER_DIED
-    assert [(r["model"], r["kind"], r["error"]) for r in done[killer.id].rows] == [(killer.id, "count", WORKER_DIED)]
+    assert done[killer.id].crash == f"{WORKER_DIED} (killed by SIGKILL)"
+    assert [(r["model"], r["kind"], r["error"]) for r in done[killer.id].rows] == [
+        (killer.id, "count", done[killer.id].crash)]
     for ok in (steady, tiny):
-        assert done[ok.id].crash == ""
+        assert done[ok.id].crash == "", (ok.id, done[ok.id])
         assert [(r["model"], r["error"]) for r in done[ok.id].rows] == [(ok.id, "")]
     assert done[steady.id].rows[0]["macs"] == 4 * 32 * 32 * 27

@@ -18,9 +18,8 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Mapping
-from pathlib import Path
 
-from efficiency.store import cache, schema
+from efficiency.store import schema
 from efficiency.vocab import COUNT_MODE
 from efficiency.zoo import ZooEntry
 
@@ -116,36 +115,57 @@ def group_key(entry: ZooEntry) -> tuple:
     return (entry.source, entry.arch, entry.input_size, entry.task)
 
 
+def _text(value) -> str:
+    """A string cell as str: "" for a missing value (NaN, None, pd.NA: frames not normalised)."""
+    return value if isinstance(value, str) else ""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Cached:
+    """What the cache holds for one row key."""
+
+    input_key: str
+    failed_key: str   # input key of a failure kept apart beside this good row ("" when none)
+    redo: bool        # recompute whatever the keys say (--retry-errors, --recount-uncovered)
+
+
 @dataclasses.dataclass(frozen=True)
 class _Staleness:
-    """What the cache holds (row key -> (input key, recompute anyway)) against what a row's input
-    key would be now."""
+    """What the cache holds (row key -> :class:`_Cached`) against what a row's input key would be
+    now."""
 
     cached: dict
     force: bool
+    retry_errors: bool
     versions: dict
     device_names: Mapping
 
     @classmethod
     def of(cls, existing, versions: dict, device_names: Mapping, force: bool, retry_errors: bool,
            recount_uncovered: bool) -> "_Staleness":
-        cached: dict[tuple, tuple[str, bool]] = {}
+        cached: dict[tuple, _Cached] = {}
         if not existing.empty:
-            cols = schema.KEY_COLUMNS + ["input_key", "error", "uncovered_ops"]
-            for rec in existing[cols].itertuples(index=False):
+            # caches written before failures were kept apart have no failed_key column
+            cols = schema.KEY_COLUMNS + ["input_key", "error", "uncovered_ops", "failed_key"]
+            for rec in existing.reindex(columns=cols).itertuples(index=False):
                 rec = rec._asdict()
-                redo = (retry_errors and bool(rec["error"])) or (
-                    recount_uncovered and rec["kind"] == "count" and rec["uncovered_ops"] not in ("", "{}"))
-                cached[row_key(rec)] = (rec["input_key"], redo)
-        return cls(cached, force, versions, device_names)
+                error, uncovered = _text(rec["error"]), _text(rec["uncovered_ops"])
+                redo = (retry_errors and bool(error)) or (
+                    recount_uncovered and rec["kind"] == "count" and uncovered not in ("", "{}"))
+                cached[row_key(rec)] = _Cached(_text(rec["input_key"]), _text(rec["failed_key"]), redo)
+        return cls(cached, force, retry_errors, versions, device_names)
 
     def stale(self, entry: ZooEntry, spec: LatencySpec | None) -> bool:
         """Whether the count row (``spec`` None) or latency row of ``entry`` must be (re)computed."""
         have = self.cached.get(entry_key(entry, spec))
-        if self.force or have is None:
+        if self.force or have is None or have.redo:
             return True
-        old_key, redo = have
-        return old_key != input_key(entry, spec, self.versions, self.device_names) or redo
+        now = input_key(entry, spec, self.versions, self.device_names)
+        if have.input_key == now:
+            return False
+        # a good row whose recomputation with today's inputs already failed: that failure is kept
+        # apart beside it (cache.upsert); trying again would fail again, so only --retry-errors does
+        return have.failed_key != now or self.retry_errors
 
     def any_stale(self, members: list[ZooEntry], spec: LatencySpec | None) -> bool:
         return any(self.stale(e, spec) for e in members)
@@ -201,11 +221,3 @@ def stale_labels(existing, entries: list[ZooEntry]):
     for c in LABEL_COLUMNS:
         out[c] = new[c][differs]
     return out
-
-
-def relabel(existing, entries: list[ZooEntry], path: Path) -> int:
-    """Writes :func:`stale_labels` into the cache at ``path``; returns how many rows changed."""
-    out = stale_labels(existing, entries)
-    if len(out):
-        cache.merge_rows(out, path)
-    return len(out)

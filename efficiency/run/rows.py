@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import signal
 from collections.abc import Mapping
 
 from efficiency.measure.environment import library_versions, static_environment
@@ -19,6 +20,18 @@ from efficiency.run.plan import Job, LatencySpec, configuration, input_key
 from efficiency.zoo import ZooEntry
 
 WORKER_DIED = "the worker process died while measuring this model"
+
+
+def died_message(exitcode: int | None) -> str:
+    """:data:`WORKER_DIED` with how the process ended (a signal's name, or its exit code)."""
+    if exitcode is None:
+        return WORKER_DIED
+    if exitcode < 0:
+        try:
+            return f"{WORKER_DIED} (killed by {signal.Signals(-exitcode).name})"
+        except ValueError:
+            return f"{WORKER_DIED} (killed by signal {-exitcode})"
+    return f"{WORKER_DIED} (exit code {exitcode})"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,10 +81,20 @@ def job_rows(job: Job, spec: LatencySpec | None, provenance: Provenance, values:
     return [make_row(e, spec, provenance, values, error, duration_s) for e in job.entries]
 
 
-def crash_rows(job: Job, message: str = WORKER_DIED) -> list[dict]:
-    """Error rows for every row the job would have written (latency and count), made in the parent
-    (torch-free) when the job's worker was lost, so that a model that kills its worker is recorded,
-    not retried on every run (--retry-errors retries it)."""
+def job_tasks(job: Job) -> list[LatencySpec | None]:
+    """The tasks of ``job`` in the order a worker runs them: each latency configuration, then the
+    count (None)."""
+    return list(job.latency) + ([None] if job.count else [])
+
+
+def crash_rows(job: Job, message: str = WORKER_DIED, done: int = 0) -> list[dict]:
+    """Error rows for the tasks of ``job`` that did not finish (all but the first ``done``), made in
+    the parent (torch-free) when the job's worker was lost or killed, so that a model that kills or
+    outlasts its worker is recorded, not retried on every run (--retry-errors retries it). The task
+    that was running gets ``message``; the ones after it say they were not measured because of it."""
     provenance = Provenance(static_environment(), library_versions(), dict(job.device_names))
-    specs: list[LatencySpec | None] = list(job.latency) + ([None] if job.count else [])
-    return [row for spec in specs for row in job_rows(job, spec, provenance, error=message)]
+    rows = []
+    for i, spec in enumerate(job_tasks(job)[done:]):
+        error = message if i == 0 else f"not measured: an earlier task of this build ended it ({message})"
+        rows += job_rows(job, spec, provenance, error=error)
+    return rows

@@ -1,28 +1,52 @@
-"""What a refresh prints when it ends: rows written, errors, counter disagreements, lost workers."""
+"""What a refresh prints when it ends: rows written, failures kept apart, errors, counter
+disagreements, lost workers, and rows that could not be merged (where they are, how to merge them)."""
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from efficiency.run.plan import Job
+from efficiency.run.sweep import Recorder
 
 SHOWN_ERRORS = 10
+COMMAND = "python -m efficiency.refresh"
 
 
-def print_summary(rows: list[dict], jobs: list[Job], n_models: int, path: Path, seconds: float,
-                  interrupted: bool, crashed: list[str]) -> None:
+def merge_command(side: Path, path: Path, force: bool = False) -> str:
+    """The command that merges the side file ``side`` into the cache at ``path``."""
+    return (f"{COMMAND} --cache {shlex.quote(str(path))} --merge {shlex.quote(str(side))}"
+            + (" --force" if force else ""))
+
+
+def print_summary(recorder: Recorder, jobs: list[Job], n_models: int, seconds: float,
+                  interrupted: bool) -> None:
+    rows = recorder.rows
     counts = [r for r in rows if r.get("kind") == "count"]
     lat = [r for r in rows if r.get("kind") == "latency"]
     errors = [r for r in rows if r.get("error")]
     mismatch = [r for r in counts if r.get("macs_mismatch") and not r.get("error")]
     uncovered = [r for r in counts if r.get("uncovered_ops") not in (None, "", "{}")]
     print(f"\n{'Stopped' if interrupted else 'Done'} in {seconds:.0f} s: {len(counts)} count rows and "
-          f"{len(lat)} latency rows written to {path} for {n_models} selected models "
-          f"({len(jobs)} builds planned).")
-    print(f"  errors: {len(errors)}   fvcore/FlopCounterMode disagree >1%: {len(mismatch)}   "
-          f"rows with uncovered operators: {len(uncovered)}")
+          f"{len(lat)} latency rows measured for {n_models} selected models ({len(jobs)} builds "
+          f"planned); {recorder.written} rows written to {recorder.path}.")
+    print(f"  errors: {len(errors)}   failures kept apart (a good row holds their key; see its "
+          f"failed_* columns): {recorder.kept_apart}   fvcore/FlopCounterMode disagree >1%: "
+          f"{len(mismatch)}   rows with uncovered operators: {len(uncovered)}")
     for r in errors[:SHOWN_ERRORS]:
         print(f"  ! {r['model']} [{r['kind']}]: {str(r['error'])[:160]}")
     if len(errors) > SHOWN_ERRORS:
         print(f"  ... and {len(errors) - SHOWN_ERRORS} more (error column of the cache)")
-    if crashed:
-        print(f"  worker crashed on: {', '.join(crashed[:SHOWN_ERRORS])}")
+    if recorder.crashed:
+        print(f"  worker crashed on: {', '.join(recorder.crashed[:SHOWN_ERRORS])}")
+    if recorder.unmerged:
+        _print_unmerged(recorder)
+
+
+def _print_unmerged(recorder: Recorder) -> None:
+    print(f"\nFAILED: {recorder.unmerged} rows could not be merged into {recorder.path} "
+          f"({recorder.merge_error}).")
+    if recorder.side_file is None:
+        print("  They could not be saved anywhere either: they are lost.")
+        return
+    print(f"  They are saved in {recorder.side_file}; once the cause is fixed, merge them with:")
+    print(f"  {merge_command(recorder.side_file, recorder.path, recorder.force)}")

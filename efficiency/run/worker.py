@@ -7,13 +7,24 @@ latency configuration (:func:`efficiency.measure.latency.measure`), then counted
 its rows; a worker that dies is handled by the executor (:mod:`efficiency.run.executor`).
 
 Protocol of :func:`serve` (the parent's side is ``executor._Worker``): the parent sends a
-:class:`~efficiency.run.plan.Job` and receives ``("rows", list_of_rows)``, or ``("failed", text)``
-when :func:`run_job` itself raised; ``None`` (or a closed pipe) tells the worker to leave.
+:class:`~efficiency.run.plan.Job`; for each task of the job (:func:`efficiency.run.rows.job_tasks`:
+its latency configurations, then its count) the worker sends ``("start", index)`` then
+``("rows", rows)``, and ``("done", None)`` at the end, or ``("failed", text)`` when :func:`run_tasks`
+itself raised. Per-task messages let the parent apply each task's time limit and keep the rows of
+the tasks that finished when it has to kill the worker. ``None`` (or a closed pipe) tells the worker
+to leave.
+
+A worker also holds the read end of a *lifeline* pipe whose write end only the refresh holds: a
+thread blocks on it and ends the worker when it reads end-of-file, i.e. when the refresh is gone,
+however it died (kill -9 included). The forkserver leaves on its own when the refresh dies, and the
+resource tracker when the last process holding its pipe (these workers) is gone: nothing survives.
 """
 from __future__ import annotations
 
 import functools
+import os
 import signal
+import threading
 import time
 import warnings
 from multiprocessing.connection import Connection
@@ -21,19 +32,25 @@ from multiprocessing.connection import Connection
 from efficiency.measure.environment import capture_environment, library_versions
 from efficiency.measure.errors import error_text
 from efficiency.run.plan import Job, LatencySpec
-from efficiency.run.rows import Provenance, job_rows
+from efficiency.run.rows import Provenance, job_rows, job_tasks
 from efficiency.zoo import ZooEntry
 
 
 def init_worker() -> None:
-    # the parent handles Ctrl-C and stops the workers; a worker must not die half-way a row
+    # the parent handles Ctrl-C and SIGTERM (sent to the whole process group by a terminal or a
+    # service manager) and stops the workers itself: a worker that died of them would be recorded
+    # as its model's crash
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     warnings.filterwarnings("ignore")  # tracer/deprecation chatter would break the progress bar
 
 
-def serve(conn: Connection) -> None:
-    """A worker's loop: run each job the parent sends, send its rows back, until told to stop."""
+def serve(conn: Connection, lifeline: Connection | None = None) -> None:
+    """A worker's loop: run each job the parent sends, sending its rows task by task, until told to
+    stop; ``lifeline`` (see the module docstring) ends the worker when the refresh dies."""
     init_worker()
+    if lifeline is not None:
+        threading.Thread(target=_watch_parent, args=(lifeline,), daemon=True, name="lifeline").start()
     while True:
         try:
             job = conn.recv()
@@ -42,26 +59,40 @@ def serve(conn: Connection) -> None:
         if job is None:
             return
         try:
-            reply = ("rows", run_job(job))
-        except Exception as exc:  # noqa: BLE001 - run_job turns model failures into rows; this is a bug
-            reply = ("failed", error_text(exc))
-        conn.send(reply)
+            for message in run_tasks(job):
+                conn.send(message)
+            conn.send(("done", None))
+        except Exception as exc:  # noqa: BLE001 - run_tasks turns model failures into rows; this is a bug
+            conn.send(("failed", error_text(exc)))
 
 
-def run_job(job: Job) -> list[dict]:
-    """Build (random initialisation, no weights downloaded), measure latency, then count. Each
-    latency configuration builds afresh: a measurement moves the model (device, memory format, CUDA
-    graph capture), so a clean build keeps configurations independent."""
+def _watch_parent(lifeline: Connection) -> None:
+    """Block until the refresh's end of the lifeline closes, then end this process at once (a
+    model may be running in the main thread: no clean-up is waited for)."""
+    try:
+        lifeline.recv()
+    except (EOFError, OSError):
+        pass
+    os._exit(1)
+
+
+def run_tasks(job: Job):
+    """Build (random initialisation, no weights downloaded), measure each latency configuration,
+    then count; yields ``("start", index)`` and ``("rows", rows)`` per task. Each task builds
+    afresh: a measurement moves the model (device, memory format, CUDA graph capture), so a clean
+    build keeps tasks independent."""
     import torch
 
     torch.set_num_threads(job.threads)
     versions = library_versions()
-    rows: list[dict] = []
-    for spec in job.latency:
-        rows.extend(_measured_rows(job, spec, versions))
-    if job.count:
-        rows.extend(_measured_rows(job, None, versions))
-    return rows
+    for index, spec in enumerate(job_tasks(job)):
+        yield "start", index
+        yield "rows", _measured_rows(job, spec, versions)
+
+
+def run_job(job: Job) -> list[dict]:
+    """Every row of ``job``, measured in this process (:func:`run_tasks` without the messages)."""
+    return [row for kind, payload in run_tasks(job) if kind == "rows" for row in payload]
 
 
 def _measured_rows(job: Job, spec: LatencySpec | None, versions: dict) -> list[dict]:

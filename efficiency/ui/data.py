@@ -15,6 +15,7 @@ instead of raising.
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,11 +36,18 @@ DEFAULTS = {
 }
 ENV_VARS = {"results": "EFFICIENCY_RESULTS", "accuracy": "EFFICIENCY_ACCURACY", "claims": "EFFICIENCY_CLAIMS"}
 
+_REFRESH, _EXAMPLE_MODELS = "python -m efficiency.refresh", "--models 'resnet*'"
 REFRESH_HINT = {
-    "results": "python -m efficiency.refresh --models 'resnet*'",
+    "results": f"{_REFRESH} {_EXAMPLE_MODELS}",
     "accuracy": "python -m efficiency.reference.accuracy_build",
     "claims": "data/paper_claims.csv ships with the repository (efficiency.reference.papers)",
 }
+
+
+def quarantine_command(path: Path) -> str:
+    """A refresh that moves the unreadable cache at ``path`` aside and starts a new one there (a
+    plain refresh refuses such a file, so as to never overwrite it)."""
+    return f"{_REFRESH} --cache {shlex.quote(str(path))} --quarantine-corrupt {_EXAMPLE_MODELS}"
 
 
 def path_for(kind: str) -> Path:
@@ -72,11 +80,19 @@ def read_results(path: Path) -> Loaded:
     try:
         df = query.load_results(path)
     except Exception as exc:  # noqa: BLE001 - a corrupt cache must become a message, not a traceback
-        return Loaded(pd.DataFrame(columns=ALL_COLUMNS), path,
-                      [f"Results cache {path} cannot be read ({type(exc).__name__}: {exc}). "
-                       f"Rebuild it with `{REFRESH_HINT['results']}`."])
+        return Loaded(pd.DataFrame(columns=ALL_COLUMNS), path, [_unreadable(path, exc)])
     df = df.reindex(columns=list(dict.fromkeys(list(ALL_COLUMNS) + list(df.columns))))
     return Loaded(df, path, problems)
+
+
+def _unreadable(path: Path, exc: Exception) -> str:
+    """What to say about a results cache that cannot be read, with a command that fixes it."""
+    from efficiency.store.cache import NewerCacheError
+
+    text = f"Results cache {path} cannot be read ({type(exc).__name__}: {exc})."
+    if isinstance(exc, NewerCacheError):   # readable by newer code: never to be moved aside
+        return f"{text} Update this checkout to read it."
+    return f"{text} Move it aside and start a new cache with `{quarantine_command(path)}`."
 
 
 def read_accuracy(path: Path, results: pd.DataFrame | None = None) -> Loaded:
