@@ -150,7 +150,10 @@ def test_corrupt_cache_is_a_message(tmp_path, monkeypatch):
     monkeypatch.setenv("EFFICIENCY_CLAIMS", str(FIX / "paper_claims.csv"))
     at = _app()
     assert not at.exception
-    assert any("cannot be read" in w.value for w in at.warning)
+    assert any("cannot be read" in w.value and "--quarantine-corrupt" in w.value and str(bad) in w.value
+               for w in at.warning)
+    # no second hint whose command would refuse that same file
+    assert not any("Fill it with" in i.value for i in at.info)
 
 
 def test_copy_link_carries_the_view(fixture_env):

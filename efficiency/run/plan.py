@@ -147,8 +147,11 @@ class _Staleness:
         if not existing.empty:
             # caches written before failures were kept apart have no failed_key column
             cols = schema.KEY_COLUMNS + ["input_key", "error", "uncovered_ops", "failed_key"]
-            for rec in existing.reindex(columns=cols).itertuples(index=False):
-                rec = rec._asdict()
+            # plain lists: iterating arrow-backed columns row by row costs more than the whole plan
+            table = existing.reindex(columns=cols)
+            columns = [table[c].astype(object).tolist() for c in cols]
+            for values in zip(*columns):
+                rec = dict(zip(cols, values))
                 error, uncovered = _text(rec["error"]), _text(rec["uncovered_ops"])
                 redo = (retry_errors and bool(error)) or (
                     recount_uncovered and rec["kind"] == "count" and uncovered not in ("", "{}"))

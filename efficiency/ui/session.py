@@ -272,8 +272,9 @@ def no_results_message(d: Data) -> bool:
     for p in d.problems:
         st.warning(p)
     if d.empty:
-        st.info("The results cache has no model yet. Fill it with\n\n"
-                f"`{refresh_command('resnet*')}`\n\n(one pattern or id per run; see *Data and method*).")
+        if not d.problems:   # a missing or unreadable cache already has its own command above
+            st.info("The results cache has no model yet. Fill it with\n\n"
+                    f"`{refresh_command('resnet*')}`\n\n(one pattern or id per run; see *Data and method*).")
         return True
     return False
 
