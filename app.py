@@ -7,14 +7,15 @@ Nothing here imports torch.
 """
 import streamlit as st
 
+from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.state import PAGES
 
 st.set_page_config(page_title="Model efficiency: accuracy vs compute", page_icon=":material/insights:",
                    layout="wide", initial_sidebar_state="expanded")
 
-ICONS = {"pareto": ":material/scatter_plot:", "detail": ":material/memory:", "compare": ":material/compare:",
-         "claims": ":material/article:", "hardware": ":material/developer_board:",
+ICONS = {"pareto": ":material/scatter_plot:", "models": ":material/table_view:", "detail": ":material/memory:",
+         "compare": ":material/compare:", "claims": ":material/article:", "hardware": ":material/developer_board:",
          "data": ":material/menu_book:"}
 pages = {key: st.Page(file, title=title, icon=ICONS[key], url_path=None if key == "pareto" else key,
                       default=key == "pareto")
@@ -25,5 +26,6 @@ page_key = next(k for k, p in pages.items() if p.title == current.title)
 ui.style()
 data = ui.data()
 ui.sidebar(data, page_key)
-current.run()
+with router.routed():
+    current.run()
 ui.share_box(ui.state())   # pages that stop early call ui.stop(), which draws it first

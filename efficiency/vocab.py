@@ -24,3 +24,24 @@ X_AXES = ("gmacs", "gflops", "params", "latency_p50", "latency_p90", "inv_throug
 COLOR_BY = ("family", "source", "paper")
 # the task value that means "every task" in a view
 ALL_TASKS = "all"
+
+
+def unsupported_configuration(device: str, dtype: str, mode: str, cuda_available: bool = True) -> str | None:
+    """Why the refresh refuses a latency configuration (device, dtype, mode), or None when it runs it.
+
+    Defined here, not in ``efficiency.measure.config``, because the dashboard may not import the
+    measuring side yet must never suggest a command that the refresh refuses: both read this rule.
+    """
+    if device not in DEVICES:
+        return f"device {device!r} is not one of {DEVICES}"
+    if dtype not in DTYPES:
+        return f"dtype {dtype!r} is not one of {DTYPES}"
+    if mode not in MODES:
+        return f"mode {mode!r} is not one of {MODES}"
+    if device == "cuda" and not cuda_available:
+        return "device 'cuda' requested but no CUDA GPU is available"
+    if device == "cpu" and dtype == "fp16":
+        return "fp16 on the CPU is not supported (use bf16 or fp32)"
+    if mode == "cuda_graph" and device != "cuda":
+        return "mode 'cuda_graph' needs device 'cuda'"
+    return None

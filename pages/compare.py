@@ -3,10 +3,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from efficiency.ui import figures as plot
+from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text, y_label
-from efficiency.ui.commands import refresh_command
-from efficiency.ui.detail import compare_table
+from efficiency.ui.commands import measure_hint
+from efficiency.ui.configs import config_of
+from efficiency.ui.detail import compare_table, models_coverage
+
+router.ensure_routed()
 
 d = ui.data()
 s = ui.state()
@@ -38,8 +42,10 @@ cols = {"gmacs": "GMACs / sample (1 mult-add = 1)", "gflops": "GFLOPs / sample (
 st.dataframe(t.rename(columns=cols), hide_index=True, width="stretch")
 if t["acc"].isna().any():
     st.info(f"Some models have no published {s.y_dataset} {s.y_metric}: pick another metric in the sidebar.")
+have, total, best = models_coverage(d.results, chosen, s)
+ui.coverage_note(st, config_of(s), have, total, best, "compared models", "cov_compare")
 if t["lat_p50_ms"].isna().any():
-    st.info(f"Some models have no latency for {hw}: `{refresh_command(chosen, s)}` measures them.")
+    st.info(f"Some models have no latency for {hw}. {measure_hint(s, chosen)}.")
 
 st.subheader("Normalised (each quantity divided by its largest value among these models)")
 metrics = [k for k in cols if t[k].notna().any()]

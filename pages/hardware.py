@@ -4,9 +4,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from efficiency.ui import figures as plot
+from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.commands import refresh_command
+from efficiency.ui.configs import config_of
+from efficiency.ui.detail import models_coverage
 from efficiency.ui.hardware import hardware_configs, hardware_table, speedups
+
+router.ensure_routed()
 
 d = ui.data()
 s = ui.state()
@@ -33,6 +38,9 @@ chosen = st.multiselect("Models", measured, key="w_hw_models", placeholder="all 
 if chosen:
     s = ui.update(selection=tuple(chosen))
 sub = hw[hw["model"].isin(chosen)] if chosen else hw
+
+have, total, best = models_coverage(d.results, chosen or measured, s)
+ui.coverage_note(st, config_of(s), have, total, best, "chosen models", "cov_hardware")
 
 st.subheader("Configurations measured")
 st.dataframe(hardware_configs(d.results), hide_index=True, width="stretch")

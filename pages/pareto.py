@@ -4,12 +4,16 @@ import math
 import streamlit as st
 
 from efficiency.ui import figures as plot
+from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.axes import AXES, hw_text
 from efficiency.ui.claims_view import CLAIM_AXES
-from efficiency.ui.commands import refresh_command
+from efficiency.ui.commands import measure_hint
+from efficiency.ui.configs import config_of
 from efficiency.ui.explorer import budget_query
 from efficiency.vocab import COLOR_BY, X_AXES
+
+router.ensure_routed()
 
 d = ui.data()
 s = ui.state()
@@ -48,6 +52,9 @@ ui.seed("w_search", s.search)
 search = sb.text_input("Name contains (or glob like resnet*)", key="w_search", max_chars=200)
 ui.seed("w_seed", s.seed_only)
 seed_only = sb.checkbox("Seed-paper architectures only", key="w_seed")
+ui.seed("w_test", s.show_test)
+show_test = sb.checkbox("Show timm's test networks", key="w_test",
+                        help="timm's tiny test_* architectures exist for timm's unit tests; hidden by default.")
 a1, a2 = sb.columns(2)
 ui.seed("w_amin", s.acc_min)
 acc_min = a1.number_input("accuracy ≥", value=None, key="w_amin", format="%.2f")
@@ -60,7 +67,7 @@ ui.seed("w_cmax", s.cost_max)
 cost_max = a2.number_input(f"cost ≤ ({unit})", value=None, key="w_cmax", format="%g")
 
 s = ui.update(x=x, log_x=log_x, log_y=log_y, color=color, claims=claims_on, sources=tuple(sources),
-              families=tuple(families), search=search, seed_only=seed_only, acc_min=acc_min, acc_max=acc_max,
+              families=tuple(families), search=search, seed_only=seed_only, show_test=show_test, acc_min=acc_min, acc_max=acc_max,
               cost_min=cost_min, cost_max=cost_max)
 
 # ---- the view
@@ -73,6 +80,9 @@ if infos:
 if s.claims and s.x not in CLAIM_AXES:
     st.caption("Paper claims are drawn on the GMACs and GFLOPs axes only (papers report compute, not this hardware).")
 fig = ui.figure(d, s)
+current = config_of(s)
+if AXES[s.x].needs_hw:
+    ui.coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", "cov_chart")
 
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Models plotted", len(v.points), help=f"{v.n_candidates} before the filters")
@@ -108,9 +118,11 @@ elif len(picked) > 1:
 st.subheader("Best accuracy under a latency budget")
 hw = hw_text(s, v.device_name)
 have_lat = v.points["lat_p50_ms"].notna().any() if len(v.points) else False
+if not AXES[s.x].needs_hw:   # on a latency axis the same line sits above the chart
+    ui.coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", "cov_budget")
 if not have_lat:
-    st.info(f"No latency measured for {hw} among the plotted models. Measure it with "
-            f"`{refresh_command(state=s)}` or pick another hardware configuration in the sidebar.")
+    st.info(f"No latency measured for {hw} among the plotted models. {measure_hint(s)}, "
+            "or pick another hardware configuration in the sidebar.")
 else:
     b1, b2 = st.columns([1, 3])
     ui.seed("w_budget", s.budget_ms)

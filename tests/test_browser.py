@@ -135,5 +135,11 @@ def test_detail_page_link():
         page.goto(f"{base}/detail?{urlencode({'sel': sel})}")
         page.get_by_text("MACs by operator").wait_for(timeout=60000)
         page.get_by_text("python -m efficiency.refresh --models '" + sel).first.wait_for(timeout=30000)
+        # the first visit of a fresh server opened a page's own URL: the router (app.py) ran it, with
+        # the shared sidebar, on its own path (Streamlit would otherwise run pages/ files alone)
+        page.get_by_text("Hardware configuration").first.wait_for(timeout=30000)
+        assert "/detail" in page.url and "sel=" in page.url
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.get_by_text("model detail", exact=True).count() == 0   # the pages/ file list
         page.wait_for_timeout(800)
         page.screenshot(path=str(ART / "model_detail.png"), full_page=True)

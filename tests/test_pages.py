@@ -37,6 +37,7 @@ def _text(at: AppTest) -> str:
 
 EXPECT = {
     "pareto": "Pareto explorer",
+    "models": "Models",
     "detail": "Model detail",
     "compare": "Compare models",
     "claims": "Paper claims vs measurements",
@@ -103,10 +104,13 @@ def test_detail_shows_numbers_and_refresh_command(fixture_env):
     assert labels["GMACs / sample"] == "17.580" and labels["GFLOPs / sample"] == "35.160"
 
 
-def test_no_gpu_rows_for_config(fixture_env):
+def test_unmeasured_config_in_link_lands_on_a_measured_one(fixture_env):
+    # the link asks for compile, never measured: the sidebar says so and shows a measured mode
     at = _app({"x": "latency_p50", "mode": "compile"})
     assert not at.exception
-    assert any("No latency rows" in w.value for w in at.warning)
+    assert at.segmented_control(key="w_mode").value in ("eager", "cuda_graph")
+    assert any("was not measured for this task" in str(c.value) for c in at.sidebar.caption)
+    assert not any("No latency rows" in w.value for w in at.warning)
 
 
 def test_eager_small_batch_gpu_view_says_it_measures_the_host(fixture_env):

@@ -23,7 +23,7 @@ states = st.builds(
     color=st.sampled_from(COLOR_BY), claims=st.booleans(), task=names,
     sources=st.lists(names, max_size=4).map(tuple),
     families=st.lists(names, max_size=4).map(tuple),
-    search=st.text(max_size=40),
+    search=st.text(max_size=40), show_test=st.booleans(),
     acc_min=opt_float, acc_max=opt_float, cost_min=opt_float, cost_max=opt_float,
     seed_only=st.booleans(),
     selection=st.lists(item, max_size=6).map(tuple),

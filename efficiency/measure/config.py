@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from efficiency.vocab import DEVICES, DTYPES, MODES
+from efficiency.vocab import unsupported_configuration
 
 
 def _default_threads() -> int:
@@ -50,18 +50,9 @@ class LatencyConfig:
             import torch
 
             cuda_available = torch.cuda.is_available()
-        if self.device not in DEVICES:
-            raise ConfigError(f"device {self.device!r} is not one of {DEVICES}")
-        if self.dtype not in DTYPES:
-            raise ConfigError(f"dtype {self.dtype!r} is not one of {DTYPES}")
-        if self.mode not in MODES:
-            raise ConfigError(f"mode {self.mode!r} is not one of {MODES}")
-        if self.device == "cuda" and not cuda_available:
-            raise ConfigError("device 'cuda' requested but no CUDA GPU is available")
-        if self.device == "cpu" and self.dtype == "fp16":
-            raise ConfigError("fp16 on the CPU is not supported (use bf16 or fp32)")
-        if self.mode == "cuda_graph" and self.device != "cuda":
-            raise ConfigError("mode 'cuda_graph' needs device 'cuda'")
+        problem = unsupported_configuration(self.device, self.dtype, self.mode, cuda_available)
+        if problem:
+            raise ConfigError(problem)
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}")
         if self.num_threads < 1:

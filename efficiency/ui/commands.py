@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from efficiency.ui.state import ViewState
+from efficiency.vocab import unsupported_configuration
 
 
 def _shell_quote(text: str) -> str:
@@ -14,7 +15,8 @@ def refresh_command(models: str | list[str] = "*", state: ViewState | None = Non
 
     ``models``: zoo ids, names, archs or fnmatch patterns (one string or a list). A
     ``custom/<entry point>@<size>`` id becomes ``--custom <entry point> --input-size C,H,W``.
-    ``state`` adds its hardware configuration (device, batch, dtype, mode).
+    ``state`` adds its hardware configuration (device, batch, dtype, mode), unless the refresh
+    would refuse it (fp16 or ``cuda_graph`` on the CPU): a page never prints a command that fails.
     """
     items = [models] if isinstance(models, str) else list(models)
     items = [m.strip("'") for m in items]
@@ -27,7 +29,21 @@ def refresh_command(models: str | list[str] = "*", state: ViewState | None = Non
         entry, _, size = m[len("custom/"):].rpartition("@")
         size = input_size or size
         cmd += f" --custom {_shell_quote(entry)}" + (f" --input-size {size.replace('x', ',')}" if size else "")
-    if state is not None:
+    if state is not None and configuration_problem(state) is None:
         cmd += (f" --device {state.device} --batch-size {state.batch} --dtype {state.dtype}"
                 f" --mode {state.mode}")
     return cmd
+
+
+def configuration_problem(state: ViewState) -> str | None:
+    """Why the refresh refuses ``state``'s hardware configuration, or None (GPU presence aside:
+    the command may run on another machine)."""
+    return unsupported_configuration(state.device, state.dtype, state.mode)
+
+
+def measure_hint(state: ViewState, models: str | list[str] = "*") -> str:
+    """"Measure them with `<command>`" for ``state``'s configuration, or why it cannot be measured."""
+    problem = configuration_problem(state)
+    if problem:
+        return f"The refresh cannot measure this configuration ({problem}): pick a measured one in the sidebar"
+    return f"Measure them with `{refresh_command(models, state)}`"

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 from efficiency.store.query import good_rows
+from efficiency.ui.configs import HwConfig, available, config_of, coverage, widest
+from efficiency.ui.explorer import is_test_network
 from efficiency.ui.hardware import achieved_tflops
 from efficiency.ui.state import ViewState
 from efficiency.ui.tables import LAT_KEEP, accuracy_values, count_table, latency_derived, latency_table
@@ -25,18 +27,6 @@ def _json(text) -> dict:
     except json.JSONDecodeError:
         return {}
     return out if isinstance(out, dict) else {}
-
-
-def resolve_model(results: pd.DataFrame, name: str) -> str | None:
-    """A model id from an id, an arch, or a unique substring; None if nothing matches."""
-    ids = results["model"].dropna().astype(str).unique()
-    if name in ids:
-        return name
-    by_arch = sorted(set(results.loc[results["arch"] == name, "model"]))
-    if by_arch:
-        return by_arch[0]
-    hits = [m for m in ids if name.lower() in m.lower()]
-    return sorted(hits)[0] if len(hits) >= 1 else None
 
 
 def op_breakdown(count_row: pd.Series) -> pd.DataFrame:
@@ -80,3 +70,51 @@ def compare_table(results: pd.DataFrame, accuracy: pd.DataFrame, models: list[st
     order = {m: i for i, m in enumerate(models)}
     df = df.sort_values("model", key=lambda s: s.map(order)).reset_index(drop=True)
     return df[COMPARE_COLUMNS]
+
+
+# the models a new visitor recognises, in order of preference (the detail page's default)
+WELL_KNOWN = ("torchvision/resnet50.", "timm/resnet50.")
+
+
+def find_model(counts: pd.DataFrame, name: str) -> str | None:
+    """The model ``name`` names exactly: its id, or an ``arch`` (then its first id). Never a
+    substring match: a link naming an unknown model must say so, not open a different one."""
+    ids = set(counts["model"].dropna().astype(str))
+    if name in ids:
+        return name
+    by_arch = sorted(counts.loc[counts["arch"] == name, "model"].astype(str))
+    return by_arch[0] if by_arch else None
+
+
+def similar_models(counts: pd.DataFrame, name: str, k: int = 5) -> list[str]:
+    """Up to ``k`` ids containing ``name`` (or its part before '@' / '.'), to suggest beside the
+    message that ``name`` is unknown."""
+    ids = sorted(counts["model"].dropna().astype(str).unique())
+    for needle in dict.fromkeys([name, name.split("/")[-1].split("@")[0], name.split("/")[-1].split(".")[0]]):
+        needle = needle.lower().strip()
+        hits = [m for m in ids if needle and needle in m.lower()]
+        if hits:   # names starting with the needle first: resnet50 before cspresnet50
+            return sorted(hits, key=lambda m: (not m.split("/")[-1].lower().startswith(needle), m))[:k]
+    return []
+
+
+def default_model(counts: pd.DataFrame, measured: dict[str, list[HwConfig]], current: HwConfig) -> str | None:
+    """The model detail opens on with nothing selected: a well-known model (:data:`WELL_KNOWN`)
+    measured in ``current``, else the measured model with the most configurations, else the first
+    id; never one of timm's test networks. Ties go to the first id."""
+    real = counts[~is_test_network(counts)] if len(counts) else counts
+    ids = sorted(real["model"].dropna().astype(str).unique())
+    rank = lambda m: (-len(measured.get(m, [])), m)  # noqa: E731 - most configurations, then the id
+    for prefix in WELL_KNOWN:
+        hits = [m for m in ids if m.startswith(prefix) and current in measured.get(m, [])]
+        if hits:
+            return min(hits, key=rank)
+    have = [m for m in ids if measured.get(m)]
+    return min(have, key=rank) if have else (ids[0] if ids else None)
+
+
+def models_coverage(results: pd.DataFrame, models: list[str], state: ViewState) -> tuple[int, int, tuple | None]:
+    """Of ``models``, how many have latency in ``state``'s configuration, how many there are, and
+    the configuration covering the most of them (for a page's coverage line)."""
+    options = available(coverage(results, models=models))
+    return options.get(config_of(state), 0), len(set(models)), widest(options)

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from efficiency.ui.axes import AXES, X_COLUMN, hw_text, x_label, y_label
-from efficiency.ui.commands import refresh_command
+from efficiency.ui import configs
+from efficiency.ui.commands import measure_hint
 from efficiency.ui.pareto import pareto_mask
 from efficiency.ui.state import DEFAULT, ViewState
 from efficiency.ui.tables import LAT_KEEP, accuracy_values, count_table, latency_table
@@ -38,6 +39,9 @@ class View:
     device_name: str | None
     notes: list[Note] = field(default_factory=list)
     n_candidates: int = 0                # models of the task before the user's filters
+    lat_have: int = 0                    # of the task's models with the accuracy, how many have latency
+    lat_total: int = 0                   # ... in the view's configuration, out of how many
+    widest: tuple | None = None          # (HwConfig, models) covering the most of those models
 
     @property
     def caption(self) -> str:
@@ -103,17 +107,26 @@ def data_notes(state: ViewState, n_task: int, n_joined: int, have_accuracy: bool
 
 
 def latency_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
-    """On a hardware axis: no model, or some models, lack latency for the configuration."""
+    """On a hardware axis: no model, or some models, lack latency for the configuration (with a
+    command only when the refresh accepts the configuration)."""
     if not AXES[state.x].needs_hw:
         return []
     have = pts["lat_p50_ms"].notna()
     if not have.any() and len(pts):
-        return [("warning", f"No latency rows for {hw_text(state)}. Measure them with "
-                 f"`{refresh_command(state=state)}`, or pick a measured configuration in the sidebar.")]
+        return [("warning", f"No latency rows for {hw_text(state)}. {measure_hint(state)}, "
+                 "or pick a measured configuration in the sidebar.")]
     if (~have).sum():
         return [("info", f"{int((~have).sum())} models have no latency for {hw_text(state)} "
-                 f"and are not plotted (`{refresh_command(state=state)}` measures them).")]
+                 f"and are not plotted. {measure_hint(state)}.")]
     return []
+
+
+def is_test_network(df: pd.DataFrame) -> pd.Series:
+    """timm's ``test_*`` networks: tiny architectures for timm's own unit tests, not models anyone
+    would pick, whose made-up accuracies would otherwise sit among the real ones."""
+    arch = df["arch"].fillna("").astype(str)
+    family = df["family"].fillna("").astype(str)
+    return arch.str.startswith("test_") | family.str.startswith("test_") | (family == "test")
 
 
 def search_mask(df: pd.DataFrame, text: str) -> pd.Series:
@@ -151,6 +164,7 @@ def _positive(column: str, field_name: str) -> Filter:
 FILTERS: tuple[Filter, ...] = (
     _member("source", "sources"),
     _member("family", "families"),
+    lambda p, s: None if s.show_test else ~is_test_network(p),
     lambda p, s: p["paper"].fillna("").astype(str) != "" if s.seed_only else None,
     lambda p, s: search_mask(p, s.search),
     _bound("y", "acc_min", operator.ge),
@@ -182,6 +196,27 @@ def mark_front(pts: pd.DataFrame, higher_is_better: bool) -> tuple[pd.DataFrame,
 
 # --------------------------------------------------------------------------- the view
 
+def latency_coverage(results: pd.DataFrame, state: ViewState, pts: pd.DataFrame) -> dict:
+    """The View's coverage fields: of the models in ``pts`` (the task's models with the accuracy),
+    how many have latency in the view's configuration, and the configuration covering the most."""
+    population = pts.loc[pts["y"].notna(), "model"]
+    if not state.show_test:
+        population = population[~is_test_network(pts.loc[population.index])]
+    cov = configs.available(configs.coverage(results, state.task, set(population)))
+    have = cov.get(configs.config_of(state), 0)
+    return {"lat_have": have, "lat_total": int(population.nunique()), "widest": configs.widest(cov)}
+
+
+def with_gap_notes(pts: pd.DataFrame, results: pd.DataFrame, counts: pd.DataFrame,
+                   state: ViewState) -> pd.DataFrame:
+    """``pts`` with ``lat_note``: for models without latency in the view's configuration, where
+    they (and other implementations of their architecture) were measured; "" otherwise."""
+    if pts.empty:
+        return pts.assign(lat_note=pd.Series(dtype=object))
+    measured = configs.measured_by_model(results)
+    return pts.assign(lat_note=configs.gap_notes(pts, counts, measured, configs.config_of(state)))
+
+
 def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState) -> View:
     """Join results and accuracy for ``state``, apply its filters and compute the front."""
     counts = count_table(results)
@@ -192,14 +227,35 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState) 
     acc, hib = accuracy_values(accuracy, state.y_dataset, state.y_metric)
     pts = join_points(counts, lat, acc, state.x)
     notes = data_notes(state, len(counts), len(pts), not acc.empty) + latency_notes(state, pts)
+    coverage = latency_coverage(results, state, pts)
     n_candidates = int((pts["x"].notna() & pts["y"].notna()).sum())
     pts = pts[filter_mask(pts, state)].reset_index(drop=True)
     if n_candidates and pts.empty:
         notes.append(("warning", "The filters leave no model. Widen them in the sidebar."))
-    pts, front = mark_front(pts, hib)
+    pts, front = mark_front(with_gap_notes(pts, results, counts, state), hib)
     return View(state=state, points=pts, front=front, x_label=x_label(state, device_name),
                 y_label=y_label(state.y_dataset, state.y_metric, hib), higher_is_better=hib,
-                device_name=device_name, notes=notes, n_candidates=n_candidates)
+                device_name=device_name, notes=notes, n_candidates=n_candidates, **coverage)
+
+
+def colour_order(points: pd.DataFrame, groups: pd.Series, limit: int, higher_is_better: bool = True,
+                 layers: int = 8) -> list[str]:
+    """Up to ``limit`` group names to colour, those nearest the front first: groups are ranked by
+    the first Pareto layer (front = 0, the front of the rest = 1, ...) holding one of their points,
+    then by size; points beyond ``layers`` layers count as one far layer. The largest families are
+    mostly far from the front, and colour is for telling apart the models a reader compares."""
+    layer = pd.Series(layers, index=points.index, dtype=int)
+    rest = points[["x", "y"]].dropna()
+    for k in range(layers):
+        if rest.empty:
+            break
+        score = rest["y"].to_numpy() if higher_is_better else -rest["y"].to_numpy()
+        on = pareto_mask(rest["x"].to_numpy(), score)
+        layer[rest.index[on]] = k
+        rest = rest[~on]
+    stats = pd.DataFrame({"g": groups, "layer": layer}).groupby("g")["layer"].agg(["min", "size"])
+    stats = stats.sort_values(["min", "size"], ascending=[True, False], kind="stable")
+    return [str(g) for g in stats.index[:limit]]
 
 
 def budget_query(points: pd.DataFrame, budget_ms: float, k: int = 5, higher_is_better: bool = True,

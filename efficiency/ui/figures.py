@@ -20,11 +20,11 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from efficiency.ui.axes import AXES, hw_text
-from efficiency.ui.explorer import View
+from efficiency.ui.explorer import View, colour_order
 
 FONT = "Inter, Helvetica, Arial, sans-serif"
 # colour-blind-safe, high contrast (Okabe-Ito first, then Tableau)
-OTHER_COLOR = "#b0b0b0"    # the groups beyond MAX_GROUPS
+OTHER_COLOR = "#b0b0b0"    # the groups beyond MAX_GROUPS (the farthest from the front)
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
            "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#FF9DA7", "#9C755F", "#BAB0AC"]
 FRONT_COLOR = "#1a1a1a"
@@ -44,17 +44,22 @@ def _fmt(v, spec: str, unit: str = "", missing: str = "n/a") -> str:
 
 
 HOVER_COLUMNS = ["model", "family", "source", "input_size", "y", "gmacs", "gflops", "params_m", "lat_p50_ms",
-                 "lat_p90_ms", "throughput_sps", "mem_mib", "paper", "on_front"]
+                 "lat_p90_ms", "throughput_sps", "mem_mib", "paper", "on_front", "lat_note"]
 
 
 def hover_values(p: dict) -> list[str]:
     """The per-point strings of the hover card, in the order :func:`hover_template` uses them
     (index 0, the model id, is also what a click on the point selects)."""
     extra = []
+    note = p["lat_note"] if isinstance(p.get("lat_note"), str) else ""
+    gap = "-" if note else "n/a"    # the latency note below says why these are missing
     if p.get("paper"):
         extra.append("Paper: " + textwrap.shorten(str(p["paper"]), 70))
     if p.get("on_front"):
         extra.append("<i>on the Pareto front</i>")
+    if note:
+        # no bare "n/a": say where this model (or its other implementation) was measured instead
+        extra.append("Latency " + note)
     return [
         str(p["model"]),
         f"{p.get('family', '')} · {p.get('source', '')} · input {p.get('input_size', '')}",
@@ -62,10 +67,10 @@ def hover_values(p: dict) -> list[str]:
         _fmt(p.get("gmacs"), ".3f"),
         _fmt(p.get("gflops"), ".3f"),
         _fmt(p.get("params_m"), ".2f", "M"),
-        _fmt(p.get("lat_p50_ms"), ".3g"),
-        _fmt(p.get("lat_p90_ms"), ".3g", "ms"),
-        _fmt(p.get("throughput_sps"), ",.0f", "samples/s"),
-        _fmt(p.get("mem_mib"), ",.0f", "MiB"),
+        _fmt(p.get("lat_p50_ms"), ".3g", missing="not measured (see below)" if note else "n/a"),
+        _fmt(p.get("lat_p90_ms"), ".3g", "ms", missing=gap),
+        _fmt(p.get("throughput_sps"), ",.0f", "samples/s", missing=gap),
+        _fmt(p.get("mem_mib"), ",.0f", "MiB", missing=gap),
         "".join("<br>" + e for e in extra),
     ]
 
@@ -92,14 +97,14 @@ def fill_hover(template: str, values) -> str:
     return out.replace("<extra></extra>", "")
 
 
-def _groups(points: pd.DataFrame, color: str) -> pd.Series:
+def _groups(points: pd.DataFrame, color: str, higher_is_better: bool = True) -> pd.Series:
     if color == "paper":
         g = points["paper"].fillna("").astype(str).map(lambda t: textwrap.shorten(t, 42) if t else "(no seed paper)")
     else:
         g = points[color].fillna("(none)").astype(str)
     counts = g.value_counts()
     if len(counts) > MAX_GROUPS:
-        keep = set(counts.index[: MAX_GROUPS - 1])
+        keep = set(colour_order(points, g, MAX_GROUPS - 1, higher_is_better))   # those nearest the front
         g = g.where(g.isin(keep), "other")
     return g
 
@@ -120,9 +125,10 @@ def _label_subset(front: pd.DataFrame, log_x: bool, max_labels: int = 10) -> pd.
 
 
 def _point_traces(view: View) -> list[go.Scatter]:
-    """One marker trace per colour group; beyond MAX_GROUPS the smallest share a grey "other"."""
+    """One marker trace per colour group; beyond MAX_GROUPS those farthest from the front share a
+    grey "other"."""
     pts = view.points
-    groups = _groups(pts, view.state.color)
+    groups = _groups(pts, view.state.color, view.higher_is_better)
     order = [g for g in groups.value_counts().index if g != "other"]
     colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(order)}
     if (groups == "other").any():

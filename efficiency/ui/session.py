@@ -24,6 +24,7 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
+from efficiency.ui import configs
 from efficiency.ui import data as uidata
 from efficiency.ui import tables
 from efficiency.ui.claims_view import claims_overlay
@@ -112,11 +113,6 @@ def _counts(key: tuple, _results: pd.DataFrame) -> pd.DataFrame:
     return tables.count_table(_results)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _hardware_options(key: tuple, _results: pd.DataFrame) -> dict[str, list]:
-    return tables.hardware_options(_results)
-
-
 @st.cache_data(max_entries=8, show_spinner=False)
 def _accuracy_options(key: tuple, task: str, _counts: pd.DataFrame, _accuracy: pd.DataFrame) -> list:
     models = _counts["model"] if task == ALL_TASKS else _counts.loc[_counts["task"] == task, "model"]
@@ -124,8 +120,8 @@ def _accuracy_options(key: tuple, task: str, _counts: pd.DataFrame, _accuracy: p
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _latency(key: tuple, device: str, batch: int, dtype: str, mode: str, _results: pd.DataFrame) -> pd.DataFrame:
-    return tables.latency_table(_results, device, batch, dtype, mode)
+def _coverage(key: tuple, task: str, _results: pd.DataFrame) -> pd.DataFrame:
+    return configs.coverage(_results, task)
 
 
 def claims_vs_measured(d: Data) -> pd.DataFrame:
@@ -214,28 +210,75 @@ def sidebar(d: Data, page: str) -> ViewState:
     acc = sb.selectbox("Accuracy (dataset : metric)", _options(labels, f"{s.y_dataset}:{s.y_metric}"),
                        key="w_acc", help="Published accuracy; most-covered metrics first.")
     ds, _, metric = acc.partition(":")
-    sb.header("Hardware configuration")
-    hw = _hardware_options(d.key, d.results)
-    for field, label, opts, widget in (("device", "Device", hw["device"], "seg"), ("dtype", "Dtype", hw["dtype"], "seg"),
-                                       ("mode", "Mode", hw["mode"], "seg"), ("batch", "Batch size", hw["batch"], "select")):
-        seed(f"w_{field}", getattr(s, field))
-        opts = _options(opts, getattr(s, field))
-        if widget == "seg":
-            sb.segmented_control(label, opts, key=f"w_{field}", format_func=lambda m: MODE_LABELS.get(m, m))
-            if st.session_state[f"w_{field}"] is None:       # clicking the active option deselects it
-                st.session_state[f"w_{field}"] = getattr(s, field)
-        else:
-            sb.selectbox(label, opts, key=f"w_{field}")
-    s = update(task=task, y_dataset=ds, y_metric=metric, device=st.session_state["w_device"],
-               batch=int(st.session_state["w_batch"]), dtype=st.session_state["w_dtype"],
-               mode=st.session_state["w_mode"])
-    lat = _latency(d.key, s.device, s.batch, s.dtype, s.mode, d.results)
-    measured = int(lat["model"].isin(models).sum())
-    sb.caption(f"{measured} of {len(models)} models measured in this configuration." if measured else
-               "No latency rows for this configuration: latency axes stay empty.")
+    s = update(task=task, y_dataset=ds, y_metric=metric)
+    s = hardware_sidebar(d, s, len(models))
     if s.device == "cuda" and s.mode == "eager" and s.batch <= 8:
         sb.caption(EAGER_GPU_NOTE)
     return s
+
+
+def hardware_sidebar(d: Data, s: ViewState, n_models: int) -> ViewState:
+    """Device, dtype, mode and batch, offering only configurations measured for the task; a
+    choice that was not measured (a device switch from a GPU-only mode, an old link) lands on the
+    closest measured configuration (:func:`efficiency.ui.configs.resolve`)."""
+    sb = st.sidebar
+    sb.header("Hardware configuration")
+    options = configuration_options(d, s.task)
+    previous = configs.config_of(s)
+    widgets = {f: st.session_state.get(f"w_{f}") for f in configs.FIELDS}
+    # a segmented control clicked on its active option deselects it (None): keep the previous value
+    wanted = configs.HwConfig(*(previous[i] if widgets[f] is None else widgets[f]
+                                for i, f in enumerate(configs.FIELDS)))
+    cfg = configs.resolve(options, previous, wanted)
+    for f in configs.FIELDS:       # before the widgets exist in this run, so Streamlit allows it
+        st.session_state[f"w_{f}"] = getattr(cfg, f)
+    offered = configs.field_options(options, cfg) if options else {f: [getattr(cfg, f)] for f in configs.FIELDS}
+    for f, label in (("device", "Device"), ("dtype", "Dtype"), ("mode", "Mode")):
+        sb.segmented_control(label, offered[f], key=f"w_{f}", format_func=lambda m: MODE_LABELS.get(m, m))
+    sb.selectbox("Batch size", offered["batch"], key="w_batch")
+    if cfg != wanted:
+        sb.caption(f"{wanted.text} was not measured for this task: showing the closest measured "
+                   f"configuration, {cfg.text}.")
+    s = update(**cfg._asdict())
+    if options:
+        sb.caption(configs.coverage_text(cfg, options.get(cfg, 0), n_models, configs.widest(options),
+                                         "models of the task"))
+    else:
+        sb.caption("No latency measured for this task: latency axes stay empty.")
+    return s
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _measured_by_model(key: tuple, _results: pd.DataFrame) -> dict:
+    return configs.measured_by_model(_results)
+
+
+def measured_by_model(d: Data) -> dict:
+    """:func:`efficiency.ui.configs.measured_by_model` of the loaded results (memoised)."""
+    return _measured_by_model(d.key, d.results)
+
+
+def configuration_options(d: Data, task: str) -> dict:
+    """``HwConfig -> models`` measured for ``task``, widest first (memoised)."""
+    return configs.available(_coverage(d.key, task, d.results))
+
+
+def switch_configuration(cfg: configs.HwConfig) -> None:
+    """Show ``cfg`` from the next run on: a button's ``on_click`` (callbacks run before the
+    script, when widget values may still be set)."""
+    for f in configs.FIELDS:
+        st.session_state[f"w_{f}"] = getattr(cfg, f)
+    st.session_state["view"] = replace(state(), **cfg._asdict())
+
+
+def coverage_note(where, current: configs.HwConfig, have: int, total: int, best, population: str,
+                  key: str) -> None:
+    """"N of M <population> have latency for <current>" and, when another configuration covers
+    more of them, a button switching to it (every latency view states its coverage)."""
+    where.caption(configs.coverage_text(current, have, total, best, population))
+    if best is not None and best[0] != current and best[1] > have:
+        where.button(f"Show {best[0].text} ({best[1]:,} models)", key=key, on_click=switch_configuration,
+                     args=(best[0],), icon=":material/swap_horiz:")
 
 
 # Measured (bench/RESULTS.md): the same models' eager batch-1 p50 moved by up to 78 % between two

@@ -21,14 +21,17 @@ from efficiency.vocab import COLOR_BY, DEVICES, DTYPES, MODES, X_AXES
 
 __all__ = ["ViewState", "PAGES", "to_query", "from_query", "parse_query", "DEFAULT"]
 
-# page key -> (title, file); the router uses this table
+# page key -> (title, file); the router uses this table. Each file is named for its key (its
+# URL path): Streamlit runs a pages/ file by that name when a link is the first visit of a fresh
+# server (efficiency.ui.session.ensure_routed)
 PAGES = {
     "pareto": ("Pareto explorer", "pages/pareto.py"),
-    "detail": ("Model detail", "pages/model_detail.py"),
+    "models": ("Models", "pages/models.py"),
+    "detail": ("Model detail", "pages/detail.py"),
     "compare": ("Compare", "pages/compare.py"),
-    "claims": ("Paper claims", "pages/paper_claims.py"),
+    "claims": ("Paper claims", "pages/claims.py"),
     "hardware": ("Hardware", "pages/hardware.py"),
-    "data": ("Data and method", "pages/data_method.py"),
+    "data": ("Data and method", "pages/data.py"),
 }
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+\-]{0,63}$")   # dataset / metric / task / family / source
@@ -55,6 +58,7 @@ class ViewState:
     cost_min: float | None = None
     cost_max: float | None = None
     seed_only: bool = False                  # only architectures of a seed paper
+    show_test: bool = False                  # timm's tiny test_* networks (not real models: hidden by default)
     selection: tuple[str, ...] = ()          # model ids: detail shows the first, compare shows all
     device: str = "cuda"
     batch: int = 1
@@ -71,13 +75,13 @@ _KEYS = {
     "color": "color", "claims": "claims", "task": "task", "sources": "src", "families": "fam",
     "search": "q", "acc_min": "amin", "acc_max": "amax", "cost_min": "cmin", "cost_max": "cmax",
     "seed_only": "seed", "selection": "sel", "device": "dev", "batch": "bs", "dtype": "dtype",
-    "mode": "mode", "budget_ms": "budget",
+    "mode": "mode", "budget_ms": "budget", "show_test": "test",
 }
 # fields whose value must be one of a fixed vocabulary (efficiency.vocab; axis labels: efficiency.ui.axes)
 _CHOICES = {"page": tuple(PAGES), "x": X_AXES, "color": COLOR_BY, "device": DEVICES, "dtype": DTYPES,
             "mode": MODES}
 _NAMES = ("y_dataset", "y_metric", "task")
-_BOOLS = ("log_x", "log_y", "claims", "seed_only")
+_BOOLS = ("log_x", "log_y", "claims", "seed_only", "show_test")
 _FLOATS = ("acc_min", "acc_max", "cost_min", "cost_max", "budget_ms")
 _LISTS = ("sources", "families", "selection")
 

@@ -64,17 +64,6 @@ def latency_derived(rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def hardware_options(results: pd.DataFrame) -> dict[str, list]:
-    """Values present in the good latency rows: device, batch, dtype, mode (sorted)."""
-    rows = good_rows(results)
-    rows = rows[rows["kind"] == "latency"]
-    out = {}
-    for col, key in (("device", "device"), ("batch_size", "batch"), ("dtype", "dtype"), ("mode", "mode")):
-        vals = rows[col].dropna().unique().tolist()
-        out[key] = sorted(int(v) for v in vals) if key == "batch" else sorted(str(v) for v in vals)
-    return out
-
-
 def accuracy_options(accuracy: pd.DataFrame, models=None) -> list[tuple[str, str]]:
     """(dataset, metric) pairs, most models first; restricted to ``models`` when given."""
     acc = accuracy if models is None else accuracy[accuracy["model"].isin(models)]

@@ -3,8 +3,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.commands import refresh_command
+
+router.ensure_routed()
 
 d = ui.data()
 s = ui.state()

@@ -4,9 +4,12 @@ import datetime as dt
 import streamlit as st
 
 from efficiency.ui import data as uidata
+from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.commands import refresh_command
 from efficiency.ui.tables import freshness
+
+router.ensure_routed()
 
 d = ui.data()
 st.title("Data and method")

@@ -5,11 +5,29 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text, y_label
 from efficiency.ui.claims_view import claims_for_model
 from efficiency.ui.commands import refresh_command
-from efficiency.ui.detail import model_latencies, op_breakdown, op_counts, resolve_model
+from efficiency.ui.configs import HwConfig, config_of, gap_text, other_implementations
+from efficiency.ui.detail import default_model, find_model, model_latencies, op_breakdown, op_counts, similar_models
+
+router.ensure_routed()
+
+
+
+def latency_gap(model: str, current: HwConfig, measured: dict, others: list[str]) -> None:
+    """Where the sidebar's configuration has no row for ``model``: where it, and a different
+    implementation of its architecture, were measured, and a button to the first of its own."""
+    mine = measured.get(model, [])
+    text = gap_text(current, mine, {o: measured.get(o, []) for o in others}, sep="\n- ")
+    note = "\n\nA different implementation's numbers are its own, not this model's." if others else ""
+    st.info(f"Latency {text}{note}", icon=":material/info:")
+    if mine:
+        st.button(f"Show {mine[0].text}", on_click=ui.switch_configuration, args=(mine[0],),
+                  icon=":material/swap_horiz:", key="detail_switch")
+
 
 d = ui.data()
 s = ui.state()
@@ -19,17 +37,26 @@ if ui.no_results_message(d):
 
 counts = ui.counts(d)
 ids = sorted(counts["model"].astype(str))
+current = config_of(s)
+measured = ui.measured_by_model(d)
 wanted = s.selection[0] if s.selection else None
-if wanted and wanted not in ids:
-    resolved = resolve_model(counts, wanted)
-    if resolved is None:
-        st.warning(f"No model '{wanted}' in the results cache. Measure it with "
-                   f"`{refresh_command(wanted)}`.")
-    wanted = resolved
-ui.seed("w_model", wanted or ids[0])
-if st.session_state["w_model"] not in ids:
-    st.session_state["w_model"] = ids[0]
-model = st.selectbox("Model (zoo id)", ids, key="w_model")
+model = find_model(counts, wanted) if wanted else default_model(counts, measured, current)
+if wanted and model is None:     # say so; never open another model in its place
+    near = similar_models(counts, wanted)
+    st.warning(f"No model '{wanted}' in the results cache (the link names it). "
+               + (f"Similar ids: {', '.join(f'`{m}`' for m in near)}. " if near else "")
+               + f"If it is a zoo entry, measure it with `{refresh_command(wanted)}`.")
+elif wanted and model != wanted:
+    st.caption(f"'{wanted}' is an architecture: showing its first entry, {model}.")
+if model is not None:
+    ui.seed("w_model", model)
+    if st.session_state["w_model"] not in ids:
+        st.session_state["w_model"] = model
+picked = st.selectbox("Model (zoo id)", ids, key="w_model", placeholder="Pick a model",
+                      **({} if "w_model" in st.session_state else {"index": None}))
+if picked is None:
+    ui.stop()
+model = picked
 s = ui.update(selection=(model,) + tuple(m for m in s.selection[1:] if m != model))
 row = counts[counts["model"] == model].iloc[0]
 
@@ -50,8 +77,10 @@ c[3].metric(y_label(s.y_dataset, s.y_metric), f"{top['value'].iloc[0]:.2f}" if l
 lat_all = model_latencies(d.results, model)
 mine = lat_all[(lat_all["device"] == s.device) & (lat_all["batch_size"] == s.batch) & (lat_all["dtype"] == s.dtype)
                & (lat_all["mode"] == s.mode)] if len(lat_all) else lat_all
-c[4].metric("Latency p50", f"{mine['lat_p50_ms'].min():.3g} ms" if len(mine) else "n/a",
+c[4].metric("Latency p50", f"{mine['lat_p50_ms'].min():.3g} ms" if len(mine) else "not measured",
             help=f"milliseconds per forward call of one batch on {hw_text(s)} (sidebar)")
+if mine.empty:
+    latency_gap(model, current, measured, other_implementations(counts, model))
 
 # ---- accuracy
 st.markdown("#### Published accuracy")

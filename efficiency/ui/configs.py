@@ -1,0 +1,181 @@
+"""Which hardware configurations the cache holds, and moving between them (no torch, no Streamlit).
+
+A configuration is (device, dtype, mode, batch): what the sidebar chooses and what a latency row
+was measured under. The sidebar offers only configurations with good latency rows for the task
+(:func:`coverage`), so a device switch can never land on an empty chart: when the combination the
+user asked for was not measured, :func:`closest_configuration` picks the measured one sharing the
+most settings with it, ties going to the one covering the most models.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import pandas as pd
+
+from efficiency.store.query import good_rows
+from efficiency.vocab import ALL_TASKS
+
+FIELDS = ("device", "dtype", "mode", "batch")
+COVERAGE_COLUMNS = [*FIELDS, "models"]
+
+
+class HwConfig(NamedTuple):
+    device: str
+    dtype: str
+    mode: str
+    batch: int
+
+    @property
+    def text(self) -> str:
+        """The configuration in words, as the sidebar and the notes name it."""
+        return f"{self.device.upper()}, batch {self.batch}, {self.dtype}, {self.mode.replace('_', ' ')}"
+
+    @property
+    def short(self) -> str:
+        """A compact form for lists (hover cards, captions)."""
+        return f"{self.device} b{self.batch} {self.dtype} {self.mode}"
+
+
+def config_of(state) -> HwConfig:
+    """The configuration a :class:`~efficiency.ui.state.ViewState` (or any object with the four
+    fields) shows."""
+    return HwConfig(str(state.device), str(state.dtype), str(state.mode), int(state.batch))
+
+
+def _latency_rows(results: pd.DataFrame) -> pd.DataFrame:
+    rows = good_rows(results)
+    rows = rows[rows["kind"] == "latency"]
+    batch = pd.to_numeric(rows["batch_size"], errors="coerce")
+    return rows[batch.notna()].assign(batch=batch[batch.notna()].astype(int))
+
+
+def coverage(results: pd.DataFrame, task: str = ALL_TASKS, models=None) -> pd.DataFrame:
+    """Every configuration with good latency rows for ``task`` (optionally among ``models``) and
+    its number of models, widest first (ties: device, dtype, mode, batch order)."""
+    rows = _latency_rows(results)
+    if task != ALL_TASKS:
+        rows = rows[rows["task"] == task]
+    if models is not None:
+        rows = rows[rows["model"].isin(set(models))]
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in FIELDS[:3] else int) for c in COVERAGE_COLUMNS})
+    out = rows.groupby(list(FIELDS))["model"].nunique().reset_index(name="models")
+    out = out.sort_values(["models", *FIELDS], ascending=[False, True, True, True, True], kind="stable")
+    return out.reset_index(drop=True)
+
+
+def available(cov: pd.DataFrame) -> dict[HwConfig, int]:
+    """``configuration -> models`` of a :func:`coverage` table, widest first."""
+    return {HwConfig(str(r.device), str(r.dtype), str(r.mode), int(r.batch)): int(r.models)
+            for r in cov.itertuples(index=False)}
+
+
+def closest_configuration(options: dict[HwConfig, int], previous: HwConfig,
+                          fixed: str | None = None) -> HwConfig | None:
+    """The measured configuration nearest ``previous``: ``previous`` itself when measured; else,
+    among those keeping the ``fixed`` field's value (all of them if that value was never measured),
+    the one sharing the most of the other settings, ties to the widest coverage. None without options.
+    """
+    if not options:
+        return None
+    if previous in options:
+        return previous
+    pool = [c for c in options if fixed is None or getattr(c, fixed) == getattr(previous, fixed)] or list(options)
+
+    def rank(c: HwConfig) -> tuple[int, int]:
+        return sum(getattr(c, f) == getattr(previous, f) for f in FIELDS), options[c]
+    return max(pool, key=rank)   # max keeps the first of equals: options are widest first
+
+
+def changed_field(previous: HwConfig, wanted: HwConfig) -> str | None:
+    """The first field (device, dtype, mode, batch order) where ``wanted`` differs from ``previous``."""
+    return next((f for f in FIELDS if getattr(previous, f) != getattr(wanted, f)), None)
+
+
+def resolve(options: dict[HwConfig, int], previous: HwConfig, wanted: HwConfig) -> HwConfig:
+    """What the sidebar shows after the user asked for ``wanted`` coming from ``previous``: ``wanted``
+    when measured, else the closest measured configuration keeping the setting the user changed.
+    Without any measured configuration, ``wanted`` as is (the pages then say nothing is measured)."""
+    return closest_configuration(options, wanted, changed_field(previous, wanted)) or wanted
+
+
+def field_options(options: dict[HwConfig, int], current: HwConfig) -> dict[str, list]:
+    """The values each sidebar control offers: every measured device, the dtypes measured on the
+    current device, the modes of that device and dtype, the batches of all three (sorted)."""
+    out: dict[str, list] = {}
+    for i, f in enumerate(FIELDS):
+        above = FIELDS[:i]
+        vals = {getattr(c, f) for c in options if all(getattr(c, a) == getattr(current, a) for a in above)}
+        out[f] = sorted(vals)
+    return out
+
+
+def widest(options: dict[HwConfig, int]) -> tuple[HwConfig, int] | None:
+    """The configuration covering the most models, and how many."""
+    return next(iter(options.items()), None)
+
+
+def coverage_text(current: HwConfig, have: int, total: int, best: tuple[HwConfig, int] | None,
+                  population: str = "models") -> str:
+    """"N of M <population> have latency for <current>", naming the widest configuration when
+    it covers more."""
+    text = f"{have:,} of {total:,} {population} have latency for {current.text}."
+    if best is not None and best[0] != current and best[1] > have:
+        text += f" Widest coverage: {best[0].text} ({best[1]:,} models)."
+    return text
+
+
+def measured_by_model(results: pd.DataFrame) -> dict[str, list[HwConfig]]:
+    """``model -> configurations with a good latency row`` (sorted), for every measured model."""
+    rows = _latency_rows(results).drop_duplicates(["model", *FIELDS])
+    out: dict[str, list[HwConfig]] = {}
+    for r in rows.sort_values([*FIELDS], kind="stable").itertuples(index=False):
+        out.setdefault(str(r.model), []).append(HwConfig(str(r.device), str(r.dtype), str(r.mode), int(r.batch)))
+    return out
+
+
+def other_implementations(counts: pd.DataFrame, model: str) -> list[str]:
+    """Models of the same ``arch`` from another ``source`` (timm's resnet50 for torchvision's): a
+    different implementation of the architecture, never a stand-in for ``model``'s own numbers."""
+    row = counts[counts["model"] == model]
+    if row.empty or not str(row["arch"].iloc[0] or ""):
+        return []
+    arch, source = row["arch"].iloc[0], row["source"].iloc[0]
+    same = counts[(counts["arch"] == arch) & (counts["source"] != source)]
+    return sorted(same["model"].astype(str).unique())
+
+
+MAX_OTHERS = 3   # a torchvision model can have a dozen timm weights of its arch: name a few
+
+
+def gap_text(current: HwConfig, mine: list[HwConfig], others: dict[str, list[HwConfig]],
+             sep: str = "; ") -> str:
+    """Why a model has no latency in ``current``: where it was measured (``mine``), and where a
+    different implementation of its architecture was (``others``: model -> configurations)."""
+    text = f"not measured for {current.short}"
+    text += f"{sep}measured: {', '.join(c.short for c in mine)}" if mine else f"{sep}no latency measured at all"
+    named = [(m, cfgs) for m, cfgs in others.items() if cfgs]
+    for other, cfgs in named[:MAX_OTHERS]:
+        text += (f"{sep}a different implementation, {other}, was measured: "
+                 f"{', '.join(c.short for c in cfgs)}")
+    if len(named) > MAX_OTHERS:
+        text += f"{sep}(and {len(named) - MAX_OTHERS} more implementations of this architecture)"
+    return text
+
+
+def gap_notes(points: pd.DataFrame, counts: pd.DataFrame, measured: dict[str, list[HwConfig]],
+              current: HwConfig, sep: str = "<br>") -> pd.Series:
+    """Per point, :func:`gap_text` where ``lat_p50_ms`` is missing, else "" (for the hover card)."""
+    missing = points["lat_p50_ms"].isna()
+    by_arch = counts[["model", "arch", "source"]].dropna(subset=["arch"])
+    by_arch = by_arch[by_arch["model"].isin(measured)]   # only measured implementations are worth naming
+    groups = {a: g for a, g in by_arch.groupby("arch")}
+    notes = []
+    for model, arch, source, miss in zip(points["model"], points["arch"], points["source"], missing):
+        if not miss:
+            notes.append("")
+            continue
+        g = groups.get(arch)
+        others = {} if g is None else {m: measured[m] for m in g.loc[g["source"] != source, "model"]}
+        notes.append(gap_text(current, measured.get(model, []), others, sep))
+    return pd.Series(notes, index=points.index, dtype=object)

@@ -1,0 +1,126 @@
+"""Links out of the dashboard for one zoo entry, built only from the entry's own row (no torch, no
+Streamlit, nothing fetched): the Hugging Face card of timm weights, torchvision's documentation page
+of the builder, the arXiv page of the seed paper, and the source file where the row names it.
+
+Where each URL pattern comes from (checked, not guessed):
+
+* timm publishes every pretrained tag as the hub repo ``timm/<arch>.<tag>``, the id of timm's
+  results table (the card of ``resnet50.a1_in1k`` is https://huggingface.co/timm/resnet50.a1_in1k).
+* torchvision's docs are built by Sphinx autosummary into ``models/generated/<qualified name>.html``,
+  e.g. ``torchvision.models.resnet50.html`` and ``torchvision.models.detection.fasterrcnn_resnet50_fpn
+  _v2.html`` (pytorch.org/vision/{stable,0.13}/models/generated/...; the docs now live under
+  docs.pytorch.org/vision). The qualified name is the builder in its ``torchvision.models``
+  subpackage, which the row's task determines (the zoo lists builders per subpackage).
+* arXiv ids of the seed papers: :data:`PAPER_ARXIV`, the only papers a zoo row names.
+* Source files: the rows carry no module name (timm's ``resnet50`` lives in ``resnet.py`` but
+  ``vit_base_patch16_224`` in ``vision_transformer.py``; no rule maps one to the other), so a source
+  link is made only from a fully qualified ``module`` field (``timm.models.resnet``, what the zoo
+  would record as the builder's ``__module__``) when a row has one, and is otherwise left out.
+
+Custom models get no links: their code is the user's own.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Mapping
+from urllib.parse import quote
+
+__all__ = ["model_links", "PAPER_ARXIV", "LABELS"]
+
+HF_CARD = "https://huggingface.co/timm/{repo}"
+TV_DOCS = "https://docs.pytorch.org/vision/main/models/generated/torchvision.models.{name}.html"
+ARXIV = "https://arxiv.org/abs/{id}"
+TIMM_SOURCE = "https://github.com/huggingface/pytorch-image-models/blob/main/timm/models/{path}.py"
+TV_SOURCE = "https://github.com/pytorch/vision/blob/main/torchvision/models/{path}.py"
+
+# link kinds in display order; model_links' keys are these labels
+LABELS = {"card": "Model card", "docs": "Documentation", "paper": "Paper (arXiv)", "source": "Source"}
+
+# zoo task -> torchvision.models subpackage of its builders; mirrors efficiency.zoo.torchvision.MODULES,
+# which the UI may not import (the zoo imports torchvision)
+TV_SUBPACKAGE = {"classification": "", "detection": "detection", "segmentation": "segmentation",
+                 "video": "video", "optical_flow": "optical_flow"}
+
+# arXiv ids of the seed papers that zoo rows name (data/paper_claims.csv rows with zoo_archs), each
+# checked against the paper's arXiv/abstract page; keyed by the exact title the rows carry
+PAPER_ARXIV = {
+    "An Energy and GPU-Computation Efficient Backbone Network for Real-Time Object Detection": "1904.09730",
+    "CrossViT: Cross-Attention Multi-Scale Vision Transformer for Image Classification": "2103.14899",
+    "FBNet: Hardware-Aware Efficient ConvNet Design via Differentiable Neural Architecture Search": "1812.03443",
+    "FBNetV3: Joint Architecture-Recipe Search using Predictor Pretraining": "2006.02049",
+    "Fast and Accurate Model Scaling": "2103.06877",
+    "GhostNetV2: Enhance Cheap Operation with Long-Range Attention": "2211.12905",
+    "InceptionNeXt: When Inception Meets ConvNeXt": "2303.16900",
+    "Learning Transferable Architectures for Scalable Image Recognition": "1707.07012",
+    "MetaFormer Baselines for Vision": "2210.13452",
+    "MnasNet: Platform-Aware Neural Architecture Search for Mobile": "1807.11626",
+    "Model Rubik's Cube: Twisting Resolution, Depth and Width for TinyNets": "2010.14819",
+}
+
+_ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}(v\d+)?$")
+# a module path as Python writes it (dotted identifiers), never a URL or a path with ".."
+_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def _text(row: Mapping, key: str) -> str:
+    """``row[key]`` as stripped text; missing, None and NaN are "" (rows come from parquet)."""
+    v = row.get(key) if hasattr(row, "get") else None
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return str(v).strip()
+
+
+def _segment(text: str) -> str:
+    """``text`` percent-escaped as one URL path segment (a ``/`` or space cannot split or break it)."""
+    return quote(text, safe="")
+
+
+def _source_path(module: str, package: str) -> str | None:
+    """A fully qualified ``module`` of ``package`` ("timm.models.resnet") as the file path below the
+    package ("resnet", "detection/faster_rcnn"); None for anything else (a bare or foreign name would
+    be a guess about where the file is)."""
+    prefix = package + "."
+    if not _MODULE.match(module) or not module.startswith(prefix):
+        return None
+    return module[len(prefix):].replace(".", "/")
+
+
+def _timm_links(arch: str, weights: str, module: str) -> dict[str, str]:
+    out = {}
+    if weights:   # the hub repo is per pretrained tag; without one there is no card to point at
+        out[LABELS["card"]] = HF_CARD.format(repo=_segment(f"{arch}.{weights}"))
+    path = _source_path(module, "timm.models")
+    if path:
+        out[LABELS["source"]] = TIMM_SOURCE.format(path=quote(path, safe="/"))
+    return out
+
+
+def _torchvision_links(arch: str, task: str, module: str) -> dict[str, str]:
+    out = {}
+    sub = TV_SUBPACKAGE.get(task)
+    if sub is not None:
+        name = f"{sub}.{arch}" if sub else arch
+        out[LABELS["docs"]] = TV_DOCS.format(name=_segment(name))
+    path = _source_path(module, "torchvision.models")
+    if path:
+        out[LABELS["source"]] = TV_SOURCE.format(path=quote(path, safe="/"))
+    return out
+
+
+def model_links(row: Mapping) -> dict[str, str]:
+    """Label -> URL for one zoo row (a results/points row or any mapping with ``source``, ``arch``,
+    ``weights``, ``task``, ``paper`` and optionally ``module``). Custom models and rows without an
+    arch get ``{}``; a link whose parts the row lacks is left out rather than guessed."""
+    source, arch = _text(row, "source"), _text(row, "arch")
+    if source not in ("timm", "torchvision") or not arch:
+        return {}
+    module = _text(row, "module")
+    if source == "timm":
+        out = _timm_links(arch, _text(row, "weights"), module)
+    else:
+        out = _torchvision_links(arch, _text(row, "task"), module)
+    arxiv_id = PAPER_ARXIV.get(_text(row, "paper"), "")
+    if _ARXIV_ID.match(arxiv_id):
+        out[LABELS["paper"]] = ARXIV.format(id=arxiv_id)
+    return {label: out[label] for label in LABELS.values() if label in out}

@@ -1,0 +1,164 @@
+"""The Models page's table (no torch, no Streamlit): every model of the explorer's view with its
+counts, accuracy, latency, throughput, memory, paper and links out, rounded for reading.
+
+:func:`models_table` turns a view's points into the table (internal column names, key columns first);
+:func:`text_filter` narrows it; :func:`headers` gives the shown header of each column (units and
+conventions in the header, so the cells stay bare numbers that sort as numbers); :func:`csv_bytes`
+is the download of what is shown. Missing values stay NaN/None: the page shows them blank.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from efficiency.ui.links import LABELS, model_links
+from efficiency.ui.state import ViewState
+
+# always shown, in this order: the id, the answer (accuracy) and what it costs
+KEY_COLUMNS = ("model", "acc", "gmacs", "params_m", "lat_p50_ms", "throughput_sps")
+# offered in the column chooser, in this order after the key columns
+OPTIONAL_COLUMNS = ("gflops", "mem_mib", "lat_p90_ms", "on_front", "family", "source", "task", "paper",
+                    "card", "arxiv", "code")
+DEFAULT_OPTIONAL = ("gflops", "mem_mib", "paper", "card", "arxiv")
+LINK_COLUMNS = ("card", "arxiv", "code")
+
+# columns shown with 3 significant digits: counts and timings are not known better than that
+# (latency varies by several % between runs, MAC counts differ by convention at the 1 % level)
+SIG3 = ("gmacs", "gflops", "params_m", "lat_p50_ms", "lat_p90_ms", "throughput_sps", "mem_mib")
+# accuracy is published with 2 decimals and differences of 0.1 point matter: 2 decimals, not 3 digits
+ACC_DECIMALS = 2
+
+_HEADERS = {
+    "model": "model (zoo id)",
+    "gmacs": "GMACs / sample (1 multiply-add = 1 MAC)",
+    "gflops": "GFLOPs / sample (= 2 × GMACs)",
+    "params_m": "params (M)",
+    "lat_p50_ms": "latency p50 (ms / batch)",
+    "throughput_sps": "throughput (samples / s)",
+    "mem_mib": "peak memory (MiB)",
+    "lat_p90_ms": "latency p90 (ms / batch)",
+    "on_front": "on Pareto front",
+    "family": "family",
+    "source": "library",
+    "task": "task",
+    "paper": "seed paper",
+    "card": "card / docs",
+    "arxiv": "paper (arXiv)",
+    "code": "source code",
+}
+
+
+def round_sig(value: float | None, digits: int = 3) -> float:
+    """``value`` rounded to ``digits`` significant digits; NaN for missing or non-finite values."""
+    if value is None:
+        return math.nan
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    if not math.isfinite(v):
+        return math.nan
+    if v == 0:
+        return 0.0
+    return round(v, digits - 1 - int(math.floor(math.log10(abs(v)))))
+
+
+def round_column(values: pd.Series, digits: int = 3) -> pd.Series:
+    """:func:`round_sig` of each value, as float (NaN where missing)."""
+    return pd.Series([round_sig(v, digits) for v in values], index=values.index, dtype=float)
+
+
+def headers(acc_label: str) -> dict[str, str]:
+    """Internal column name -> shown header; ``acc_label`` is the view's accuracy title with unit."""
+    return {**_HEADERS, "acc": acc_label}
+
+
+def _links(points: pd.DataFrame) -> pd.DataFrame:
+    """One column per link kind: card (timm) or docs (torchvision), arXiv, source; None where absent."""
+    cols = {"card": [], "arxiv": [], "code": []}
+    # only the fields model_links reads: converting the whole points frame costs 10x more
+    fields = [c for c in ("source", "arch", "weights", "task", "paper", "module") if c in points]
+    for row in points[fields].to_dict("records"):
+        links = model_links(row)
+        cols["card"].append(links.get(LABELS["card"]) or links.get(LABELS["docs"]))
+        cols["arxiv"].append(links.get(LABELS["paper"]))
+        cols["code"].append(links.get(LABELS["source"]))
+    return pd.DataFrame(cols, index=points.index, dtype=object)
+
+
+def _text_column(points: pd.DataFrame, name: str) -> pd.Series:
+    """``points[name]`` as text with missing values None (blank on the page, never "nan")."""
+    if name not in points:
+        return pd.Series([None] * len(points), index=points.index, dtype=object)
+    col = points[name].astype(object)
+    return col.where(col.notna() & (col.astype(str).str.strip() != ""), None)
+
+
+def _number(points: pd.DataFrame, name: str) -> pd.Series:
+    if name not in points:
+        return pd.Series(np.nan, index=points.index, dtype=float)
+    return pd.to_numeric(points[name], errors="coerce").astype(float)
+
+
+def models_table(points: pd.DataFrame) -> pd.DataFrame:
+    """The table of ``points`` (a view's points: model, acc, gmacs, params_m, lat_p50_ms, ...): key
+    columns then optional ones, numbers rounded (:data:`SIG3`, :data:`ACC_DECIMALS`), GFLOPs as
+    2 × GMACs, links out, ordered by accuracy (best first, as the explorer's question is)."""
+    gmacs = _number(points, "gmacs")
+    out = pd.DataFrame(index=points.index)
+    out["model"] = _text_column(points, "model")
+    out["acc"] = _number(points, "acc").round(ACC_DECIMALS)
+    for name in SIG3:
+        out[name] = round_column(gmacs if name == "gmacs" else _number(points, name))
+    # the convention, not a second measurement; doubling the shown GMACs keeps the shown relation exact
+    out["gflops"] = 2 * out["gmacs"]
+    out["on_front"] = points["on_front"].astype(bool) if "on_front" in points else False
+    for name in ("family", "source", "task", "paper"):
+        out[name] = _text_column(points, name)
+    out = out.join(_links(points))
+    out = out[list(KEY_COLUMNS) + list(OPTIONAL_COLUMNS)]
+    return out.sort_values(["acc", "model"], ascending=[False, True], na_position="last",
+                           kind="stable").reset_index(drop=True)
+
+
+def shown_columns(optional: list[str] | tuple[str, ...]) -> list[str]:
+    """Key columns, then the chosen optional ones in :data:`OPTIONAL_COLUMNS` order (unknown names
+    and key columns among ``optional`` are ignored, so the key columns always lead, once)."""
+    chosen = set(optional)
+    return list(KEY_COLUMNS) + [c for c in OPTIONAL_COLUMNS if c in chosen]
+
+
+def text_filter(table: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Rows whose model id, family or seed paper contains ``text`` (case-insensitive, plain text)."""
+    text = text.strip().lower()
+    if not text:
+        return table
+    keep = pd.Series(False, index=table.index)
+    for name in ("model", "family", "paper"):
+        if name in table:
+            keep |= table[name].fillna("").astype(str).str.lower().str.contains(text, regex=False)
+    return table[keep]
+
+
+def csv_bytes(table: pd.DataFrame, acc_label: str) -> bytes:
+    """``table`` as UTF-8 CSV with the shown headers; missing values are empty cells."""
+    return table.rename(columns=headers(acc_label)).to_csv(index=False, na_rep="").encode("utf-8")
+
+
+def active_filters(state: ViewState) -> list[str]:
+    """The explorer's filters that ``state`` applies, in words (the Models page shows the same view,
+    so a table with fewer rows than the zoo must say why)."""
+    out = []
+    for label, items in (("sources", state.sources), ("families", state.families)):
+        if items:
+            out.append(f"{label}: {', '.join(items)}")
+    if state.search:
+        out.append(f"name matches '{state.search}'")
+    if state.seed_only:
+        out.append("seed-paper architectures only")
+    for label, lo, hi in (("accuracy", state.acc_min, state.acc_max), ("cost", state.cost_min, state.cost_max)):
+        if lo is not None or hi is not None:
+            out.append(f"{label} in [{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}]")
+    return out

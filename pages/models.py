@@ -1,0 +1,61 @@
+"""Models: every model of the explorer's view as one sortable table, with a column chooser, a text
+filter, CSV of what is shown, links out, and a way into each model's detail."""
+import streamlit as st
+
+from efficiency.ui import models_table as mt
+from efficiency.ui import router
+from efficiency.ui import session as ui
+from efficiency.ui.axes import hw_text
+
+router.ensure_routed()
+
+d = ui.data()
+s = ui.state()
+st.title("Models")
+st.caption("Every model of the explorer's current view: same task, accuracy metric, hardware configuration "
+           "and filters. Click a header to sort; blank cells were not measured or not published.")
+if ui.no_results_message(d):
+    ui.stop()
+
+v = ui.view(d, s)
+for level, msg in v.notes:
+    (st.warning if level == "warning" else st.info)(msg)
+filters = mt.active_filters(s)
+if filters:
+    st.caption("Explorer filters in effect: " + "; ".join(filters) + ".")
+
+table = mt.models_table(v.points)
+names = mt.headers(v.y_label)
+
+# ---- controls: text filter and column chooser (key columns are always shown)
+c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
+text = c1.text_input("Filter (model id, family or paper contains)", key="w_models_filter", max_chars=200)
+ui.seed("w_models_cols", list(mt.DEFAULT_OPTIONAL))
+optional = c2.multiselect("More columns", list(mt.OPTIONAL_COLUMNS), key="w_models_cols",
+                          format_func=lambda c: names[c], placeholder="key columns only")
+shown = mt.text_filter(table, text)[mt.shown_columns(optional)]
+
+# ---- the table: numbers stay numbers (they sort), units live in the headers
+links = {"card": r"https?://[^/]+/(?:timm/)?(?:.*/generated/torchvision\.models\.)?([^/]+?)(?:\.html)?$",
+         "arxiv": r"https://arxiv\.org/abs/(.+)$", "code": r"https?://.*/([^/]+\.py)$"}
+config = {names[c]: st.column_config.LinkColumn(names[c], display_text=links[c]) for c in mt.LINK_COLUMNS}
+config[names["model"]] = st.column_config.TextColumn(names["model"], pinned=True, width="medium")  # key columns fit at 1440 px
+config[names["acc"]] = st.column_config.NumberColumn(names["acc"], format="%.2f")
+st.dataframe(shown.rename(columns=names), hide_index=True, width="stretch", height=560, placeholder="",
+             column_config=config)
+hw = hw_text(s, v.device_name)
+st.caption(f"{len(shown)} of {len(table)} models. Latency, throughput and memory on {hw} (sidebar); "
+           "GMACs count one multiply-add once (timm/torchvision 'FLOPs'), GFLOPs = 2 × GMACs; counts per "
+           "sample at batch 1. 3 significant digits; accuracy as published, 2 decimals.")
+
+# ---- exports and the way into a model's detail
+e1, e2, e3 = st.columns([1.2, 3, 1.2], vertical_alignment="bottom")
+e1.download_button("Shown table (CSV)", data=mt.csv_bytes(shown, v.y_label), file_name="models.csv",
+                   mime="text/csv", on_click="ignore", icon=":material/download:")
+ids = shown["model"].dropna().tolist()
+if ids:
+    pick = e2.selectbox("Model", ids, key="w_models_pick", help="Any model of the table above.")
+    if e3.button("Open its detail", icon=":material/open_in_new:"):
+        ui.update(selection=(pick,) + tuple(m for m in s.selection if m != pick), page="detail")
+        st.session_state["w_model"] = pick
+        st.switch_page(ui.page_file("detail"))
