@@ -115,10 +115,9 @@ def test_missing_latency_names_measured_configurations_and_the_other_implementat
     v = build_view(_without_cuda_rows(res, TIMM_R50), acc, DEFAULT)
     row = v.points.set_index("model").loc[TIMM_R50]
     assert pd.isna(row["lat_p50_ms"])                     # never substituted by torchvision's
-    assert "not measured for cuda b1 bf16 cuda_graph" in row["lat_note"]
+    assert "not measured in this configuration" in row["lat_note"]
     assert "measured: cpu b1 bf16 eager, cpu b1 fp32 eager" in row["lat_note"]
-    assert f"a different implementation, {TV_R50}, was measured: " in row["lat_note"]
-    assert "cuda b1 bf16 cuda_graph" in row["lat_note"].split(TV_R50)[1]
+    assert f"a different implementation was measured: {TV_R50}" in row["lat_note"]
     assert v.points.set_index("model").loc[TV_R50, "lat_note"] == ""
 
 

@@ -42,8 +42,12 @@ def config_of(state) -> HwConfig:
     return HwConfig(str(state.device), str(state.dtype), str(state.mode), int(state.batch))
 
 
+_LATENCY_KEYS = ["model", "task", "kind", "error", "device", "dtype", "mode", "batch_size"]
+
+
 def _latency_rows(results: pd.DataFrame) -> pd.DataFrame:
-    rows = good_rows(results)
+    # only the key columns: filtering every column of the cache is most of the cost
+    rows = good_rows(results[[c for c in _LATENCY_KEYS if c in results.columns]])
     rows = rows[rows["kind"] == "latency"]
     batch = pd.to_numeric(rows["batch_size"], errors="coerce")
     return rows[batch.notna()].assign(batch=batch[batch.notna()].astype(int))
@@ -127,10 +131,16 @@ def coverage_text(current: HwConfig, have: int, total: int, best: tuple[HwConfig
 
 def measured_by_model(results: pd.DataFrame) -> dict[str, list[HwConfig]]:
     """``model -> configurations with a good latency row`` (sorted), for every measured model."""
-    rows = _latency_rows(results).drop_duplicates(["model", *FIELDS])
+    rows = _latency_rows(results).drop_duplicates(["model", *FIELDS]).sort_values([*FIELDS], kind="stable")
     out: dict[str, list[HwConfig]] = {}
-    for r in rows.sort_values([*FIELDS], kind="stable").itertuples(index=False):
-        out.setdefault(str(r.model), []).append(HwConfig(str(r.device), str(r.dtype), str(r.mode), int(r.batch)))
+    # plain lists: row-by-row iteration of arrow-backed columns is what made this slow
+    cols = [rows[c].astype(object).tolist() for c in ("model", *FIELDS)]
+    made: dict[tuple, HwConfig] = {}   # a few configurations shared by thousands of rows
+    for model, *key in zip(*cols):
+        key = tuple(key)
+        if key not in made:
+            made[key] = HwConfig(str(key[0]), str(key[1]), str(key[2]), int(key[3]))
+        out.setdefault(str(model), []).append(made[key])
     return out
 
 
@@ -163,19 +173,34 @@ def gap_text(current: HwConfig, mine: list[HwConfig], others: dict[str, list[HwC
     return text
 
 
-def gap_notes(points: pd.DataFrame, counts: pd.DataFrame, measured: dict[str, list[HwConfig]],
-              current: HwConfig, sep: str = "<br>") -> pd.Series:
-    """Per point, :func:`gap_text` where ``lat_p50_ms`` is missing, else "" (for the hover card)."""
-    missing = points["lat_p50_ms"].isna()
+def hover_gap_text(mine: list[HwConfig], others: dict[str, list[HwConfig]]) -> str:
+    """:func:`gap_text` short enough for a hover card on hundreds of points (the configuration
+    shown is in the figure's caption; the other implementation's configurations are on its
+    detail page): the figure's payload grows by what every card repeats."""
+    text = "not measured in this configuration<br>"
+    text += f"measured: {', '.join(c.short for c in mine)}" if mine else "no latency measured at all"
+    named = [m for m, cfgs in others.items() if cfgs]
+    if named:
+        more = f" (+{len(named) - 1} more)" if len(named) > 1 else ""
+        text += f"<br>a different implementation was measured: {named[0]}{more}"
+    return text
+
+
+def gap_notes(points: pd.DataFrame, counts: pd.DataFrame, measured: dict[str, list[HwConfig]]) -> pd.Series:
+    """Per point, :func:`hover_gap_text` where ``lat_p50_ms`` is missing, else "" (for the hover card)."""
+    missing = points["lat_p50_ms"].isna().tolist()
     by_arch = counts[["model", "arch", "source"]].dropna(subset=["arch"])
     by_arch = by_arch[by_arch["model"].isin(measured)]   # only measured implementations are worth naming
-    groups = {a: g for a, g in by_arch.groupby("arch")}
+    implementations: dict[str, list[tuple[str, str]]] = {}   # arch -> [(model, source)], plain lists
+    for model, arch, source in zip(*(by_arch[c].astype(object).tolist() for c in ("model", "arch", "source"))):
+        implementations.setdefault(arch, []).append((model, source))
     notes = []
-    for model, arch, source, miss in zip(points["model"], points["arch"], points["source"], missing):
+    for model, arch, source, miss in zip(points["model"].astype(object).tolist(),
+                                         points["arch"].astype(object).tolist(),
+                                         points["source"].astype(object).tolist(), missing):
         if not miss:
             notes.append("")
             continue
-        g = groups.get(arch)
-        others = {} if g is None else {m: measured[m] for m in g.loc[g["source"] != source, "model"]}
-        notes.append(gap_text(current, measured.get(model, []), others, sep))
+        others = {m: measured[m] for m, src in implementations.get(arch, []) if src != source}
+        notes.append(hover_gap_text(measured.get(model, []), others))
     return pd.Series(notes, index=points.index, dtype=object)

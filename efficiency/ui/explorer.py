@@ -199,9 +199,10 @@ def mark_front(pts: pd.DataFrame, higher_is_better: bool) -> tuple[pd.DataFrame,
 def latency_coverage(results: pd.DataFrame, state: ViewState, pts: pd.DataFrame) -> dict:
     """The View's coverage fields: of the models in ``pts`` (the task's models with the accuracy),
     how many have latency in the view's configuration, and the configuration covering the most."""
-    population = pts.loc[pts["y"].notna(), "model"]
+    keep = pts["y"].notna()
     if not state.show_test:
-        population = population[~is_test_network(pts.loc[population.index])]
+        keep &= ~is_test_network(pts)
+    population = pts.loc[keep, "model"]
     cov = configs.available(configs.coverage(results, state.task, set(population)))
     have = cov.get(configs.config_of(state), 0)
     return {"lat_have": have, "lat_total": int(population.nunique()), "widest": configs.widest(cov)}
@@ -214,7 +215,7 @@ def with_gap_notes(pts: pd.DataFrame, results: pd.DataFrame, counts: pd.DataFram
     if pts.empty:
         return pts.assign(lat_note=pd.Series(dtype=object))
     measured = configs.measured_by_model(results)
-    return pts.assign(lat_note=configs.gap_notes(pts, counts, measured, configs.config_of(state)))
+    return pts.assign(lat_note=configs.gap_notes(pts, counts, measured))
 
 
 def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState) -> View:
