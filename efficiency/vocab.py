@@ -22,6 +22,9 @@ TASKS = ("classification", "detection", "segmentation", "video", "optical_flow",
 # the dashboard's cost axes (labels and units: efficiency.ui.axes) and colourings
 X_AXES = ("gmacs", "gflops", "params", "latency_p50", "latency_p90", "inv_throughput", "memory")
 COLOR_BY = ("family", "source", "paper")
+# torchvision.models subpackage ("" the top level) -> the zoo task of its builders
+TORCHVISION_SUBPACKAGES = {"": "classification", "detection": "detection", "segmentation": "segmentation",
+                           "video": "video", "optical_flow": "optical_flow"}
 # the task value that means "every task" in a view
 ALL_TASKS = "all"
 

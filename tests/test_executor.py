@@ -160,15 +160,17 @@ def test_refresh_killed_with_sigkill_leaves_no_process(tmp_path, models_file):
         [sys.executable, "-m", "efficiency.refresh", "--no-progress", "--custom", f"{models_file}:hang",
          "--input-size", "3,32,32", "--skip-latency", "--cache", str(tmp_path / "c.parquet")],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    marker = models_file.with_name("hang.started")
-    deadline = time.monotonic() + 180
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert marker.exists(), "the worker never started the model"
-    family = _descendants(proc.pid)   # forkserver, resource tracker, worker
-    assert len(family) >= 2, family
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    try:
+        marker = models_file.with_name("hang.started")
+        deadline = time.monotonic() + 180
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert marker.exists(), "the worker never started the model"
+        family = _descendants(proc.pid)   # forkserver, resource tracker, worker
+        assert len(family) >= 2, family
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)   # also when an assertion above failed
+        proc.wait()
     time.sleep(10)
     survivors = {p for p in family if _alive(p)}
     for p in survivors:   # do not leave them to the next test
@@ -181,15 +183,19 @@ def test_worker_outlives_sigterm_and_shutdown_still_ends_it(models_file):
     # worker that died of it would have its model recorded as a crash
     jobs = _jobs(models_file, ["hang"])
     ex = LocalExecutor(1, limits=Limits(count_timeout_s=600))
-    ex.submit(jobs[0])
-    marker = models_file.with_name("hang.started")
-    deadline = time.monotonic() + 120
-    while not marker.exists() and time.monotonic() < deadline:
-        assert ex.finished(timeout=0.5) == []
-    (worker,) = _worker_processes()
-    os.kill(worker.pid, signal.SIGTERM)
-    assert ex.finished(timeout=3) == []     # nothing came back: the job is still running
-    assert worker.is_alive()
+    try:
+        ex.submit(jobs[0])
+        marker = models_file.with_name("hang.started")
+        deadline = time.monotonic() + 120
+        while not marker.exists() and time.monotonic() < deadline:
+            assert ex.finished(timeout=0.5) == []
+        (worker,) = _worker_processes()
+        os.kill(worker.pid, signal.SIGTERM)
+        assert ex.finished(timeout=3) == []     # nothing came back: the job is still running
+        assert worker.is_alive()
+    except BaseException:
+        ex.shutdown()
+        raise
     t0 = time.monotonic()
     ex.shutdown()
     assert not worker.is_alive() and time.monotonic() - t0 < 5

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from efficiency.ui.links import LABELS, PAPER_ARXIV, model_links
+from efficiency.reference.papers import PAPER_ARXIV
+from efficiency.ui.links import LABELS, model_links
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTS = {"huggingface.co", "docs.pytorch.org", "arxiv.org", "github.com"}

@@ -138,14 +138,6 @@ def test_round_sig_is_close_and_short(value, digits):
 
 # --------------------------------------------------------------------------- the page
 
-@pytest.fixture()
-def fixture_env(monkeypatch):
-    monkeypatch.setenv("EFFICIENCY_RESULTS", str(FIX / "results.parquet"))
-    monkeypatch.setenv("EFFICIENCY_ACCURACY", str(FIX / "accuracy.parquet"))
-    monkeypatch.setenv("EFFICIENCY_CLAIMS", str(FIX / "paper_claims.csv"))
-    monkeypatch.chdir(ROOT)
-
-
 def _models_page(query: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for k, v in (query or {}).items():

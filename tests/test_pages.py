@@ -13,14 +13,6 @@ FIX = ROOT / "tests" / "fixtures"
 TIMEOUT = 60
 
 
-@pytest.fixture()
-def fixture_env(monkeypatch):
-    monkeypatch.setenv("EFFICIENCY_RESULTS", str(FIX / "results.parquet"))
-    monkeypatch.setenv("EFFICIENCY_ACCURACY", str(FIX / "accuracy.parquet"))
-    monkeypatch.setenv("EFFICIENCY_CLAIMS", str(FIX / "paper_claims.csv"))
-    monkeypatch.chdir(ROOT)
-
-
 def _app(query: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     for k, v in (query or {}).items():

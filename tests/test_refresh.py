@@ -191,13 +191,18 @@ def test_ctrl_c_keeps_finished_rows(tmp_path, models_file):
          "--custom", f"{models_file}:slow", "--input-size", "3,32,32",
          "--skip-latency", "--flush-every", "0", "--cache", str(db)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not db.exists():
-        time.sleep(0.2)
-    assert db.exists(), "the first model's row was never flushed"
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not db.exists():
+            time.sleep(0.2)
+        assert db.exists(), "the first model's row was never flushed"
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:   # an assertion above failed: leave nothing running
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 130, err
     df = cache.read(db)
     assert list(df["arch"]) == [f"{models_file}:tiny"]

@@ -70,10 +70,27 @@ def run(*args, env=None, timeout=300):
                           env={**os.environ, **(env or {})})
 
 
+_STARTED: list[subprocess.Popen] = []
+
+
 def start(*args, env=None):
-    return subprocess.Popen([sys.executable, "-m", "efficiency.refresh", "--no-progress", *args],
+    proc = subprocess.Popen([sys.executable, "-m", "efficiency.refresh", "--no-progress", *args],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **(env or {})})
+    _STARTED.append(proc)
+    return proc
+
+
+@pytest.fixture(autouse=True)
+def _no_refresh_left_running():
+    """A test that fails half-way must not leave its refresh (and, through their lifeline, its
+    workers) running into the next tests."""
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def wait_for(path: Path, timeout_s: float = 120) -> None:
@@ -383,6 +400,7 @@ def test_sigterm_to_the_whole_process_group_records_no_crash(tmp_path, models_fi
                              *tiny_args(models_file, db, "tiny", "slow_marked")],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
+    _STARTED.append(proc)
     wait_for(tmp_path / "started")
     time.sleep(1.0)
     os.killpg(proc.pid, signal.SIGTERM)

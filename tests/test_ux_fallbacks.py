@@ -201,14 +201,6 @@ def test_colours_go_to_the_families_near_the_front():
 
 # --------------------------------------------------------------------------- the app
 
-@pytest.fixture()
-def fixture_env(monkeypatch):
-    monkeypatch.setenv("EFFICIENCY_RESULTS", str(FIX / "results.parquet"))
-    monkeypatch.setenv("EFFICIENCY_ACCURACY", str(FIX / "accuracy.parquet"))
-    monkeypatch.setenv("EFFICIENCY_CLAIMS", str(FIX / "paper_claims.csv"))
-    monkeypatch.chdir(ROOT)
-
-
 def _app(query: dict | None = None, page: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for k, v in (query or {}).items():

@@ -17,6 +17,24 @@ from efficiency import paths
 
 CLAIMS_PATH = paths.PAPER_CLAIMS
 
+# arXiv ids of the seed papers that zoo rows name (data/paper_claims.csv rows with zoo_archs), each
+# read on the paper's arXiv abstract page https://arxiv.org/abs/<id>; keyed by the exact title the
+# rows carry (tests/test_links.py checks the table covers exactly those papers)
+PAPER_ARXIV = {
+    "An Energy and GPU-Computation Efficient Backbone Network for Real-Time Object Detection": "1904.09730",
+    "CrossViT: Cross-Attention Multi-Scale Vision Transformer for Image Classification": "2103.14899",
+    "FBNet: Hardware-Aware Efficient ConvNet Design via Differentiable Neural Architecture Search": "1812.03443",
+    "FBNetV3: Joint Architecture-Recipe Search using Predictor Pretraining": "2006.02049",
+    "Fast and Accurate Model Scaling": "2103.06877",
+    "GhostNetV2: Enhance Cheap Operation with Long-Range Attention": "2211.12905",
+    "InceptionNeXt: When Inception Meets ConvNeXt": "2303.16900",
+    "Learning Transferable Architectures for Scalable Image Recognition": "1707.07012",
+    "MetaFormer Baselines for Vision": "2210.13452",
+    "MnasNet: Platform-Aware Neural Architecture Search for Mobile": "1807.11626",
+    "Model Rubik's Cube: Twisting Resolution, Depth and Width for TinyNets": "2010.14819",
+}
+
+
 # the columns data/paper_claims.csv must have (load_claims checks them)
 CLAIMS_TABLE_COLUMNS = [
     "paper_title", "model", "task", "dataset", "metric", "value",

@@ -11,7 +11,8 @@ Where each URL pattern comes from (checked, not guessed):
   _v2.html`` (pytorch.org/vision/{stable,0.13}/models/generated/...; the docs now live under
   docs.pytorch.org/vision). The qualified name is the builder in its ``torchvision.models``
   subpackage, which the row's task determines (the zoo lists builders per subpackage).
-* arXiv ids of the seed papers: :data:`PAPER_ARXIV`, the only papers a zoo row names.
+* arXiv ids of the seed papers: :data:`efficiency.reference.papers.PAPER_ARXIV`, the only papers a
+  zoo row names.
 * Source files: the rows carry no module name (timm's ``resnet50`` lives in ``resnet.py`` but
   ``vit_base_patch16_224`` in ``vision_transformer.py``; no rule maps one to the other), so a source
   link is made only from a fully qualified ``module`` field (``timm.models.resnet``, what the zoo
@@ -26,7 +27,10 @@ import re
 from typing import Mapping
 from urllib.parse import quote
 
-__all__ = ["model_links", "PAPER_ARXIV", "LABELS"]
+from efficiency.reference.papers import PAPER_ARXIV
+from efficiency.vocab import TORCHVISION_SUBPACKAGES
+
+__all__ = ["model_links", "LABELS"]
 
 HF_CARD = "https://huggingface.co/timm/{repo}"
 TV_DOCS = "https://docs.pytorch.org/vision/main/models/generated/torchvision.models.{name}.html"
@@ -37,26 +41,9 @@ TV_SOURCE = "https://github.com/pytorch/vision/blob/main/torchvision/models/{pat
 # link kinds in display order; model_links' keys are these labels
 LABELS = {"card": "Model card", "docs": "Documentation", "paper": "Paper (arXiv)", "source": "Source"}
 
-# zoo task -> torchvision.models subpackage of its builders; mirrors efficiency.zoo.torchvision.MODULES,
-# which the UI may not import (the zoo imports torchvision)
-TV_SUBPACKAGE = {"classification": "", "detection": "detection", "segmentation": "segmentation",
-                 "video": "video", "optical_flow": "optical_flow"}
+# zoo task -> torchvision.models subpackage of its builders (the zoo lists builders by subpackage)
+TV_SUBPACKAGE = {task: sub for sub, task in TORCHVISION_SUBPACKAGES.items()}
 
-# arXiv ids of the seed papers that zoo rows name (data/paper_claims.csv rows with zoo_archs), each
-# checked against the paper's arXiv/abstract page; keyed by the exact title the rows carry
-PAPER_ARXIV = {
-    "An Energy and GPU-Computation Efficient Backbone Network for Real-Time Object Detection": "1904.09730",
-    "CrossViT: Cross-Attention Multi-Scale Vision Transformer for Image Classification": "2103.14899",
-    "FBNet: Hardware-Aware Efficient ConvNet Design via Differentiable Neural Architecture Search": "1812.03443",
-    "FBNetV3: Joint Architecture-Recipe Search using Predictor Pretraining": "2006.02049",
-    "Fast and Accurate Model Scaling": "2103.06877",
-    "GhostNetV2: Enhance Cheap Operation with Long-Range Attention": "2211.12905",
-    "InceptionNeXt: When Inception Meets ConvNeXt": "2303.16900",
-    "Learning Transferable Architectures for Scalable Image Recognition": "1707.07012",
-    "MetaFormer Baselines for Vision": "2210.13452",
-    "MnasNet: Platform-Aware Neural Architecture Search for Mobile": "1807.11626",
-    "Model Rubik's Cube: Twisting Resolution, Depth and Width for TinyNets": "2010.14819",
-}
 
 _ARXIV_ID = re.compile(r"^\d{4}\.\d{4,5}(v\d+)?$")
 # a module path as Python writes it (dotted identifiers), never a URL or a path with ".."

@@ -12,17 +12,12 @@ import inspect
 import re
 from typing import Iterator
 
+from efficiency.vocab import TORCHVISION_SUBPACKAGES
 from efficiency.zoo import ids
 from efficiency.zoo.registry import ZooEntry, family_of, paper_for
 
-# torchvision.models submodule ("" = the top level) -> zoo task
-MODULES = {
-    "": "classification",
-    "detection": "detection",
-    "segmentation": "segmentation",
-    "video": "video",
-    "optical_flow": "optical_flow",
-}
+# torchvision.models submodule ("" = the top level) -> zoo task (in vocab: the UI's links use it too)
+MODULES = TORCHVISION_SUBPACKAGES
 
 
 def weights() -> Iterator[tuple[str, str, object]]:
