@@ -16,7 +16,7 @@ COUNT_MODE = "count"
 KINDS = ("count", "latency")
 
 # zoo sources and tasks
-SOURCES = ("timm", "torchvision", "custom")
+SOURCES = ("timm", "torchvision", "seed", "custom")
 TASKS = ("classification", "detection", "segmentation", "video", "optical_flow", "custom")
 
 # the dashboard's cost axes (labels and units: efficiency.ui.axes) and colourings

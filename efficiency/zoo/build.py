@@ -28,6 +28,9 @@ def _create(entry: ZooEntry) -> nn.Module:
     if entry.source == "torchvision":
         from efficiency.zoo import torchvision
         return torchvision.create(entry)
+    if entry.source == "seed":
+        from efficiency.zoo import seed
+        return seed.create(entry)
     if entry.source == "custom":
         from efficiency.zoo.custom import build_custom
         return build_custom(entry.name)
@@ -42,8 +45,8 @@ def build(entry: ZooEntry, seed: int = 0) -> Built:
     for p in model.parameters():
         p.requires_grad_(False)
     x = torch.randn(1, *entry.input_size)
-    if entry.task == "detection":
+    if entry.task == "detection" and entry.source == "torchvision":
         return Built(model, (x,), list_input=True)
-    if entry.task == "optical_flow":
+    if entry.task == "optical_flow" and entry.source == "torchvision":
         return Built(model, (x, torch.randn(1, *entry.input_size)), list_input=False)
     return Built(model, (x,), list_input=False)

@@ -4,6 +4,8 @@
   (timm's tables list some weights at several image sizes, so the size is part of the id)
 * torchvision: ``torchvision/<builder>.<WEIGHTS member>`` e.g. ``torchvision/resnet50.IMAGENET1K_V2``
 * custom:      ``custom/<entry point>@<input size>``   e.g. ``custom/pkg.mod:build@3x224x224``
+* seed:        ``seed/<paper>.<variant>@<input size>`` e.g. ``seed/cswin.cswin_t@3x224x224``
+  (our implementations of seed papers' architectures, :mod:`efficiency.zoo.seed`)
 """
 from __future__ import annotations
 
@@ -18,6 +20,10 @@ def torchvision_id(builder: str, weight_member: str) -> str:
 
 def custom_id(entry_point: str, input_size: str) -> str:
     return f"custom/{entry_point}@{input_size}"
+
+
+def seed_id(paper: str, variant: str, input_size: tuple[int, ...]) -> str:
+    return f"seed/{paper}.{variant}@{input_size_str(input_size)}"
 
 
 def input_size_str(shape: tuple[int, ...]) -> str:

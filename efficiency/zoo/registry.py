@@ -2,7 +2,8 @@
 
 Sources, one module each: :mod:`efficiency.zoo.timm` (every row of timm's ImageNet results table,
 ``pretrained=False``), :mod:`efficiency.zoo.torchvision` (every weight of its five model modules,
-``weights=None``), :mod:`efficiency.zoo.custom` (a user's ``package.module:callable``).
+``weights=None``), :mod:`efficiency.zoo.seed` (our implementations of seed papers' architectures,
+listed in ``data/seed/*.csv``), :mod:`efficiency.zoo.custom` (a user's ``package.module:callable``).
 
 Listing torchvision's weights needs ``import torchvision`` (4 s here), so :func:`load_zoo` keeps
 the listing in the user's cache directory (:func:`efficiency.paths.user_cache_dir`), keyed on the
@@ -27,7 +28,7 @@ from efficiency.measure.environment import library_versions
 from efficiency.zoo import ids
 
 # bump when ZooEntry's fields change: listings cached under the old layout are then not read
-LISTING_VERSION = 2
+LISTING_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class ZooEntry:
     """One model of the zoo at one input size."""
 
     id: str                       # see efficiency.zoo.ids
-    source: str                   # "timm" | "torchvision" | "custom"
+    source: str                   # a vocab.SOURCES value
     name: str                     # timm pretrained name / torchvision "builder.WEIGHTS" / entry point
     arch: str                     # architecture (timm model name without tag / torchvision builder)
     weights: str                  # pretrained tag / weight enum member / ""
@@ -150,9 +151,10 @@ def _stamp(path: Path) -> str:
 def listing_path(cache_dir: Path | None = None) -> Path:
     """The listing file for the installed libraries and the current reference tables: its name
     carries a hash of them, so a change of either makes a new file and never reuses a stale one."""
-    from efficiency.zoo import timm
+    from efficiency.zoo import seed, timm
 
-    key = json.dumps([LISTING_VERSION, library_versions(), _stamp(timm.TABLE), _stamp(paths.PAPER_CLAIMS)])
+    key = json.dumps([LISTING_VERSION, library_versions(), _stamp(timm.TABLE), _stamp(paths.PAPER_CLAIMS),
+                      [_stamp(p) for p in seed.table_paths()]])
     digest = hashlib.sha1(key.encode()).hexdigest()[:16]
     return (cache_dir or paths.user_cache_dir()) / f"zoo-{digest}.json"
 
@@ -180,14 +182,14 @@ def _write_listing(path: Path, zoo: Zoo) -> None:
 
 
 def load_zoo(cache_dir: Path | None = None, rebuild: bool = False) -> Zoo:
-    """The timm + torchvision zoo, from the cached listing when it matches the installed libraries
+    """The timm + torchvision + seed zoo, from the cached listing when it matches the installed libraries
     and the reference tables, else listed afresh (4 s) and cached. ``cache_dir`` defaults to
     :func:`efficiency.paths.user_cache_dir`."""
-    from efficiency.zoo import timm, torchvision
+    from efficiency.zoo import seed, timm, torchvision
 
     path = listing_path(cache_dir)
     zoo = None if rebuild else _read_listing(path)
     if zoo is None:
-        zoo = Zoo(timm.entries() + torchvision.entries())
+        zoo = Zoo(timm.entries() + torchvision.entries() + seed.entries())
         _write_listing(path, zoo)
     return zoo

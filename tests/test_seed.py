@@ -1,0 +1,63 @@
+"""The seed source: every variant of every paper table in data/seed/ builds, has the paper's
+parameter count (2 %), counts with both counters agreeing (1 %) and nothing uncovered, and either
+reproduces the paper's compute figure within 5 % in the paper's convention or says why not."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from efficiency.measure.counting import count_model, count_params
+from efficiency.zoo import build, seed
+
+ENTRIES = seed.entries()
+ROWS = {e.id: r for e in ENTRIES
+        for r in seed.read_table(seed.TABLES / f"{e.family}.csv") if r["variant"] == e.arch}
+
+
+def _row(entry):
+    return ROWS[entry.id]
+
+
+def test_tables_are_well_formed():
+    names = [e.id for e in ENTRIES]
+    assert len(names) == len(set(names))
+    for e in ENTRIES:
+        row = _row(e)
+        assert row["paper_title"] and row["source_url"].startswith("https://arxiv.org/"), e.id
+        assert row["table"], f"{e.id}: the table or quote the numbers come from"
+        assert float(row["paper_params_m"]) > 0, e.id
+
+
+def test_malformed_table_names_the_file(tmp_path):
+    (tmp_path / "bad.csv").write_text("variant,builder\nx,y\n")
+    with pytest.raises(seed.SeedTableError, match="bad.csv"):
+        seed.entries(tmp_path)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
+def test_params_match_the_paper(entry):
+    with torch.device("meta"):
+        model = seed.create(entry)
+    ours = count_params(model) / 1e6
+    paper = float(_row(entry)["paper_params_m"])
+    assert abs(ours - paper) / paper <= 0.02, f"{entry.id}: {ours:.3f} M params, paper {paper} M"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)
+def test_counts_agree_and_match_the_paper_or_say_why(entry):
+    built = build.build(entry)
+    result = count_model(built.model, built.inputs, built.list_input)
+    assert result.uncovered_ops == {}, f"{entry.id}: uncovered {result.uncovered_ops}"
+    assert result.rel_diff is not None and result.rel_diff <= 0.01, \
+        f"{entry.id}: fvcore {result.macs_fvcore} vs torch {result.macs_torch} ({result.notes})"
+    row = _row(entry)
+    expected = seed.paper_macs(row)
+    if expected is None:
+        return
+    gap = abs(result.macs - expected) / expected
+    reason = row["compute_gap_reason"].strip()
+    if gap > 0.05:
+        assert reason, f"{entry.id}: {result.macs / 1e6:.1f} M MACs vs paper {expected / 1e6:.1f} M " \
+                       f"({gap:.1%}) and data/seed/{entry.family}.csv gives no compute_gap_reason"
+    else:
+        assert not reason, f"{entry.id}: agrees within 5 % ({gap:.1%}) but a gap reason is given"
