@@ -12,7 +12,7 @@ from efficiency.ui import session as ui
 from efficiency.ui.state import PAGES
 
 st.set_page_config(page_title="Model efficiency: accuracy vs compute", page_icon=":material/insights:",
-                   layout="wide", initial_sidebar_state="expanded")
+                   layout="wide", initial_sidebar_state="auto")   # auto: collapsed on a phone
 
 ICONS = {"pareto": ":material/scatter_plot:", "models": ":material/table_view:", "detail": ":material/memory:",
          "compare": ":material/compare:", "claims": ":material/article:", "hardware": ":material/developer_board:",

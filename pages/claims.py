@@ -5,9 +5,29 @@ import streamlit as st
 
 from efficiency.ui import router
 from efficiency.ui import session as ui
+from efficiency.reference.claims import (CONVENTION, EXPLAINED, HOLDS, NOT_MEASURABLE, OFF, SEED_CHECKED,
+                                         claim_verdicts, paper_verdicts)
+from efficiency.reference.seed_check import (IMPLEMENTATION_NOTES, TOLERANCE, baseline_table, load_tables, not_built,
+                                             seed_check, with_seed_verdicts)
+from efficiency.ui.chart_view import apply_theme
 from efficiency.ui.commands import refresh_command
 
 router.ensure_routed()
+
+
+def blank_missing(df: pd.DataFrame, formats: dict[str, str]) -> tuple[pd.DataFrame, dict]:
+    """``df`` to show and its column_config: numbers in the printf ``formats`` (significant digits).
+    Streamlit draws a missing number as "None", so a column with one is shown as text, the missing
+    cell empty; a complete column stays a number (it sorts as one)."""
+    df, config = df.copy(), {}
+    for col, fmt in formats.items():
+        if df[col].isna().any():
+            df[col] = [("" if pd.isna(v) else fmt % v) for v in df[col]]
+            config[col] = st.column_config.TextColumn(alignment="right")   # numbers, as text
+        else:
+            config[col] = st.column_config.NumberColumn(format=fmt)
+    return df, config
+
 
 d = ui.data()
 s = ui.state()
@@ -24,17 +44,93 @@ if claims.empty:
     ui.stop()
 
 n_papers = claims["paper_title"].nunique()
-mapped = claims[claims["status"] == "mapped"]
-c = st.columns(4)
-c[0].metric("Seed papers", n_papers)
-c[1].metric("Claims", len(claims))
-c[2].metric("Claims with a zoo architecture", len(mapped))
-c[3].metric("Compared with a measurement", int((cvm["model"].astype(str) != "").sum()) if len(cvm) else 0)
+# claims about a variant we built (status seed_checked) take the seed check's verdict (5 %, with the
+# gap reasons of data/seed/<paper>.csv)
+check = seed_check(load_tables(), d.results)
+verdicts = with_seed_verdicts(claim_verdicts(claims, cvm), claims, check)
 if d.empty:
     st.info("The results cache is empty, so nothing is measured yet: "
             f"`{refresh_command('resnet*')}` fills it.")
 
-st.subheader("Claimed vs measured")
+# ---- the verdict first: one line per seed paper (its worst claim), then the details
+st.subheader("Verdict per paper")
+papers = paper_verdicts(verdicts)
+kinds = verdicts["kind"].value_counts()
+st.caption(f"{n_papers} seed papers, {len(claims)} claims: " + ", ".join(
+    f"{kinds.get(k, 0)} {k}" for k in (HOLDS, CONVENTION, EXPLAINED, OFF, NOT_MEASURABLE))
+    + f". {int(verdicts['ours'].ne('').sum())} claims have a number of ours beside them (a measured zoo model, "
+    "a variant we built from the paper, or compute implied from a measured baseline). Each paper's line shows its "
+    f"worst verdict. A claim about a variant we built ({int((claims['status'] == SEED_CHECKED).sum())} claims) is "
+    f"judged within {TOLERANCE:.0%} of the claim's figure, or of the paper's table where the claim gives none; "
+    "'off, explained' means the gap's cause is known (the seed section below says it).")
+only = st.segmented_control("Show", ["all papers", "with a number of ours", "off or mismatched"],
+                            default="all papers", key="w_claims_show") or "all papers"
+shown = papers if only == "all papers" else papers[papers["ours"] != ""] if only.startswith("with") else \
+    papers[papers["kind"].isin([OFF, EXPLAINED, CONVENTION])]
+st.dataframe(shown[["paper_title", "verdict", "claim", "ours", "ratio", "claims"]].rename(columns={
+    "paper_title": "paper", "ours": "ours (MACs = 1 multiply-add; FLOPs = 2 x MACs)",
+    "ratio": "claimed / our MACs", "claims": "claims"}), hide_index=True, width="stretch",
+    column_config={"paper": st.column_config.TextColumn(width="medium"),
+                   "verdict": st.column_config.TextColumn(width="medium"),
+                   "claimed / our MACs": st.column_config.NumberColumn(format="%.2f")})
+with st.expander(f"Every claim ({len(verdicts)}) with its verdict"):
+    st.dataframe(verdicts[["paper_title", "verdict", "claim", "ours", "ratio", "accuracy_diff"]].rename(columns={
+        "paper_title": "paper", "ratio": "claimed / our MACs", "accuracy_diff": "claimed - reference (points)"}),
+        hide_index=True, width="stretch",
+        column_config={"claimed / our MACs": st.column_config.NumberColumn(format="%.2f"),
+                       "claimed - reference (points)": st.column_config.NumberColumn(format="%+.1f")})
+
+# ---- the seed papers' own architectures (zoo source "seed"): paper vs our count, and H200 latency
+st.subheader("Seed architectures: paper versus our count and H200 latency")
+st.caption(f"{len(check)} variants of {check['paper'].nunique()} seed papers that no library has, built from the "
+           "papers (data/seed/<paper>.csv names the table each figure comes from; random weights, so accuracy is the "
+           "paper's, not checked). Compute: ours expressed the way the paper counts (multiply-adds, or FLOPs = 2 x "
+           f"multiply-adds), 'holds' within {TOLERANCE:.0%} of the printed figure; a larger gap is 'off by' with its "
+           "cause, or 'unexplained' (a finding, not tuned away). Parameters: within 2 % or the printed rounding. "
+           "Latency: H200, batch 1, bf16, CUDA graph, p50, the configuration the baselines below were timed in.")
+t = check.assign(our_gmacs=check["our_macs"] / 1e9, our_gflops=check["our_flops"] / 1e9)
+SEED_COLUMNS = {
+    "paper": "paper", "variant": "variant", "compute_verdict": "compute verdict (ours vs paper)",
+    "paper_compute_text": "paper compute (as printed)", "ours_in_paper_convention": "ours, as the paper counts",
+    "ratio": "ours / paper", "our_gmacs": "our GMACs", "our_gflops": "our GFLOPs (2 x MACs)",
+    "latency_ms": "H200 p50 (ms)", "energy_j": "H200 energy (J/sample)", "latency_note": "latency note",
+    "params_verdict": "params verdict", "paper_params_m": "paper params (M)", "params_scope": "paper counts",
+    "our_params_m": "our params (M)", "paper_accuracy": "paper accuracy (%)", "paper_metric": "metric",
+    "input_size": "input", "table": "where in the paper", "model": "zoo id",
+}
+shown, config = blank_missing(t[list(SEED_COLUMNS)].rename(columns=SEED_COLUMNS), {
+    **{c: "%.4g" for c in ("ours, as the paper counts", "our GMACs", "our GFLOPs (2 x MACs)", "our params (M)")},
+    "H200 p50 (ms)": "%.3g", "H200 energy (J/sample)": "%.3g", "ours / paper": "%.3f", "paper params (M)": "%g",
+    "paper accuracy (%)": "%.1f"})
+st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    **config, "compute verdict (ours vs paper)": st.column_config.TextColumn(width="medium"),
+    "params verdict": st.column_config.TextColumn(width="small")})
+st.caption(f"{int(check['latency_ms'].isna().sum())} variants have no H200 latency (blank; the latency note says "
+           "why). Latency times our implementation: " + " ".join(f"{p}: {n}." for p, n in IMPLEMENTATION_NOTES.items()))
+
+st.markdown("**Against the baselines each paper names** (H200, batch 1, bf16, CUDA graph; ratios seed / baseline: "
+            "below 1 the seed model is faster or cheaper)")
+base = baseline_table(check, d.results).assign(our_gmacs=lambda b: b["our_macs"] / 1e9,
+                                               baseline_gmacs=lambda b: b["baseline_macs"] / 1e9)
+BASE_COLUMNS = {
+    "variant": "variant", "latency_ms": "H200 p50 (ms)", "baseline": "baseline (as the paper names it)",
+    "baseline_latency_ms": "baseline H200 p50 (ms)", "latency_ratio": "latency seed / baseline",
+    "our_gmacs": "our GMACs", "baseline_gmacs": "baseline GMACs", "macs_ratio": "MACs seed / baseline",
+    "baseline_model": "baseline zoo id", "named": "where the paper names it", "note": "note",
+}
+for title, rows in base.groupby("paper_title", sort=False):
+    st.markdown(f"*{title}*")
+    shown, config = blank_missing(rows[list(BASE_COLUMNS)].rename(columns=BASE_COLUMNS), {c: "%.3g" for c in (
+        "H200 p50 (ms)", "baseline H200 p50 (ms)", "latency seed / baseline", "our GMACs", "baseline GMACs",
+        "MACs seed / baseline")})
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+missing = not_built(claims)
+if len(missing):
+    st.markdown("**Not built**: the claims below stay not measurable.")
+    st.dataframe(missing.rename(columns={"paper_title": "paper", "model": "claim about"}), hide_index=True,
+                 width="stretch")
+
+st.subheader("Details: claimed vs measured")
 if cvm.empty:
     st.info("No mapped claim to compare.")
 else:
@@ -44,9 +140,9 @@ else:
     t["measured GMACs"] = pd.to_numeric(t["measured_macs"], errors="coerce") / 1e9
     if flagged_only:
         t = t[t["flags"].astype(str) != ""]
-    st.dataframe(t[["paper_title", "claim_model", "model", "dataset", "metric", "claimed_compute", "compute_unit",
-                    "compute_convention", "claimed GMACs", "measured GMACs", "macs_ratio", "claimed_accuracy",
-                    "reference_accuracy", "accuracy_diff", "flags", "quote"]].rename(columns={
+    st.dataframe(t[["claim_model", "macs_ratio", "accuracy_diff", "claimed GMACs", "measured GMACs", "model",
+                    "claimed_accuracy", "reference_accuracy", "claimed_compute", "compute_unit", "compute_convention",
+                    "flags", "paper_title", "dataset", "metric", "quote"]].rename(columns={
         "macs_ratio": "claimed / measured MACs", "accuracy_diff": "claimed - reference (points)",
         "claimed_accuracy": "claimed accuracy (%)", "reference_accuracy": "reference accuracy (%)"}),
         hide_index=True, width="stretch",
@@ -77,18 +173,23 @@ else:
                           xaxis=dict(type="log", title="measured GMACs per sample (1 multiply-add = 1)"),
                           yaxis=dict(type="log", title="claimed compute converted to GMACs"),
                           legend=dict(orientation="h", y=-0.2))
+        apply_theme(fig, getattr(st.context.theme, "type", None) == "dark")
         st.plotly_chart(fig, theme=None, config={"displaylogo": False})
     st.caption("Flags: `macs_gt10pct_apart` claimed and measured MACs differ by over 10 %; `convention_mismatch` "
                "they would agree under the other FLOP convention (x2 or /2); `accuracy_gt1pt_apart` over one point "
-               "from the published reference; `no_measurement` the architecture is not in the results cache.")
+               "from the published reference; `no_measurement` the architecture is not in the results cache; "
+               "`no_zoo_arch` the claimed model is not in the zoo, its compute is implied from the measured baseline.")
 
 st.subheader("Which seed papers are covered")
 measured_papers = set(ui.counts(d)["paper"].astype(str)) - {""}
 g = claims.groupby("paper_title")
 cov = pd.DataFrame({"claims": g.size(), "mapped to a zoo arch": g["status"].apply(lambda x: int((x == "mapped").sum())),
+                    "checked on a variant we built": g["status"].apply(lambda x: int((x == SEED_CHECKED).sum())),
                     "zoo archs": g["zoo_archs"].first()}).reset_index()
 cov["measured in the cache"] = cov["paper_title"].isin(measured_papers)
-cov = cov.sort_values(["measured in the cache", "mapped to a zoo arch"], ascending=False)
+cov = cov.sort_values(["measured in the cache", "mapped to a zoo arch", "checked on a variant we built"],
+                      ascending=False)
 st.dataframe(cov, hide_index=True, width="stretch")
 st.caption(f"{int(cov['measured in the cache'].sum())} of {len(cov)} seed papers have at least one measured "
-           "zoo model. Unmapped papers are not in timm/torchvision (see the `reason` column of the CSV).")
+           "zoo model or a variant we built. Unmapped papers are not in timm/torchvision (see the `reason` "
+           "column of the CSV).")

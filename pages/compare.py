@@ -8,7 +8,9 @@ from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text, y_label
 from efficiency.ui.commands import measure_hint
 from efficiency.ui.configs import config_of
+from efficiency.ui import language_detail as ld
 from efficiency.ui.detail import compare_table, models_coverage
+from efficiency.ui.language import group_info, group_words, group_y_label
 
 router.ensure_routed()
 
@@ -32,13 +34,21 @@ if len(chosen) < 2:
     st.info("Pick at least two models to compare.")
     ui.stop()
 
-t = compare_table(d.results, d.accuracy, chosen, s)
+# language models compare on decode compute and speed, not on images per second
+lang = set(counts.loc[counts["model"].isin(chosen), "task"]) == {"language"}
+t = compare_table(d.results, d.accuracy, chosen, s, columns=ld.COMPARE_COLUMNS if lang else None)
 hw = hw_text(s)
-ylab = y_label(s.y_dataset, s.y_metric)
-cols = {"gmacs": "GMACs / sample (1 mult-add = 1)", "gflops": "GFLOPs / sample (= 2 x MACs)",
-        "params_m": "params (M)", "acc": ylab, "lat_p50_ms": f"latency p50 (ms/batch, {hw})",
-        "lat_p90_ms": "latency p90 (ms/batch)", "throughput_sps": "throughput (samples/s)",
-        "mem_mib": "peak memory (MiB)"}
+group = group_info(d.accuracy, s.y_dataset, s.y_metric)
+ylab = group_y_label(group) if group else y_label(s.y_dataset, s.y_metric)
+if lang:
+    cols = {**ld.COMPARE_HEADERS, "acc": ylab, "lat_p50_ms": f"decode step p50 (ms, {hw})"}
+else:
+    cols = {"gmacs": "GMACs / sample (1 mult-add = 1)", "gflops": "GFLOPs / sample (= 2 x MACs)",
+            "params_m": "params (M)", "acc": ylab, "lat_p50_ms": f"latency p50 (ms/batch, {hw})",
+            "lat_p90_ms": "latency p90 (ms/batch)", "throughput_sps": "throughput (samples/s)",
+            "mem_mib": "peak memory (MiB)"}
+if group:
+    st.caption(f"Accuracy: protocol group {group['protocol_group']} ({group_words(group)}).")
 st.dataframe(t.rename(columns=cols), hide_index=True, width="stretch")
 if t["acc"].isna().any():
     st.info(f"Some models have no published {s.y_dataset} {s.y_metric}: pick another metric in the sidebar.")
@@ -61,4 +71,6 @@ fig.update_layout(barmode="group", template="plotly_white", height=460, font=dic
                   yaxis=dict(title="fraction of the largest", range=[0, 1.05]),
                   legend=dict(orientation="h", y=-0.2), margin=dict(t=20))
 st.plotly_chart(fig, theme=None, config={"displaylogo": False})
-st.caption("Lower is better for compute, parameters, latency and memory; higher for accuracy and throughput.")
+st.caption("Higher is better for accuracy, decode tokens/s and the fraction of the bandwidth bound; lower for "
+           "compute, parameters, bytes, TTFT, decode step time and energy." if lang else
+           "Lower is better for compute, parameters, latency and memory; higher for accuracy and throughput.")

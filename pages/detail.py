@@ -9,9 +9,12 @@ from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text, y_label
 from efficiency.ui.claims_view import claims_for_model
-from efficiency.ui.commands import refresh_command
+from efficiency.ui.commands import llm_measure_command, refresh_command
 from efficiency.ui.configs import HwConfig, config_of, gap_text, other_implementations
 from efficiency.ui.detail import default_model, find_model, model_latencies, op_breakdown, op_counts, similar_models
+from efficiency.ui.language import group_info, group_y_label
+from efficiency.ui.language_detail import accuracy_rows, count_facts, is_language, speed_errors, speed_table
+from efficiency.ui.seed_claims import claimed_accuracy
 
 router.ensure_routed()
 
@@ -29,6 +32,108 @@ def latency_gap(model: str, current: HwConfig, measured: dict, others: list[str]
                   icon=":material/swap_horiz:", key="detail_switch")
 
 
+def vision_headline(row, mine, acc_all) -> None:
+    """Compute, parameters, the sidebar's accuracy and latency of a vision model."""
+    c = st.columns(5)
+    c[0].metric("GMACs / sample", f"{row['gmacs']:.3f}",
+                help="1 multiply-add = 1 MAC; timm/torchvision call this 'GFLOPs'")
+    c[1].metric("GFLOPs / sample", f"{row['gflops']:.3f}", help="true FLOPs = 2 x MACs")
+    c[2].metric("Parameters", f"{row['params_m']:.2f} M", help=f"{int(row['params']):,} exactly; "
+                f"{int(row['param_bytes_fp32'] or 0) / 2**20:,.1f} MiB in fp32" if pd.notna(row["params"]) else None)
+    top = acc_all[(acc_all["dataset"] == s.y_dataset) & (acc_all["metric"] == s.y_metric)]
+    c[3].metric(y_label(s.y_dataset, s.y_metric), f"{top['value'].iloc[0]:.2f}" if len(top) else "n/a")
+    c[4].metric("Latency p50", f"{mine['lat_p50_ms'].min():.3g} ms" if len(mine) else "not measured",
+                help=f"milliseconds per forward call of one batch on {hw_text(s)} (sidebar)")
+
+
+def vision_accuracy(acc_all, source: str) -> None:
+    st.markdown("#### Published accuracy")
+    if acc_all.empty:
+        st.info("Seed architectures are our own implementations, without trained weights: no accuracy of their "
+                "own. The paper's claim is below." if source == "seed" else
+                "No published accuracy for this entry (custom models have none; timm/torchvision tables may lack "
+                "it). Rebuild the table with `python -m efficiency.reference.accuracy_build`.")
+        return
+    st.dataframe(acc_all[["dataset", "metric", "value", "higher_is_better", "img_size", "crop_pct", "interpolation",
+                          "source"]].rename(columns={"value": "value (% unless EPE: px)"}),
+                 hide_index=True, width="stretch")
+
+
+def language_headline(row, mine, acc_all) -> None:
+    """Decode compute, size, the sidebar's accuracy group and the decode speed in the sidebar's configuration."""
+    c = st.columns(5)
+    c[0].metric("Decode GFLOPs / token", f"{row['decode_gflops_512']:.3g}" if pd.notna(row["decode_gflops_512"])
+                else "n/a", help="at context 512; true FLOPs = 2 x MACs")
+    c[1].metric("Active params", f"{row['params_active_b']:.3g} B", help=f"{int(row['params']):,} in all")
+    c[2].metric("Weights (bf16)", f"{row['weight_gib']:.3g} GiB", help="2 bytes per parameter; GiB = 2^30 bytes")
+    top = acc_all[(acc_all["dataset"] == s.y_dataset) & (acc_all["metric"] == s.y_metric)]
+    top = top if len(top) else acc_all.sort_values("benchmark", key=lambda b: b != "mmlu", kind="stable")
+    info = group_info(top, top["dataset"].iloc[0], top["metric"].iloc[0]) if len(top) else None
+    c[3].metric(group_y_label(info) if info else "Published score", f"{top['value'].iloc[0]:.2f}" if len(top)
+                else "none", help=f"protocol group {info['protocol_group']}" if info else None)
+    tps = mine["decode_tps"].max() if len(mine) else float("nan")
+    failed = speed_errors(d.results, row["model"])
+    none = ("no decode (masked LM)" if pd.isna(row["decode_gflops_512"]) else
+            str(failed["error"].iloc[0]).split(":")[0] if len(failed) else "not measured")
+    c[4].metric("Decode tokens/s", f"{tps:,.0f}" if pd.notna(tps) else none,
+                help=f"tokens of the whole batch per second on {hw_text(s)} (sidebar)")
+
+
+def language_sections(model: str, row, acc_all) -> None:
+    """Counts, speed rows (or why there are none) and published scores with their sources."""
+    st.markdown("#### Counts (conventions in the last column)")
+    facts = count_facts(row)
+    st.dataframe(facts, hide_index=True, width="stretch", height=36 * (len(facts) + 1))   # every line in view
+    st.markdown("#### Speed on the GPU: TTFT, decode against the bandwidth bound, energy")
+    speed, errors = speed_table(d.results, model), speed_errors(d.results, model)
+    if len(speed):
+        st.dataframe(speed, hide_index=True, width="stretch", column_config={
+            c: st.column_config.NumberColumn(format="%.4g") for c in speed.columns[2:9]})
+        st.caption("One decode step generates one token per sequence of the batch, after a 512-token prompt "
+                   "(128 steps timed). Bound = batch / (bytes one step reads / measured memory bandwidth).")
+    for e in errors.itertuples():
+        st.warning(f"No speed row for {e.device} batch {e.batch_size} {e.dtype} {e.mode}: {e.error}")
+    if speed.empty and errors.empty:
+        st.info(f"No speed row: this model was not measured. Measure it with `{llm_measure_command(model)}`.")
+    st.markdown("#### Published scores (each comparable only within its protocol group)")
+    acc = accuracy_rows(d.accuracy, model)
+    if acc.empty:
+        st.info("No published score in data/llm_accuracy.csv for this model.")
+    else:
+        st.dataframe(acc, hide_index=True, width="stretch",
+                     column_config={"source": st.column_config.LinkColumn("source", display_text=r"https?://([^/]+)/")})
+
+
+def gmacs_text(macs) -> str:
+    # language models are counted by torch alone (fvcore does not trace transformers' generation code)
+    return f"{macs / 1e9:.4f} GMACs" if pd.notna(macs) else "not run"
+
+
+def latency_rows(lat_all, row) -> None:
+    st.markdown("#### Latency per hardware configuration")
+    if lat_all.empty:
+        st.info(f"No latency rows for this model. Measure them with `{refresh_command(row['arch'], s)}`.")
+        return
+    st.dataframe(lat_all[["device", "device_name", "batch_size", "dtype", "mode", "channels_last", "lat_p50_ms",
+                          "lat_p90_ms", "latency_ms_p99", "throughput_sps", "achieved_tflops", "mem_mib",
+                          "n_samples", "noisy", "measured_at"]].rename(columns={
+        "lat_p50_ms": "p50 (ms/batch)", "lat_p90_ms": "p90 (ms/batch)", "latency_ms_p99": "p99 (ms/batch)",
+        "throughput_sps": "throughput (samples/s)", "achieved_tflops": "achieved TFLOP/s (2·MACs·batch/p50)",
+        "mem_mib": "peak memory (MiB)"}), hide_index=True, width="stretch")
+
+
+def seed_claim(model: str) -> None:
+    """A seed architecture has no accuracy of its own: the paper's claim, and where it was read."""
+    claim = claimed_accuracy()
+    claim = claim[claim["model"] == model]
+    st.markdown("#### Paper's claimed accuracy (our implementation has no weights of its own)")
+    if claim.empty:
+        st.caption("The paper's table gives no claim in a metric the dashboard can place (data/seed).")
+    for c in claim.itertuples():
+        st.markdown(f"**{c.claimed:.1f}** {c.paper_metric} claimed by *{c.paper}* "
+                    f"([source]({c.source_url})); read in: {c.table}")
+
+
 d = ui.data()
 s = ui.state()
 st.title("Model detail")
@@ -40,7 +145,9 @@ ids = sorted(counts["model"].astype(str))
 current = config_of(s)
 measured = ui.measured_by_model(d)
 wanted = s.selection[0] if s.selection else None
-model = find_model(counts, wanted) if wanted else default_model(counts, measured, current)
+# with nothing selected, open on a model of the sidebar's task (a language view opens on a language model)
+of_task = counts[counts["task"] == s.task] if (counts["task"] == s.task).any() else counts
+model = find_model(counts, wanted) if wanted else default_model(of_task, measured, current)
 if wanted and model is None:     # say so; never open another model in its place
     near = similar_models(counts, wanted)
     st.warning(f"No model '{wanted}' in the results cache (the link names it). "
@@ -60,37 +167,26 @@ model = picked
 s = ui.update(selection=(model,) + tuple(m for m in s.selection[1:] if m != model))
 row = counts[counts["model"] == model].iloc[0]
 
+lang = is_language(row)
 st.subheader(model)
 st.caption(f"arch `{row['arch']}` · weights `{row['weights'] or '-'}` · {row['source']} · task {row['task']} · "
-           f"family {row['family']} · input {row['input_size']} per sample"
+           f"family {row['family']} · input {row['input_size']}{' tokens' if lang else ''} per sample"
            + (f" · seed paper: *{row['paper']}*" if row.get("paper") else ""))
 
-# ---- headline numbers
 acc_all = d.accuracy[d.accuracy["model"] == model]
-c = st.columns(5)
-c[0].metric("GMACs / sample", f"{row['gmacs']:.3f}", help="1 multiply-add = 1 MAC; timm/torchvision call this 'GFLOPs'")
-c[1].metric("GFLOPs / sample", f"{row['gflops']:.3f}", help="true FLOPs = 2 x MACs")
-c[2].metric("Parameters", f"{row['params_m']:.2f} M", help=f"{int(row['params']):,} exactly; "
-            f"{int(row['param_bytes_fp32'] or 0) / 2**20:,.1f} MiB in fp32" if pd.notna(row["params"]) else None)
-top = acc_all[(acc_all["dataset"] == s.y_dataset) & (acc_all["metric"] == s.y_metric)]
-c[3].metric(y_label(s.y_dataset, s.y_metric), f"{top['value'].iloc[0]:.2f}" if len(top) else "n/a")
 lat_all = model_latencies(d.results, model)
 mine = lat_all[(lat_all["device"] == s.device) & (lat_all["batch_size"] == s.batch) & (lat_all["dtype"] == s.dtype)
                & (lat_all["mode"] == s.mode)] if len(lat_all) else lat_all
-c[4].metric("Latency p50", f"{mine['lat_p50_ms'].min():.3g} ms" if len(mine) else "not measured",
-            help=f"milliseconds per forward call of one batch on {hw_text(s)} (sidebar)")
-if mine.empty:
-    latency_gap(model, current, measured, other_implementations(counts, model))
-
-# ---- accuracy
-st.markdown("#### Published accuracy")
-if acc_all.empty:
-    st.info("No published accuracy for this entry (custom models have none; timm/torchvision tables may lack "
-            "it). Rebuild the table with `python -m efficiency.reference.accuracy_build`.")
+if lang:
+    language_headline(row, mine, acc_all)
+    language_sections(model, row, acc_all)
 else:
-    st.dataframe(acc_all[["dataset", "metric", "value", "higher_is_better", "img_size", "crop_pct", "interpolation",
-                          "source"]].rename(columns={"value": "value (% unless EPE: px)"}),
-                 hide_index=True, width="stretch")
+    vision_headline(row, mine, acc_all)
+    if mine.empty:
+        latency_gap(model, current, measured, other_implementations(counts, model))
+    vision_accuracy(acc_all, str(row["source"]))
+if row["source"] == "seed":
+    seed_claim(model)
 
 # ---- MACs by operator
 left, right = st.columns([3, 2])
@@ -100,8 +196,9 @@ with left:
     if ops.empty:
         st.info("No per-operator breakdown stored for this row (`macs_by_op` is empty).")
     else:
+        unit = "GMACs of a 512-token prefill" if lang else "GMACs per sample"
         fig = px.bar(ops.head(15)[::-1], x="gmacs", y="op", orientation="h", text=ops.head(15)[::-1]["share"]
-                     .map(lambda v: f"{v:.1%}"), labels={"gmacs": "GMACs per sample (1 multiply-add = 1)", "op": ""},
+                     .map(lambda v: f"{v:.1%}"), labels={"gmacs": f"{unit} (1 multiply-add = 1)", "op": ""},
                      template="plotly_white")
         fig.update_traces(marker_color="#0072B2", textposition="outside", cliponaxis=False)
         fig.update_layout(height=90 + 32 * min(len(ops), 15), margin=dict(l=10, r=40, t=10, b=50),
@@ -113,8 +210,8 @@ with right:
     ign = op_counts(row, "ignored_ops")
     rel = row.get("macs_rel_diff")
     st.markdown(
-        f"- fvcore count: **{(row['macs_fvcore'] or 0) / 1e9:.4f}** GMACs\n"
-        f"- torch FlopCounterMode / 2: **{(row['macs_torch'] or 0) / 1e9:.4f}** GMACs\n"
+        f"- fvcore count: **{gmacs_text(row['macs_fvcore'])}**\n"
+        f"- torch FlopCounterMode / 2: **{gmacs_text(row['macs_torch'])}**\n"
         f"- relative difference: **{rel:.2%}**" + (" (over 1 %: check the breakdown)" if row.get("macs_mismatch") else "")
         if pd.notna(rel) else "- cross-check: not stored")
     if unc.empty:
@@ -127,17 +224,9 @@ with right:
         with st.expander(f"Deliberately 0 MACs: {len(ign)} element-wise / norm / pool op kinds"):
             st.dataframe(ign, hide_index=True, width="stretch")
 
-# ---- latency per configuration
-st.markdown("#### Latency per hardware configuration")
-if lat_all.empty:
-    st.info(f"No latency rows for this model. Measure them with `{refresh_command(row['arch'], s)}`.")
-else:
-    st.dataframe(lat_all[["device", "device_name", "batch_size", "dtype", "mode", "channels_last", "lat_p50_ms",
-                          "lat_p90_ms", "latency_ms_p99", "throughput_sps", "achieved_tflops", "mem_mib",
-                          "n_samples", "noisy", "measured_at"]].rename(columns={
-        "lat_p50_ms": "p50 (ms/batch)", "lat_p90_ms": "p90 (ms/batch)", "latency_ms_p99": "p99 (ms/batch)",
-        "throughput_sps": "throughput (samples/s)", "achieved_tflops": "achieved TFLOP/s (2·MACs·batch/p50)",
-        "mem_mib": "peak memory (MiB)"}), hide_index=True, width="stretch")
+# ---- latency per configuration (a language model's speed rows are above, with their decode columns)
+if not lang:
+    latency_rows(lat_all, row)
 
 # ---- paper claims
 st.markdown("#### Paper claims about this architecture")
@@ -163,7 +252,9 @@ env_cols = ["torch_version", "torchvision_version", "timm_version", "fvcore_vers
 st.dataframe(pd.DataFrame({"field": env_cols, "count row": [str(row.get(k, "")) for k in env_cols]}),
              hide_index=True, width="stretch")
 st.markdown("Reproduce this entry's rows:")
-st.code(refresh_command(model, s), language="bash", wrap_lines=True)
+# the refresh counts a language model; its speed comes from the GPU sweep (efficiency.run.llm_sweep)
+st.code(f"{refresh_command(model)}\n{llm_measure_command(model)}" if lang else refresh_command(model, s),
+        language="bash", wrap_lines=True)
 with st.expander("Raw count row (JSON)"):
     st.code(json.dumps({k: (None if pd.isna(v) else v) if not isinstance(v, (list, dict)) else v
                         for k, v in row.items()}, default=str, indent=1), language="json")

@@ -7,17 +7,19 @@ from efficiency.ui import figures as plot
 from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.commands import refresh_command
-from efficiency.ui.configs import config_of
+from efficiency.ui.configs import config_of, machines
 from efficiency.ui.detail import models_coverage
 from efficiency.ui.hardware import hardware_configs, hardware_table, speedups
+from efficiency.ui.language_detail import DECODE_HEADERS, decode_table
 
 router.ensure_routed()
 
 d = ui.data()
 s = ui.state()
 st.title("Hardware")
-st.caption("Achieved TFLOP/s = 2 x MACs per sample x batch / p50 latency (true FLOPs). Peak: the device's datasheet "
-           "dense number for the dtype (GPU only). A model far below peak is latency- or memory-bound, "
+st.caption("Achieved TFLOP/s = 2 x MACs per sample x batch / p50 latency (true FLOPs); a language model's decode "
+           "row does one token per sequence: decode FLOPs per token (context 512) x batch / p50. Peak: the device's "
+           "datasheet dense number for the dtype (GPU only). A model far below peak is latency- or memory-bound, "
            "not compute-bound.")
 if ui.no_results_message(d):
     ui.stop()
@@ -42,6 +44,8 @@ sub = hw[hw["model"].isin(chosen)] if chosen else hw
 have, total, best = models_coverage(d.results, chosen or measured, s)
 ui.coverage_note(st, config_of(s), have, total, best, "chosen models", "cov_hardware")
 
+st.subheader("Machines measured")
+st.dataframe(machines(d.results), hide_index=True, width="stretch")
 st.subheader("Configurations measured")
 st.dataframe(hardware_configs(d.results), hide_index=True, width="stretch")
 if not (hw["device"] == "cuda").any():
@@ -65,10 +69,32 @@ for (name, dtype), peak in sub.groupby(["device_name", "dtype"])["peak_tflops"].
     fig.add_hline(y=peak, line=dict(dash="dash", color="#888"), annotation_text=f"{name} {dtype} peak {peak:g} TFLOP/s",
                   annotation_position="top left")
 fig.update_layout(template="plotly_white", height=520, font=dict(size=14),
-                  xaxis=dict(type="log", title="GMACs per sample (1 multiply-add = 1)"),
+                  xaxis=dict(type="log",
+                             title="GMACs per sample; decode rows: per generated token (1 multiply-add = 1)"),
                   yaxis=dict(type="log", title="achieved TFLOP/s (true FLOPs = 2 x MACs)"),
                   legend=dict(title="device, batch, dtype, mode"), margin=dict(t=30))
 st.plotly_chart(fig, theme=None, config={"displaylogo": False})
+
+decode = decode_table(sub)
+if len(decode):     # language models: decoding is bound by memory bandwidth, not by FLOP/s
+    st.subheader("Language models: decode speed against the memory-bandwidth bound")
+    fig = go.Figure()
+    for i, (cfg, r) in enumerate(decode.groupby("config", sort=True)):
+        fig.add_trace(go.Scatter(
+            x=r["weight_gib"], y=r["bound_fraction"], mode="markers", name=cfg,
+            marker=dict(size=10, color=plot.PALETTE[i % len(plot.PALETTE)], line=dict(color="white", width=0.5)),
+            hovertext=[f"<b>{m}</b><br>{c}<br>{t:,.0f} tokens/s of a {b:,.0f} bound ({f:.1%})"
+                       for m, c, t, b, f in zip(r["model"], r["config"], r["decode_tps"], r["bound_tps"],
+                                                r["bound_fraction"])],
+            hovertemplate="%{hovertext}<extra></extra>"))
+    fig.update_layout(template="plotly_white", height=460, font=dict(size=14), margin=dict(t=30),
+                      xaxis=dict(type="log", title="weights in bf16 (GiB = 2^30 bytes)"),
+                      yaxis=dict(title="fraction of the bandwidth bound (higher is better)"),
+                      legend=dict(title="device, batch, dtype, mode"))
+    st.plotly_chart(fig, theme=None, config={"displaylogo": False})
+    st.dataframe(decode.rename(columns=DECODE_HEADERS), hide_index=True, width="stretch")
+    st.caption("Bound = batch / (bytes one decode step reads: weights + the batch's KV cache at the mean context, "
+               "/ the memory bandwidth measured in the same run).")
 
 st.subheader("Latency p50 (ms per batch) by configuration")
 pivot = sub.pivot_table(index="model", columns="config", values="lat_p50_ms", aggfunc="min")

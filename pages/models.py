@@ -30,7 +30,7 @@ names = mt.headers(v.y_label)
 # ---- controls: text filter and column chooser (key columns are always shown)
 c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
 text = c1.text_input("Filter (model id, family or paper contains)", key="w_models_filter", max_chars=200)
-ui.seed("w_models_cols", list(mt.DEFAULT_OPTIONAL))
+ui.seed("w_models_cols", list(mt.DEFAULT_LANGUAGE_OPTIONAL if v.group is not None else mt.DEFAULT_OPTIONAL))
 optional = c2.multiselect("More columns", list(mt.OPTIONAL_COLUMNS), key="w_models_cols",
                           format_func=lambda c: names[c], placeholder="key columns only")
 shown = mt.text_filter(table, text)[mt.shown_columns(optional)]
@@ -46,7 +46,9 @@ st.dataframe(shown.rename(columns=names), hide_index=True, width="stretch", heig
 hw = hw_text(s, v.device_name)
 st.caption(f"{len(shown)} of {len(table)} models. Latency, throughput and memory on {hw} (sidebar); "
            "GMACs count one multiply-add once (timm/torchvision 'FLOPs'), GFLOPs = 2 × GMACs; counts per "
-           "sample at batch 1. 3 significant digits; accuracy as published, 2 decimals.")
+           "sample at batch 1. 3 significant digits; accuracy as published, 2 decimals."
+           + (f" Language models: accuracy is protocol group {v.group['protocol_group']}; GMACs are a 512-token "
+              "prefill; latency is one decode step; throughput is decode tokens/s." if v.group is not None else ""))
 
 # ---- exports and the way into a model's detail
 e1, e2, e3 = st.columns([1.2, 3, 1.2], vertical_alignment="bottom")

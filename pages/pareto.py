@@ -1,17 +1,24 @@
 """Pareto explorer: accuracy vs a cost, the front, a latency budget query, exports."""
 import math
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from efficiency.ui import figures as plot
 from efficiency.ui import router
 from efficiency.ui import session as ui
-from efficiency.ui.axes import AXES, hw_text
+from efficiency.ui.axes import AXES, LANGUAGE, METRIC_UNITS, axes_for_task, hw_text
+from efficiency.ui.budget import add_budget, answer_lines, budget_answer
+from efficiency.ui.chart_view import for_print, for_screen
 from efficiency.ui.claims_view import CLAIM_AXES
 from efficiency.ui.commands import measure_hint
 from efficiency.ui.configs import config_of
-from efficiency.ui.explorer import budget_query
-from efficiency.vocab import COLOR_BY, X_AXES
+from efficiency.ui.explorer import search_mask
+from efficiency.ui.language import group_words
+from efficiency.ui.seed_claims import LEGEND as SEED_LEGEND
+from efficiency.ui.state import BUBBLES
+from efficiency.ui.tables import front_table
+from efficiency.vocab import COLOR_BY
 
 router.ensure_routed()
 
@@ -23,20 +30,39 @@ st.caption("Each marker is one zoo entry; the black step line is the Pareto fron
 if ui.no_results_message(d):
     ui.stop()
 
-# ---- axis controls
-c1, c2, c3, c4, c5 = st.columns([3, 1, 1, 2, 1.3], vertical_alignment="bottom")
-ui.seed("w_x", s.x)
-x = c1.selectbox("Cost (x axis)", X_AXES, key="w_x",
-                 format_func=lambda k: AXES[k].label.format(batch=s.batch, hw="the sidebar's hardware"))
+# ---- axis controls: the x axis and the highlight in view, the rest in a popover (one row on a phone too)
+c1, c2, c3 = st.columns([3, 3, 1.4], vertical_alignment="bottom")
+offered = axes_for_task(s.task)               # language models get their own axes
+if st.session_state.get("w_x") not in offered:   # the task changed: the sidebar moved x to its default
+    st.session_state["w_x"] = s.x
+x = c1.selectbox("Cost (x axis)", offered, key="w_x",
+                 format_func=lambda k: AXES[k].label.format(batch=s.batch, hw="the sidebar's hardware",
+                                                            hw1="the sidebar's hardware at batch 1"))
+ui.seed("w_highlight", s.highlight)
+highlight = c2.text_input("Highlight models (name or glob like resnet5*)", key="w_highlight", max_chars=200,
+                          help="Matching models are drawn in colour and named; the rest of the zoo stays in grey.")
+opts = c3.popover("Chart options", icon=":material/tune:", use_container_width=True)
 ui.seed("w_logx", s.log_x)
-log_x = c2.toggle("log x", key="w_logx")
+log_x = opts.toggle("log x", key="w_logx")
 ui.seed("w_logy", s.log_y)
-log_y = c3.toggle("log y", key="w_logy")
-ui.seed("w_color", s.color)
-color = c4.segmented_control("Colour by", COLOR_BY, key="w_color") or s.color
+log_y = opts.toggle("log y", key="w_logy")
+ui.seed("w_labels", s.labels)
+labels_on = opts.toggle("labels", key="w_labels", help="Name the front's and the highlighted models on the chart "
+                        "(placed clear of each other and of every marker; on a phone they are hidden).")
 ui.seed("w_claims", s.claims)
-claims_on = c5.toggle("paper claims", key="w_claims", help="Overlay the papers' own numbers as hollow diamonds, "
-                      "at their compute corrected to this axis' convention.")
+claims_on = opts.toggle("paper claims", key="w_claims", help="Overlay the papers' own numbers as hollow diamonds, "
+                        "at their compute corrected to this axis' convention.")
+ui.seed("w_seedacc", s.seed_claims)
+seed_claims = opts.toggle("seed claims", key="w_seedacc", help=f"Off by default. Seed architectures (our own "
+                          f"implementations of papers' models, no published accuracy of their own) drawn as purple "
+                          f"stars: {SEED_LEGEND}. They never join the Pareto front, which uses reference-table "
+                          "accuracy only; the hover says whether a claim would sit beyond it.")
+ui.seed("w_color", s.color)
+color = opts.segmented_control("Colour by", COLOR_BY, key="w_color") or s.color
+ui.seed("w_bubble", s.bubble)
+bubble = opts.segmented_control("Marker size", BUBBLES, key="w_bubble",
+                                help="Marker area proportional to parameters or to peak memory "
+                                     "(memory of the sidebar's hardware configuration).") or s.bubble
 
 # ---- filters (sidebar)
 counts = ui.counts(d)
@@ -49,7 +75,9 @@ sources = sb.multiselect("Sources", srcs, key="w_sources", placeholder="all sour
 ui.seed("w_families", [v for v in s.families if v in fams])
 families = sb.multiselect("Families", fams, key="w_families", placeholder="all families")
 ui.seed("w_search", s.search)
-search = sb.text_input("Name contains (or glob like resnet*)", key="w_search", max_chars=200)
+search = sb.text_input("Keep only names containing (or glob like resnet*)", key="w_search", max_chars=200,
+                       help="A filter: models that do not match leave the chart. To see models in place, "
+                            "highlight them above the chart instead.")
 ui.seed("w_seed", s.seed_only)
 seed_only = sb.checkbox("Seed-paper architectures only", key="w_seed")
 ui.seed("w_test", s.show_test)
@@ -60,15 +88,16 @@ ui.seed("w_amin", s.acc_min)
 acc_min = a1.number_input("accuracy ≥", value=None, key="w_amin", format="%.2f")
 ui.seed("w_amax", s.acc_max)
 acc_max = a2.number_input("accuracy ≤", value=None, key="w_amax", format="%.2f")
-unit = AXES[x].unit
+unit_x = AXES[x].unit
 ui.seed("w_cmin", s.cost_min)
-cost_min = a1.number_input(f"cost ≥ ({unit})", value=None, key="w_cmin", format="%g")
+cost_min = a1.number_input(f"cost ≥ ({unit_x})", value=None, key="w_cmin", format="%g")
 ui.seed("w_cmax", s.cost_max)
-cost_max = a2.number_input(f"cost ≤ ({unit})", value=None, key="w_cmax", format="%g")
+cost_max = a2.number_input(f"cost ≤ ({unit_x})", value=None, key="w_cmax", format="%g")
 
 s = ui.update(x=x, log_x=log_x, log_y=log_y, color=color, claims=claims_on, sources=tuple(sources),
-              families=tuple(families), search=search, seed_only=seed_only, show_test=show_test, acc_min=acc_min, acc_max=acc_max,
-              cost_min=cost_min, cost_max=cost_max)
+              families=tuple(families), search=search, seed_only=seed_only, show_test=show_test, acc_min=acc_min,
+              acc_max=acc_max, cost_min=cost_min, cost_max=cost_max, highlight=highlight, labels=labels_on,
+              bubble=bubble, seed_claims=seed_claims)
 
 # ---- the view
 v = ui.view(d, s)
@@ -77,31 +106,65 @@ for msg in [m for level, m in v.notes if level == "warning"]:
 infos = [m for level, m in v.notes if level != "warning"]
 if infos:
     st.info("  \n".join(infos), icon=":material/info:")
-if s.claims and s.x not in CLAIM_AXES:
+if v.group is not None:     # language: say which protocol group every plotted score (and the front) comes from
+    st.info(f"Accuracy: protocol group **{v.group['protocol_group']}**: {group_words(v.group)}. Scores of other "
+            "groups (other shots, metric or harness) are not comparable and are not on this chart; the front is "
+            "drawn within this group only.", icon=":material/rule:")
+if s.claims and s.x not in CLAIM_AXES and s.task != LANGUAGE:
     st.caption("Paper claims are drawn on the GMACs and GFLOPs axes only (papers report compute, not this hardware).")
-fig = ui.figure(d, s)
 current = config_of(s)
 if AXES[s.x].needs_hw:
     ui.coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", "cov_chart")
+hw = hw_text(s, v.device_name)
+chart_col, panel = st.columns([3, 1])
 
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("Models plotted", len(v.points), help=f"{v.n_candidates} before the filters")
-m2.metric("On the front", len(v.front))
-if len(v.points):
-    best = v.points.loc[v.points["y"].idxmax() if v.higher_is_better else v.points["y"].idxmin()]
-    m3.metric(f"Best {v.y_label}", f"{best['y']:.2f}", help=best["model"])
-    cheapest = v.front.iloc[0]
-    m4.metric(f"Cheapest on front ({unit})", f"{cheapest['x']:.3g}", help=cheapest["model"])
+# ---- the answers beside the chart: the latency budget, the highlighted models
+panel.markdown("**Best accuracy under a latency budget**")
+answer = None
+have_lat = v.points["lat_p50_ms"].notna().any() if len(v.points) else False
+if not have_lat:
+    panel.info(f"No latency measured for {hw} among the plotted models. {measure_hint(s)}, "
+               "or pick another hardware configuration in the sidebar.")
+else:
+    ui.seed("w_budget", s.budget_ms)
+    budget = panel.number_input("Decode step p50 ≤ (ms per step of the batch)" if s.task == LANGUAGE else
+                                "Latency p50 ≤ (ms per batch)", min_value=0.0, value=None, key="w_budget",
+                                format="%g", help=f"On {hw}; among the models plotted with the current filters.")
+    s = ui.update(budget_ms=budget)
+    if budget is not None and math.isfinite(budget):
+        answer = budget_answer(v, budget, k=4)
+        unit = f" {METRIC_UNITS.get(s.y_metric, '%')}"
+        lines = answer_lines(answer, hw, v.y_label.split(" (")[0], unit)
+        (panel.success if answer.best is not None else panel.warning)(lines[0])
+        panel.markdown("  \n".join(lines[1:]))
+    else:
+        panel.caption(f"Type a budget: the chart shades it and names the best models within it ({hw}).")
+if s.highlight.strip() and len(v.points):
+    hits = v.points[search_mask(v.points, s.highlight)]
+    hits = hits.sort_values("y", ascending=not v.higher_is_better)
+    panel.markdown(f"**{len(hits):,} of {len(v.points):,} plotted models match '{s.highlight}'**"
+                   + ("" if hits.empty else " (in colour; the rest in grey)"))
+    panel.markdown("  \n".join(f"{r.model}: {r.y:.2f}" for r in hits.head(5).itertuples()))
 
-event = st.plotly_chart(fig, key="pareto_chart", on_select="rerun", selection_mode=("points", "box", "lasso"),
-                        theme=None, config={"displaylogo": False, "scrollZoom": True,
-                                            "toImageButtonOptions": {"format": "svg", "filename": "pareto"}})
+fig = ui.figure(d, s)                 # a copy of the cached figure: drawing on it is safe
+if answer is not None:
+    add_budget(fig, v, answer)
+dark = getattr(st.context.theme, "type", None) == "dark"
+for_screen(fig, dark)
+with chart_col:
+    event = st.plotly_chart(fig, key="pareto_chart", on_select="rerun", selection_mode=("points", "box", "lasso"),
+                            theme=None, config={"displaylogo": False, "scrollZoom": True, "responsive": True,
+                                                "toImageButtonOptions": {"format": "svg", "filename": "pareto"}})
+    st.caption(fig.layout.meta.get("caption", "").replace("<br>", " "))
+# on a phone the plot is about 300 px wide: labels placed for 420 px and more would touch there
+st.html("<style>@media (max-width: 640px) { .js-plotly-plot .annotation { display: none; } }</style>")
 picked = []
 if event and getattr(event, "selection", None):
     for p in event.selection.get("points", []):
         cd = p.get("customdata")
         mid = cd[0] if isinstance(cd, (list, tuple)) and cd else cd
-        if isinstance(mid, str) and mid in set(v.points["model"]) and mid not in picked:
+        known = set(v.points["model"]) | set(v.seed["model"] if len(v.seed) else [])   # seed stars open too
+        if isinstance(mid, str) and mid in known and mid not in picked:
             picked.append(mid)
 if len(picked) == 1:
     ui.update(selection=(picked[0],), page="detail")
@@ -114,59 +177,46 @@ elif len(picked) > 1:
         st.session_state["w_compare"] = picked[:6]
         st.switch_page(ui.page_file("compare"))
 
-# ---- budget query
-st.subheader("Best accuracy under a latency budget")
-hw = hw_text(s, v.device_name)
-have_lat = v.points["lat_p50_ms"].notna().any() if len(v.points) else False
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Models plotted", len(v.points), help=f"{v.n_candidates} before the filters")
+m2.metric("On the front", len(v.front))
+if len(v.points):
+    best = v.points.loc[v.points["y"].idxmax() if v.higher_is_better else v.points["y"].idxmin()]
+    m3.metric(f"Best {v.y_label}", f"{best['y']:.2f}", help=best["model"])
+    cheapest = v.front.iloc[0]       # cost-ascending: on a benefit axis (tokens/s) the fastest
+    m4.metric(f"{'Fastest' if v.benefit else 'Cheapest'} on front ({unit_x})", f"{cheapest['x']:.3g}",
+              help=cheapest["model"])
 if not AXES[s.x].needs_hw:   # on a latency axis the same line sits above the chart
     ui.coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", "cov_budget")
-if not have_lat:
-    st.info(f"No latency measured for {hw} among the plotted models. {measure_hint(s)}, "
-            "or pick another hardware configuration in the sidebar.")
-else:
-    b1, b2 = st.columns([1, 3])
-    ui.seed("w_budget", s.budget_ms)
-    budget = b1.number_input("Latency p50 ≤ (ms per batch)", min_value=0.0, value=None, key="w_budget",
-                             format="%g", help=f"On {hw}; among the models plotted with the current filters.")
-    s = ui.update(budget_ms=budget)
-    if budget is not None and math.isfinite(budget):
-        best, runners = budget_query(v.points, budget, k=5, higher_is_better=v.higher_is_better)
-        if best is None:
-            fastest = v.points.loc[v.points["lat_p50_ms"].idxmin()]
-            b2.warning(f"No plotted model runs within {budget:g} ms on {hw}. The fastest is "
-                       f"{fastest['model']} at {fastest['lat_p50_ms']:.3g} ms.")
-        else:
-            b2.success(f"**{best['model']}**: {v.y_label} **{best['y']:.2f}** at **{best['lat_p50_ms']:.3g} ms** "
-                       f"p50 per batch of {s.batch} on {hw} ({best['gmacs']:.3g} GMACs, {best['params_m']:.1f} M params).")
-            if len(runners):
-                st.caption("Runners-up")
-                st.dataframe(runners[["model", "y", "lat_p50_ms", "gmacs", "params_m"]].rename(columns={
-                    "y": v.y_label, "lat_p50_ms": "latency p50 (ms/batch)", "gmacs": "GMACs", "params_m": "params (M)"}),
-                    hide_index=True, width="stretch")
 
 # ---- the front as a table
 st.subheader("The front")
 if len(v.front):
-    cols = ["model", "family", "x", "y"] + [c for c in ("gmacs", "params_m", "lat_p50_ms", "throughput_sps")
-                                            if c != AXES[s.x].column]
-    front = v.front[cols].rename(
-        columns={"x": f"x: {AXES[s.x].short} ({unit})", "y": v.y_label,
-                 "gmacs": "GMACs (1 mult-add = 1)", "params_m": "params (M)",
-                 "lat_p50_ms": "latency p50 (ms/batch)", "throughput_sps": "throughput (samples/s)"})
+    front = front_table(v.front, AXES[s.x].column, f"x: {AXES[s.x].short} ({unit_x})", v.y_label,
+                        v.group is not None)
     st.dataframe(front, hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.4g") for c in front.columns[2:]})
-    st.caption(f"Latency and throughput on {hw}. Cost-ascending; every model here beats all cheaper ones.")
+    st.caption(f"Speed on {hw}. " + (f"Highest {AXES[s.x].short} first; each model here is more accurate than "
+               f"every model with a higher {AXES[s.x].short}." if v.benefit else
+               "Cost-ascending; every model here beats all cheaper ones."))
 else:
     st.info("No front: nothing is plotted for this view.")
 
 # ---- exports
 st.subheader("Export")
+
+
+def printed(fmt: str) -> bytes:
+    """The figure as published (legend at the right, caption beneath, light), budget included."""
+    return plot.figure_bytes(for_print(go.Figure(fig)), fmt)
+
+
 e1, e2, e3, e4 = st.columns(4)
-e1.download_button("Figure (HTML)", data=lambda: plot.figure_bytes(fig, "html"), file_name="pareto.html",
+e1.download_button("Figure (HTML)", data=lambda: printed("html"), file_name="pareto.html",
                    mime="text/html", on_click="ignore", icon=":material/download:")
-e2.download_button("Figure (PNG)", data=lambda: plot.figure_bytes(fig, "png"), file_name="pareto.png",
+e2.download_button("Figure (PNG)", data=lambda: printed("png"), file_name="pareto.png",
                    mime="image/png", on_click="ignore", icon=":material/download:")
-e3.download_button("Figure (SVG)", data=lambda: plot.figure_bytes(fig, "svg"), file_name="pareto.svg",
+e3.download_button("Figure (SVG)", data=lambda: printed("svg"), file_name="pareto.svg",
                    mime="image/svg+xml", on_click="ignore", icon=":material/download:")
 e4.download_button("Points (CSV)", data=plot.points_csv(v), file_name="pareto_points.csv", mime="text/csv",
                    on_click="ignore", icon=":material/download:")

@@ -79,12 +79,12 @@ def streamlit_server(env_extra: dict | None = None):
 
 
 @contextlib.contextmanager
-def browser_page(width=1500, height=1100):
+def browser_page(width=1500, height=1100, color_scheme="light"):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
+            page = browser.new_page(viewport={"width": width, "height": height}, color_scheme=color_scheme)
             yield page
         finally:
             browser.close()
@@ -143,3 +143,125 @@ def test_detail_page_link():
         assert page.get_by_text("model detail", exact=True).count() == 0   # the pages/ file list
         page.wait_for_timeout(800)
         page.screenshot(path=str(ART / "model_detail.png"), full_page=True)
+
+
+def test_language_link_shows_the_protocol_group(tmp_path):
+    """Issue 11 item 6: ``?task=language`` opens the explorer on language models, with their own x axis
+    and the protocol group named on the chart and above it."""
+    from language_fixture import MMLU, write_language_fixture   # the language fixture tables
+    env = write_language_fixture(tmp_path / "lang")
+    ART.mkdir(exist_ok=True)
+    with streamlit_server(env) as base, browser_page() as page:
+        page.goto(f"{base}/?task=language")
+        data = read_figure(page)
+        assert sum(len(t["x"]) for t in data if t["meta"] == "points") == 4
+        layout = wait_for(page, LAYOUT_JS, lambda v: "Decode GFLOPs" in (v["xtitle"] or ""))
+        assert "2 x MACs" in layout["xtitle"]
+        page.get_by_text(f"protocol group {MMLU}").first.wait_for(timeout=30000)
+        assert "task=language" in page.url and "x=decode_gflops_512" in page.url
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ART / "pareto_language.png"), full_page=True)
+
+
+# --------------------------------------------------------------------------- issue 13 (items 1, 4, 9)
+
+LAYOUT_JS = """() => {
+  const gd = document.querySelector('.js-plotly-plot');
+  if (!gd || !gd._fullLayout) return null;
+  const L = gd._fullLayout;
+  return {shapes: (gd.layout.shapes || []).map(s => ({name: s.name, type: s.type, x0: s.x0, x1: s.x1})),
+          xtitle: L.xaxis.title.text, font: L.font.color, paper: L.paper_bgcolor,
+          width: gd.getBoundingClientRect().width, plotw: L._size.w,
+          labels: (gd.layout.annotations || []).filter(a => (a.name || '').startsWith('label:')).length};
+}"""
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    with streamlit_server() as base:
+        yield base
+
+
+def wait_for(page, js, test, timeout_s=60):
+    deadline = time.monotonic() + timeout_s
+    value = None
+    while time.monotonic() < deadline:
+        value = page.evaluate(js)
+        if value and test(value):
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out; last value {str(value)[:500]}")
+
+
+def test_device_switch_lands_on_a_measured_configuration(base_url):
+    with browser_page() as page:
+        page.goto(f"{base_url}/?x=latency_p50")
+        read_figure(page)
+        page.locator('[data-testid="stSidebar"]').get_by_text("CPU", exact=True).click()
+        layout = wait_for(page, LAYOUT_JS, lambda v: "Xeon" in v["xtitle"] or "CPU" in v["xtitle"])
+        data = wait_for(page, FIGURE_JS, lambda d: any(t["meta"] == "points" and t["x"] for t in d))
+        assert "cuda graph" not in layout["xtitle"]            # a CPU configuration that was measured
+        assert sum(len(t["x"]) for t in data if t["meta"] == "points") > 0
+        assert page.get_by_text("No latency rows").count() == 0
+        assert "dev=cpu" in page.url and "cuda_graph" not in page.url
+
+
+def test_budget_line_and_answer_beside_the_chart(base_url):
+    want = expected({"x": "latency_p50", "bs": "256"})
+    with browser_page() as page:
+        page.goto(f"{base_url}/?x=latency_p50&bs=256&budget=5")
+        layout = wait_for(page, LAYOUT_JS, lambda v: any(s["name"] == "budget-line" for s in v["shapes"]))
+        line = next(s for s in layout["shapes"] if s["name"] == "budget-line")
+        assert line["x0"] == line["x1"] == 5
+        assert any(s["name"] == "budget-region" and s["x1"] == 5 for s in layout["shapes"])
+        data = read_figure(page)
+        best = next(t for t in data if t["meta"] == "budget-best")
+        assert "efficientnet_b0" in best["ids"][0]
+        answer = page.get_by_text("within 5 ms:").first
+        answer.wait_for(timeout=30000)
+        assert "efficientnet_b0" in answer.inner_text()
+        lacking = want.lat_total - want.lat_have
+        page.get_by_text(f"{lacking} of {want.lat_total} models have no latency").first.wait_for(timeout=30000)
+        ART.mkdir(exist_ok=True)
+        page.screenshot(path=str(ART / "pareto_budget.png"), full_page=False)
+
+
+def test_highlight_keeps_the_zoo_in_grey(base_url):
+    everything = set(expected({}).points["model"])
+    with browser_page() as page:
+        page.goto(base_url)
+        read_figure(page)
+        box = page.get_by_label("Highlight models (name or glob like resnet5*)", exact=True)
+        box.fill("resnet*")
+        box.press("Enter")
+        data = wait_for(page, FIGURE_JS, lambda d: any((t["name"] or "").startswith("rest of the zoo") for t in d))
+        pts = [t for t in data if t["meta"] == "points"]
+        rest = [t for t in pts if t["name"].startswith("rest of the zoo")]
+        coloured = {i for t in pts if t not in rest for i in t["ids"]}
+        assert coloured and all("resnet" in i for i in coloured)
+        assert coloured | set(rest[0]["ids"]) == everything     # nothing filtered away
+        assert "hl=resnet" in page.url
+        page.screenshot(path=str(ART / "pareto_highlight.png"), full_page=False)
+
+
+def test_dark_theme_follows_the_browser(base_url):
+    with browser_page(color_scheme="dark") as page:
+        page.goto(f"{base_url}/?x=latency_p50&bs=256&budget=5")
+        layout = wait_for(page, LAYOUT_JS, lambda v: v["font"] == "#e8e8e8", timeout_s=60)
+        bg = page.evaluate("() => getComputedStyle(document.querySelector('.stApp')).backgroundColor")
+        rgb = [int(c) for c in bg[bg.index("(") + 1:bg.index(")")].split(",")[:3]]
+        assert sum(rgb) < 150, bg                                # the page itself is dark
+        assert layout["paper"] in ("rgba(0, 0, 0, 0)", "rgba(0,0,0,0)")
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ART / "pareto_dark.png"), full_page=False)
+
+
+def test_phone_width_chart_uses_the_width(base_url):
+    with browser_page(width=390, height=1400) as page:
+        page.goto(f"{base_url}/?budget=5")
+        layout = wait_for(page, LAYOUT_JS, lambda v: v["width"] > 0)
+        assert layout["width"] > 300, layout                     # the chart spans the phone's width
+        assert layout["plotw"] > 250, layout                     # and the plot inside it (legend below)
+        assert page.locator('[data-testid="stSidebar"][aria-expanded="true"]').count() == 0   # controls collapsed
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ART / "pareto_390px.png"), full_page=True)

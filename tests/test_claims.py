@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 
 from efficiency.reference.accuracy import load_reference_accuracy as load_accuracy
-from efficiency.reference.claims import claimed_vs_measured, pick_model, unit_scale
-from efficiency.reference.papers import (CLAIMS_TABLE_COLUMNS, COMPUTE_CONVENTIONS, STATUSES, ClaimsTableError,
+from efficiency.reference.claims import (CLAIM_STATUSES, SEED_CHECKED, baseline_arch_of, claimed_vs_measured,
+                                         pick_model, unit_scale)
+from efficiency.reference.papers import (CLAIMS_TABLE_COLUMNS, COMPUTE_CONVENTIONS, ClaimsTableError,
                                load_claims, paper_arch_patterns, seed_paper_for_arch)
+from efficiency.zoo import seed
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -41,7 +43,7 @@ def abstracts() -> dict[str, str]:
 def test_columns_and_vocabulary(claims):
     assert list(claims.columns) == CLAIMS_TABLE_COLUMNS
     assert set(claims["compute_convention"]) <= set(COMPUTE_CONVENTIONS)
-    assert set(claims["status"]) <= set(STATUSES)
+    assert set(claims["status"]) <= set(CLAIM_STATUSES)
     assert (claims["quote"] != "").all()
     npc = claims[claims["status"] == "no_per_image_claim"]
     assert (npc["reason"] != "").all()
@@ -100,12 +102,28 @@ def test_zoo_archs_are_real_architectures(claims):
 def test_pinned_zoo_models_have_reference_accuracy(claims):
     acc = load_accuracy()
     models = set(acc["model"])
+    library = claims[claims["status"] != SEED_CHECKED]
     for col in ("zoo_model", "baseline_model"):
-        for m in set(claims[col]) - {""}:
+        for m in set(library[col]) - {""}:
             assert m in models, m
-    for m, arch in zip(claims["zoo_model"], claims["zoo_arch"]):
+    for m, arch in zip(library["zoo_model"], library["zoo_arch"]):
         if m:
             assert m.startswith(f"timm/{arch}.") or m.startswith(f"torchvision/{arch}.")
+
+
+def test_seed_checked_claims_pin_a_variant_of_their_own_paper(claims):
+    """A claim about a variant we built pins its seed id (a row of data/seed/<paper>.csv, of the
+    same paper) and names no timm architecture; its paper keeps its other rows' zoo_archs."""
+    entries = {e.id: e for e in seed.entries()}
+    checked = claims[claims["status"] == SEED_CHECKED]
+    assert len(checked) >= 12
+    for _, r in checked.iterrows():
+        assert r["zoo_model"] in entries, r["zoo_model"]
+        assert entries[r["zoo_model"]].paper == r["paper_title"], r["zoo_model"]
+        assert r["zoo_arch"] == "" and r["note"], r["model"]
+    titles = {e.paper for e in entries.values()}
+    # every paper with a built variant has at least one claim checked on it
+    assert titles <= set(checked["paper_title"]), titles - set(checked["paper_title"])
 
 
 @pytest.mark.parametrize("arch, fragment", [
@@ -251,7 +269,12 @@ def test_real_claims_run_against_reference(claims):
     acc = load_accuracy()
     results = pd.DataFrame({"model": [], "arch": [], "macs": [], "kind": []})
     out = claimed_vs_measured(claims, results, acc)
-    assert len(out) == ((claims["status"] == "mapped") & (claims["zoo_arch"] != "")).sum()
-    direct = out[out["metric"].isin(["top1", "top5"]) & out["claimed_accuracy"].notna()]
+    with_baseline = claims.apply(baseline_arch_of, axis=1) != ""
+    seeded = (claims["status"] == SEED_CHECKED) & (claims["zoo_model"] != "")
+    assert len(out) == (((claims["status"] == "mapped") & (claims["zoo_arch"] != "")) | seeded | with_baseline).sum()
+    assert len(out) >= 24
+    # a seed variant has random weights, so no reference accuracy: only library models are compared here
+    direct = out[out["metric"].isin(["top1", "top5"]) & out["claimed_accuracy"].notna()
+                 & out["reference_accuracy"].notna()]
     assert len(direct) >= 5
     assert (direct["accuracy_diff"].abs() <= 1.0).all(), direct[["claim_model", "accuracy_diff"]]

@@ -212,8 +212,10 @@ def test_noisy_rules():
 
 def test_capture_environment_fields():
     env = environment.capture_environment("cpu")
-    assert set(env) == set(environment.ENVIRONMENT_FIELDS)
-    assert set(env) <= set(schema.ENV_COLUMNS)
+    hardware = {"hardware", "hardware_name"}   # the machine's identity: key columns of the row
+    assert set(env) == set(environment.ENVIRONMENT_FIELDS) | hardware
+    assert set(env) - hardware <= set(schema.ENV_COLUMNS) and hardware <= set(schema.CONFIG_COLUMNS)
+    assert env["hardware"] == environment.cpu_hardware().identity and env["hardware"].startswith("cpu/")
     # the package version, as the rows' input keys hash it; the build's CUDA is its own field
     assert env["torch_version"] == environment.library_versions()["torch"]
     assert str(torch.__version__).startswith(env["torch_version"])
@@ -250,6 +252,7 @@ def test_measure_tiny_cpu_model_and_row():
     assert set(row) == expected
     assert row["kind"] == "latency" and row["device"] == "cpu" and row["channels_last"] is True
     assert row["latency_ms_p50"] == s.p50_ms and row["error"] == ""
+    assert row["hardware"] == environment.cpu_hardware().identity
     assert row["device_name"] == environment.cpu_model()
     assert row["duration_s"] > 0 and row["measured_at"].endswith("+00:00")
 

@@ -129,6 +129,15 @@ def test_every_shipped_row_gets_its_card_or_docs_and_well_formed_links():
     counts = results[results["kind"] == "count"].drop_duplicates("model")
     for r in counts[["source", "arch", "weights", "task", "paper"]].to_dict("records"):
         links = model_links(r)
-        assert (CARD if r["source"] == "timm" else DOCS) in links, r
+        want = {"timm": CARD, "torchvision": DOCS, "hf": CARD, "seed": PAPER}[r["source"]]
+        assert want in links, r
         assert all(well_formed(u) for u in links.values()), links
-        assert (PAPER in links) == bool(r["paper"]), r   # every seed paper a row names has its arXiv id
+        if r["source"] != "hf":   # a language model's paper comes from its spec, not the row
+            assert (PAPER in links) == bool(r["paper"]), r   # every seed paper a row names has its arXiv id
+
+
+def test_language_models_link_to_their_hub_card_and_paper():
+    links = model_links({"source": "hf", "arch": "llama-3.1-8b", "weights": "", "task": "language", "paper": ""})
+    assert links[CARD] == "https://huggingface.co/meta-llama/Llama-3.1-8B"
+    assert links[PAPER] == "https://arxiv.org/abs/2407.21783"
+    assert model_links({"source": "hf", "arch": "no-such-model", "task": "language"}) == {}

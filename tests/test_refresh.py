@@ -274,8 +274,8 @@ def test_stale_family_labels_are_relabelled_not_recomputed(tmp_path):
     e = load_zoo().get("timm/convnextv2_atto.fcmae_ft_in1k@224")
     rows = cache.normalise(pd.DataFrame([
         {"model": e.id, "arch": e.arch, "family": "convnextv", "paper": "", "kind": "count", "batch_size": 1,
-         "device": "cpu", "dtype": "fp32", "mode": "count", "channels_last": False, "macs": 123, "error": "",
-         "input_key": count_key(e, library_versions())},   # up to date: nothing to recount
+         "device": "cpu", "dtype": "fp32", "mode": "count", "channels_last": False, "hardware": "any",
+         "macs": 123, "error": "", "input_key": count_key(e, library_versions())},   # up to date: nothing to recount
     ]))
     out = stale_labels(rows, [e])
     assert list(out["family"]) == ["convnextv2"] and list(out["macs"]) == [123]

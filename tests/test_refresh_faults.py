@@ -499,9 +499,9 @@ def test_planner_keeps_a_good_row_whose_failure_has_todays_inputs():
     entry = custom_entry("pkg.mod:net", "3,32,32")
     spec = LatencySpec("cpu", 1, "fp32", "eager")
     names = {"cpu": "test cpu"}
-    now = input_key(entry, spec, {}, names)
+    now = input_key(entry, spec, {}, names, {})   # no machine given: "unknown", as plan() uses
     row = {"model": entry.id, "kind": "latency", "batch_size": 1, "device": "cpu", "dtype": "fp32",
-           "mode": "eager", "channels_last": False, "error": "", "input_key": "older"}
+           "mode": "eager", "channels_last": False, "hardware": "unknown", "error": "", "input_key": "older"}
 
     def planned(existing, **kw):
         opts = {"force": False, "retry_errors": False, **kw}

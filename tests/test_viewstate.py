@@ -30,6 +30,7 @@ states = st.builds(
     device=st.sampled_from(DEVICES), batch=st.integers(1, 4096),
     dtype=st.sampled_from(DTYPES), mode=st.sampled_from(MODES),
     budget_ms=opt_float,
+    highlight=st.text(max_size=40), labels=st.booleans(), bubble=st.sampled_from(vs.BUBBLES),
 )
 
 
@@ -68,6 +69,15 @@ def test_malformed_values_are_ignored():
                                    "src": "timm,torch vision"})
     assert state == replace(DEFAULT, acc_min=70.0)
     assert len(problems) == 7
+
+
+def test_view_options_in_the_link():
+    """Issue 13 item 4's options travel in the link under short keys, and bad values are refused."""
+    s = replace(DEFAULT, highlight="resnet5*", labels=False, bubble="memory")
+    assert to_query(s) == {"hl": "resnet5*", "labels": "0", "size": "memory"}
+    assert from_query(to_query(s)) == s
+    state, problems = parse_query({"size": "flops", "labels": "2"})
+    assert state == DEFAULT and len(problems) == 2
 
 
 def test_multi_valued_uses_last():

@@ -6,6 +6,14 @@ fvcore: whatever cannot be read is ``None``.
 
 GPU state (SM clock in MHz, temperature in degrees C) comes from NVML through ``pynvml`` when it is
 importable, else from ``nvidia-smi`` with a timeout.
+
+Hardware identity (:class:`Hardware`, the rows' ``hardware`` key column and ``hardware_name``): what a
+latency figure depends on, short and stable, so that rows of different machines never share a key.
+CPU: vendor, family and model numbers, the instruction-set extensions inference kernels use
+(:data:`ISA_FLAGS`) and the cores this process may run on, e.g.
+``cpu/AuthenticAMD/25-17/avx2+avx512f+avx512_vnni+avx512_bf16/2c``; GPU: name, memory (GiB) and
+enforced power limit (W), e.g. ``gpu/NVIDIA H200/140GiB/700W``. A part that cannot be read is
+``unknown`` in the string, never guessed. Count rows do not depend on the machine: ``schema.ANY_HARDWARE``.
 """
 from __future__ import annotations
 
@@ -16,6 +24,7 @@ import os
 import platform
 import shutil
 import subprocess
+from dataclasses import dataclass
 
 # environment fields of schema.ENV_COLUMNS that capture_environment fills
 ENVIRONMENT_FIELDS = (
@@ -56,6 +65,106 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or ""
+
+
+# the extensions that decide which inference kernels a CPU runs (oneDNN / PyTorch pick on them):
+# AVX2, AVX-512 and its VNNI (int8), BF16 and FP16 forms, and AMX tiles (bf16, int8)
+ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_int8")
+UNKNOWN = "unknown"   # a part of an identity that cannot be read
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """A machine's identity (the ``hardware`` key column) and its readable ``name``."""
+
+    identity: str
+    name: str
+
+
+def parse_cpuinfo(text: str) -> dict:
+    """vendor_id, cpu family, model, model name and flags of the first processor of /proc/cpuinfo."""
+    out: dict = {}
+    for line in text.splitlines():
+        if not line.strip():
+            if out:
+                break   # the first processor's block is enough: a machine's cores are alike here
+            continue
+        key, _, value = line.partition(":")
+        out.setdefault(key.strip().lower(), value.strip())
+    return out
+
+
+def cpu_hardware_from(info: dict, cores: int | None) -> Hardware:
+    """The CPU identity of parsed /proc/cpuinfo fields (:func:`parse_cpuinfo`) and ``cores`` used."""
+    vendor = info.get("vendor_id") or UNKNOWN
+    fam, mod = info.get("cpu family"), info.get("model")
+    family = f"{fam}-{mod}" if fam and mod else UNKNOWN
+    flags = set(info.get("flags", "").split()) if "flags" in info else None
+    isa = UNKNOWN if flags is None else ("+".join(f for f in ISA_FLAGS if f in flags) or "none")
+    ncores = UNKNOWN if not cores else f"{cores}c"
+    name = info.get("model name") or vendor
+    readable = (f"{name}, family {fam} model {mod}" if fam and mod else name)
+    readable += f", {isa.replace('+', ' ')}" if isa != UNKNOWN else ", instruction sets unknown"
+    readable += f", {cores} cores" if cores else ""
+    return Hardware(f"cpu/{vendor}/{family}/{isa}/{ncores}", readable)
+
+
+def cores_used() -> int | None:
+    """The CPU cores this process may run on (its affinity), None where unreadable."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count()
+
+
+@functools.lru_cache(maxsize=None)
+def cpu_hardware() -> Hardware:
+    """This machine's CPU identity (no torch import)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            info = parse_cpuinfo(f.read())
+    except OSError:
+        info = {"model name": platform.processor()} if platform.processor() else {}
+    return cpu_hardware_from(info, cores_used())
+
+
+def gpu_hardware_from(name: str | None, memory_bytes: float | None, power_limit_w: float | None) -> Hardware:
+    """The GPU identity of its name, total memory and enforced power limit (None: unknown)."""
+    name = name or UNKNOWN
+    mem = f"{round(memory_bytes / 2**30)}GiB" if memory_bytes else UNKNOWN
+    power = f"{round(power_limit_w)}W" if power_limit_w else UNKNOWN
+    readable = name + (f", {mem[:-3]} GiB" if memory_bytes else ", memory unknown")
+    readable += f", {power[:-1]} W limit" if power_limit_w else ", power limit unknown"
+    return Hardware(f"gpu/{name}/{mem}/{power}", readable)
+
+
+def _power_limit_w(nvml_index: int) -> float | None:
+    """The GPU's enforced power limit in W (NVML, else nvidia-smi), None when unreadable."""
+    nvml = _nvml()
+    if nvml is not None:
+        try:
+            return nvml.nvmlDeviceGetEnforcedPowerLimit(nvml.nvmlDeviceGetHandleByIndex(nvml_index)) / 1000.0
+        except Exception:
+            pass
+    row = _nvidia_smi("power.limit", nvml_index)
+    return _number(row[0]) if row else None
+
+
+@functools.lru_cache(maxsize=None)
+def gpu_hardware(cuda_index: int = 0) -> Hardware:
+    """The identity of CUDA device ``cuda_index`` (imports torch)."""
+    import torch
+
+    props = torch.cuda.get_device_properties(cuda_index)
+    return gpu_hardware_from(props.name, props.total_memory, _power_limit_w(_nvml_index(cuda_index)))
+
+
+def hardware_of(device: str) -> Hardware:
+    """The identity of ``device`` ("cpu", "cuda", "cuda:1") in this process."""
+    if not device.startswith("cuda"):
+        return cpu_hardware()
+    index = device.partition(":")[2]
+    return gpu_hardware(int(index) if index else 0)
 
 
 def _nvml_index(cuda_index: int) -> int:
@@ -158,7 +267,8 @@ def capture_environment(device: str) -> dict:
 
     :func:`static_environment` plus ``cuda_version``, the CUDA version torch was built with
     (``torch.version.cuda``), and, only when ``device`` is a CUDA device and a GPU is visible,
-    ``gpu_name`` and ``gpu_driver``: a CPU row on a GPU host says nothing about the GPU. Cached per
+    ``gpu_name`` and ``gpu_driver``: a CPU row on a GPU host says nothing about the GPU; and the
+    ``hardware`` / ``hardware_name`` of the device measured on (:func:`hardware_of`). Cached per
     device (none of this changes within a process); each call returns a fresh dict.
     """
     return dict(_capture(device))
@@ -175,4 +285,9 @@ def _capture(device: str) -> tuple:
         index = torch.cuda.current_device() if index is None else index
         env["gpu_name"] = torch.cuda.get_device_name(index)
         env["gpu_driver"] = _gpu_driver(index)
+        hw = gpu_hardware(index)
+        env["hardware"], env["hardware_name"] = hw.identity, hw.name
+    elif not device.startswith("cuda"):   # no GPU to name: the row keeps the planned machine
+        hw = cpu_hardware()
+        env["hardware"], env["hardware_name"] = hw.identity, hw.name
     return tuple(env.items())

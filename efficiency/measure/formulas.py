@@ -125,3 +125,21 @@ def einsum_macs(equation: str, shapes: Sequence[Shape]) -> int:
         later = set(rhs) | set("".join(terms[i + 1:]))
         current = "".join(c for c in sorted(involved) if c in later)
     return int(total)
+
+
+def selective_scan_macs(u_shape: Shape, a_shape: Shape) -> int:
+    """Mamba's selective scan (``efficiency::selective_scan``, efficiency/zoo/seed/selective_scan.py):
+    multiply-adds of one scan call, from the shapes of ``u`` (batch, channels, L) and ``A``
+    (channels, N).
+
+    Per batch, channel, step and state entry: the state update ``h = dA * h + dBu`` is one
+    multiply-add, and the read-out ``y += C * h`` is one more (a length-N dot product).
+    Per batch, channel and step: the skip ``y + D * u`` is one multiply-add.
+    Total ``batch * channels * L * (2 N + 1)``. The discretisation (``delta * A``, its exp,
+    ``delta * u * B``) is element-wise work that the project counts as zero elsewhere
+    (``aten::mul``, ``aten::exp``), so it counts zero here too. Mamba's own FLOP estimate
+    (``9 B L D N``, state-spaces/mamba issue 110) counts those element-wise products as well.
+    """
+    batch, channels, length = (int(s) for s in u_shape)
+    state = int(a_shape[1])
+    return batch * channels * length * (2 * state + 1)

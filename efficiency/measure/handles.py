@@ -86,6 +86,11 @@ def _lstm_handle(inputs, outputs) -> int:
     return int(steps * batch * sum(w[0] * w[1] for w in weights if w is not None and len(w) == 2))
 
 
+def _selective_scan_handle(inputs, outputs) -> int:
+    # efficiency::selective_scan(u, delta, A, B, C, D, delta_bias): the seed zoo's Mamba scan as one operator
+    return formulas.selective_scan_macs(_shape(inputs[0]), _shape(inputs[2]))
+
+
 MAC_HANDLES: dict[str, Callable[[Any, Any], int]] = {
     "aten::_convolution": _conv_handle,
     "aten::convolution": _conv_handle,
@@ -109,6 +114,7 @@ MAC_HANDLES: dict[str, Callable[[Any, Any], int]] = {
     "aten::scaled_dot_product_attention": _sdpa_handle,
     "aten::_native_multi_head_attention": _native_mha_handle,
     "aten::lstm": _lstm_handle,
+    "efficiency::selective_scan": _selective_scan_handle,
 }
 
 # Operators that do no multiply-accumulate by this project's convention (element-wise,

@@ -38,7 +38,8 @@ import torch
 
 from efficiency.store import schema
 from efficiency.measure.timing import LatencyStats, run_timing_loop, timer_for
-from efficiency.measure.environment import capture_environment, gpu_state
+from efficiency.measure.environment import _nvml_index, _power_limit_w, capture_environment, gpu_state
+from efficiency.measure.energy import EnergyWindow, over_limit
 from efficiency.measure.config import ConfigError, LatencyConfig  # noqa: F401 - part of this module's API
 
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -80,6 +81,8 @@ class LatencyResult:
     environment: dict = field(compare=False)  # capture_environment(device)
     measured_at: str = ""                     # UTC ISO-8601, start of the measurement
     duration_s: float = 0.0                   # wall seconds measure() took
+    energy_j_per_sample: float | None = None  # GPU: NVML energy window (efficiency.measure.energy)
+    power_w_avg: float | None = None
 
     def to_row(self) -> dict:
         """CONFIG_COLUMNS + LATENCY_COLUMNS + ENV_COLUMNS except ``input_key`` (the caller's hash).
@@ -115,6 +118,11 @@ class LatencyResult:
             "gpu_clock_mhz_end": self.gpu_clock_mhz_end,
             "gpu_temp_c_start": self.gpu_temp_c_start,
             "gpu_temp_c_end": self.gpu_temp_c_end,
+            "energy_j_per_sample": self.energy_j_per_sample,
+            "power_w_avg": self.power_w_avg,
+            # the machine measured on (capture_environment); "unknown" only where it was not read
+            "hardware": self.environment.get("hardware") or schema.UNKNOWN_HARDWARE,
+            "hardware_name": self.environment.get("hardware_name") or "",
         }
         for name in schema.ENV_COLUMNS:
             if name in self.environment:
@@ -244,10 +252,13 @@ def measure(
     environment = capture_environment(config.device)
     timer = timer_for(config.device)
     state_start: dict = {"clock_mhz": None, "temp_c": None}
+    window = EnergyWindow(cuda_index)
+    energy = None
 
     def read_start_state() -> None:
         if on_cuda:
             state_start.update(gpu_state(cuda_index))
+            window.start()
 
     try:
         if not on_cuda:
@@ -289,6 +300,9 @@ def measure(
             samples = run_timing_loop(step, timer, config.warmup_iters, config.min_iters,
                                       config.min_time_s, config.max_time_s,
                                       after_warmup=read_start_state)
+            if on_cuda:   # the energy window: the timed loop, extended to energy.WINDOW_S if shorter
+                energy = window.stop(step, lambda: torch.cuda.synchronize(device), len(samples),
+                                     config.batch_size)
         if on_cuda:
             torch.cuda.synchronize(device)
             mem_alloc = int(torch.cuda.max_memory_allocated(device))
@@ -323,8 +337,11 @@ def measure(
         gpu_clock_mhz_end=state_end["clock_mhz"],
         gpu_temp_c_start=state_start["temp_c"],
         gpu_temp_c_end=state_end["temp_c"],
-        noisy=is_noisy(stats, state_start["clock_mhz"], state_end["clock_mhz"]),
+        noisy=is_noisy(stats, state_start["clock_mhz"], state_end["clock_mhz"])
+        or (energy is not None and over_limit(energy.power_w, _power_limit_w(_nvml_index(cuda_index)))),
         environment=environment,
         measured_at=measured_at,
         duration_s=time.perf_counter() - started,
+        energy_j_per_sample=None if energy is None else energy.j_per_sample,
+        power_w_avg=None if energy is None else energy.power_w,
     )

@@ -6,16 +6,18 @@ line on stderr.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import sys
 import time
 from pathlib import Path
 
 from efficiency.measure.config import ConfigError, LatencyConfig
-from efficiency.measure.environment import cpu_model, library_versions
-from efficiency.run.executor import LocalExecutor
+from efficiency.measure.environment import library_versions
+from efficiency.run.executor import Executor, LocalExecutor
+from efficiency.run.machines import ClusterError, Machines, local_machines
 from efficiency.run.options import UsageError, build_parser, check_options, task_limits, threads_per_worker
-from efficiency.run.plan import Job, LatencySpec, plan, stale_labels
+from efficiency.run.plan import UNTIMED_SOURCES, Job, LatencySpec, plan, stale_labels
 from efficiency.run.summary import print_summary
 from efficiency.run.sweep import Recorder, Terminated, sigterm_as_interrupt, sweep
 from efficiency.store import cache
@@ -89,18 +91,43 @@ def latency_specs(args, cuda_available: bool) -> list[LatencySpec]:
     return specs
 
 
-def configurations(args) -> tuple[list[LatencySpec], dict[str, str]]:
-    """The latency specs (validated before any work) and the name of each device they use."""
-    device_names = {"cpu": cpu_model()}
+def _latency_devices(args) -> set[str]:
     if args.skip_latency:
-        return [], device_names
-    cuda_available = False
-    if "cuda" in args.device or "cuda_graph" in args.mode:
-        import torch
-        cuda_available = torch.cuda.is_available()
-        if cuda_available:
-            device_names["cuda"] = torch.cuda.get_device_name(0)
-    return latency_specs(args, cuda_available), device_names
+        return set()
+    return set(args.device) | ({"cuda"} if "cuda_graph" in args.mode else set())
+
+
+def configurations(args, client=None) -> tuple[list[LatencySpec], Machines]:
+    """The latency specs (validated before any work) and the machines they run on: this one's, or
+    those of the Dask cluster behind ``client`` (ClusterError when it cannot run them)."""
+    need = _latency_devices(args)
+    if client is None:
+        machines = local_machines("cuda" in need)
+    else:
+        from efficiency.run.executor_dask import machines_of
+        machines = machines_of(client, need, args.scheduler)
+    if args.skip_latency:
+        return [], machines
+    return latency_specs(args, machines.cuda_available), machines
+
+
+@contextlib.contextmanager
+def remote_client(args):
+    """A client of ``--scheduler``'s cluster (closed on exit), or None: reached before any work."""
+    if args.executor != "dask" or not args.scheduler:
+        yield None
+        return
+    from efficiency.run.executor_dask import ALLOWED_FAILURES, allowed_failures, connect
+    client = connect(args.scheduler)
+    try:
+        retries = allowed_failures(client)
+        if retries is not None and retries != ALLOWED_FAILURES:
+            print(f"Note: the scheduler retries a task whose worker died {retries} times, not "
+                  f"{ALLOWED_FAILURES} (start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="
+                  f"{ALLOWED_FAILURES}).")
+        yield client
+    finally:
+        client.close()
 
 
 # --------------------------------------------------------------------------- main
@@ -115,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with sigterm_as_interrupt():
             return _main(args)
-    except (UsageError, cache.CacheError) as exc:
+    except (UsageError, ClusterError, cache.CacheError) as exc:
         _fail(exc)
         return 2
     except OSError as exc:   # a write that failed after the checks (a merge is saved aside instead)
@@ -133,13 +160,22 @@ def _main(args) -> int:
     if args.merge:
         return _merge(args, path)
     entries = select(args)
-    specs, device_names = configurations(args)
+    with remote_client(args) as client:
+        return _plan_and_run(args, path, entries, client, t_start)
+
+
+def _plan_and_run(args, path: Path, entries: list[ZooEntry], client, t_start: float) -> int:
+    specs, machines = configurations(args, client)
     existing = read_cache(args, path)
     jobs = plan(entries, existing, library_versions(), count=not args.skip_counts, specs=specs,
                 force=args.force, retry_errors=args.retry_errors, recount_uncovered=args.recount_uncovered,
-                device_names=device_names,
+                device_names=machines.device_names, hardware=machines.hardware,
                 latency_max_macs=None if args.latency_max_gmacs is None else args.latency_max_gmacs * 1e9,
                 threads=threads_per_worker(args))
+    untimed = sum(e.source in UNTIMED_SOURCES for e in entries)
+    if specs and untimed:
+        print(f"Note: latency of the {untimed} language models selected is not measured here: "
+              f"`python -m efficiency.run.llm_sweep` times them on a GPU (merge its rows with --merge).")
     if args.list:
         return _print_list(jobs, len(entries))
     labels = stale_labels(existing, entries)
@@ -152,7 +188,7 @@ def _main(args) -> int:
         print(f"Nothing to do: all {len(entries)} selected models are up to date in {path} "
               f"({time.perf_counter() - t_start:.1f} s). Use --force to recompute.")
         return 0
-    return _execute(jobs, args, path, len(entries), t_start)
+    return _execute(jobs, args, path, len(entries), t_start, client)
 
 
 def read_cache(args, path: Path):
@@ -198,15 +234,35 @@ def _print_list(jobs: list[Job], n_models: int) -> int:
     return 0
 
 
-def _execute(jobs: list[Job], args, path: Path, n_models: int, t_start: float) -> int:
+def _executor(jobs: list[Job], args, client) -> Executor:
+    """The executor of ``--executor``: this refresh's worker processes, or a Dask cluster's tasks."""
     workers = min(args.jobs, len(jobs))   # a worker per build at most: the others would idle
     if workers < args.jobs:
         print(f"Note: --jobs {args.jobs} capped to {workers}: only {len(jobs)} "
               f"build{'s' if len(jobs) > 1 else ''} to run.")
+    limits = task_limits(args, workers)
+    if args.executor == "local":
+        return LocalExecutor(workers, limits=limits)
+    from efficiency.run.executor_dask import DaskExecutor, local_cluster
+    if client is not None:
+        return DaskExecutor(client, limits)
+    gpus = 0
+    if any(s.device == "cuda" for j in jobs for s in j.latency):
+        import torch
+        gpus = torch.cuda.device_count()
+    cpu_workers = workers if any(not any(s.device == "cuda" for s in j.latency) for j in jobs) else 0
+    cluster, own = local_cluster(cpu_workers, gpus, limits.memory_bytes)
+    print(f"Dask cluster on this machine: {cpu_workers} CPU and {gpus} GPU workers; dashboard "
+          f"{cluster.dashboard_link}")
+    return DaskExecutor(own, limits, cluster=cluster)
+
+
+def _execute(jobs: list[Job], args, path: Path, n_models: int, t_start: float, client=None) -> int:
+    executor = _executor(jobs, args, client)
     recorder = Recorder(path, args.flush_every, total=len(jobs), progress=not args.no_progress,
                         force=args.force)
     try:
-        stop = sweep(jobs, LocalExecutor(workers, limits=task_limits(args, workers)), recorder)
+        stop = sweep(jobs, executor, recorder)
     except KeyboardInterrupt as late:   # a SIGTERM held back during the final merge, raised after it
         stop = late
     print_summary(recorder, jobs, n_models, time.perf_counter() - t_start, stop is not None)

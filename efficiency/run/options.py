@@ -14,6 +14,7 @@ Examples::
     python -m efficiency.refresh --custom mypkg.models:build --input-size 3,224,224 --accuracy 76.1
     python -m efficiency.refresh @gpu_args.txt      # arguments read from a file, one per line
     python -m efficiency.refresh --cache data/results.parquet --merge FILE   # rows a failed run saved aside
+    python -m efficiency.refresh --executor dask --scheduler tcp://HOST:8786 --device cuda   # a Dask cluster
 
 Exit status: 0 done; 1 rows could not be merged into the cache (saved aside, see --merge); 2 a bad
 option, selection or cache, refused before any work; 130 Ctrl-C; 143 SIGTERM (finished rows kept).
@@ -105,7 +106,13 @@ def _how_options(run) -> None:
     run.add_argument("--recount-uncovered", action="store_true",
                      help="recount rows that listed uncovered operators (after a handle was added)")
     run.add_argument("--cache", type=Path, default=None, help=f"cache file (default: {cache.DEFAULT_PATH})")
-    run.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    run.add_argument("--jobs", type=int, default=1, help="worker processes (default 1); with --executor dask "
+                     "and no --scheduler, the CPU workers of the cluster started for the run")
+    run.add_argument("--executor", choices=("local", "dask"), default="local",
+                     help="local: worker processes of this refresh (default); dask: tasks of a Dask cluster, "
+                          "the one at --scheduler, else one started on this machine (a worker per GPU)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (--executor dask)")
     run.add_argument("--flush-every", type=float, default=FLUSH_EVERY_S, metavar="SECONDS",
                      help=f"merge finished rows into the cache at most this often (default {FLUSH_EVERY_S:g}; "
                           "0: after every model)")
@@ -141,6 +148,7 @@ def _option_problems(args) -> list[tuple[bool, str]]:
     return [
         (args.skip_counts and args.skip_latency, "--skip-counts and --skip-latency together leave nothing to do"),
         (args.jobs < 1, f"--jobs must be at least 1, got {args.jobs}"),
+        (args.scheduler is not None and args.executor != "dask", "--scheduler needs --executor dask"),
         (args.threads is not None and args.threads < 1, f"--threads must be at least 1, got {args.threads}"),
         (any(b < 1 for b in batches), f"batch sizes must be at least 1, got {batches}"),
         (not (_finite(args.min_time) and args.min_time >= 0),

@@ -8,8 +8,10 @@ whose rows are written for each entry. Descriptive labels (family, paper) are no
 measured: :func:`stale_labels` relabels cached rows instead of recomputing them.
 
 A row's identity is ``schema.KEY_COLUMNS``; :func:`configuration` gives its configuration columns
-(a count row's for ``spec=None``, a latency row's for a :class:`LatencySpec`), and every key here and
-in :mod:`efficiency.run.rows` is built from them.
+(a count row's for ``spec=None``, a latency row's for a :class:`LatencySpec` on a machine), and every
+key here and in :mod:`efficiency.run.rows` is built from them. The machine is part of a latency row's
+key and input key (its ``hardware`` identity, :class:`efficiency.measure.environment.Hardware`): a row
+measured on another machine is never taken as current, nor replaced, here.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping
 
+from efficiency.measure.environment import Hardware
 from efficiency.store import schema
 from efficiency.vocab import COUNT_MODE
 from efficiency.zoo import ZooEntry
@@ -47,7 +50,9 @@ class Job:
 
     ``count``: write count rows; ``latency``: the configurations to time; ``threads``: CPU threads of
     the worker; ``device_names``: (device, name) pairs, the names latency input keys hash (the CPU
-    model, the GPU's name), so that a worker and the parent (crash rows) compute the same keys.
+    model, the GPU's name), so that a worker and the parent (crash rows) compute the same keys;
+    ``hardware``: (device, identity, readable name) of the machine the plan expects (a worker records
+    the machine it really ran on).
     """
 
     entries: tuple[ZooEntry, ...]
@@ -55,6 +60,7 @@ class Job:
     latency: tuple[LatencySpec, ...]
     threads: int
     device_names: tuple[tuple[str, str], ...]
+    hardware: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def head(self) -> ZooEntry:
@@ -64,18 +70,24 @@ class Job:
     def device_name(self, device: str) -> str:
         return dict(self.device_names)[device]
 
+    def hardware_of(self) -> dict[str, Hardware]:
+        """device -> the machine the plan expects for it."""
+        return {d: Hardware(i, n) for d, i, n in self.hardware}
 
-# the configuration columns of every count row (a count runs once, on the CPU, at batch 1)
+
+# the configuration columns of every count row (a count runs once, on the CPU, at batch 1; MACs and
+# params are the network's: the same on every machine, so one count row per model)
 COUNT_CONFIGURATION = {"kind": "count", "batch_size": 1, "device": "cpu", "dtype": "fp32",
-                       "mode": COUNT_MODE, "channels_last": False}
+                       "mode": COUNT_MODE, "channels_last": False, "hardware": schema.ANY_HARDWARE}
 
 
-def configuration(spec: LatencySpec | None) -> dict:
-    """The configuration columns of schema.KEY_COLUMNS (all but ``model``): a count row's for None."""
+def configuration(spec: LatencySpec | None, hardware: str) -> dict:
+    """The configuration columns of schema.KEY_COLUMNS (all but ``model``): a count row's for None
+    (whatever ``hardware``), else a latency row's for ``spec`` on the machine ``hardware`` (identity)."""
     if spec is None:
         return dict(COUNT_CONFIGURATION)
     return {"kind": "latency", "batch_size": spec.batch_size, "device": spec.device, "dtype": spec.dtype,
-            "mode": spec.mode, "channels_last": spec.channels_last}
+            "mode": spec.mode, "channels_last": spec.channels_last, "hardware": hardware}
 
 
 def row_key(row: Mapping) -> tuple:
@@ -83,9 +95,14 @@ def row_key(row: Mapping) -> tuple:
     return tuple(row[c] for c in schema.KEY_COLUMNS)
 
 
-def entry_key(entry: ZooEntry, spec: LatencySpec | None) -> tuple:
-    """The row key of ``entry``'s count row (``spec`` None) or latency row for ``spec``."""
-    return row_key({"model": entry.id, **configuration(spec)})
+def entry_key(entry: ZooEntry, spec: LatencySpec | None, hardware: Mapping[str, str]) -> tuple:
+    """The row key of ``entry``'s count row (``spec`` None) or latency row for ``spec``, on the
+    machines ``hardware`` (device -> identity)."""
+    return row_key({"model": entry.id, **configuration(spec, _identity(hardware, spec))})
+
+
+def _identity(hardware: Mapping[str, str], spec: LatencySpec | None) -> str:
+    return schema.ANY_HARDWARE if spec is None else hardware.get(spec.device, schema.UNKNOWN_HARDWARE)
 
 
 def _hash(obj) -> str:
@@ -93,20 +110,43 @@ def _hash(obj) -> str:
 
 
 def count_key(entry: ZooEntry, versions: dict) -> str:
-    return _hash(["count", entry.id, entry.name, entry.input_size, COUNTER_VERSION, versions])
+    return _hash(["count", entry.id, entry.name, entry.input_size, COUNTER_VERSION, versions]
+                 + _language_inputs(entry))
 
 
-def latency_key(entry: ZooEntry, spec: LatencySpec, versions: dict, device_name: str) -> str:
+def _language_inputs(entry: ZooEntry) -> list:
+    """What else a language model's count depends on: the hyperparameters of its shipped spec (an
+    edited data/llm/<name>.json is recounted) and the transformers release that builds it."""
+    if entry.source != "hf":
+        return []
+    import importlib.metadata
+
+    from efficiency.zoo import hf
+
+    try:
+        config = dict(hf.load_spec(entry.name).config)
+    except hf.LLMSpecError as exc:   # counted as an error row by the worker; keyed by the problem
+        config = {"unreadable": str(exc)}
+    try:
+        version = importlib.metadata.version("transformers")
+    except importlib.metadata.PackageNotFoundError:
+        version = ""
+    return [config, version]
+
+
+def latency_key(entry: ZooEntry, spec: LatencySpec, versions: dict, device_name: str, hardware: str) -> str:
     lib = {k: v for k, v in versions.items() if k != "fvcore"}  # latency never uses fvcore
     return _hash(["latency", entry.id, entry.name, entry.input_size, dataclasses.asdict(spec),
-                  lib, device_name])
+                  lib, device_name, hardware])
 
 
-def input_key(entry: ZooEntry, spec: LatencySpec | None, versions: dict, device_names: Mapping) -> str:
-    """The input key of ``entry``'s count row (``spec`` None) or latency row for ``spec``."""
+def input_key(entry: ZooEntry, spec: LatencySpec | None, versions: dict, device_names: Mapping,
+              hardware: Mapping[str, str]) -> str:
+    """The input key of ``entry``'s count row (``spec`` None) or latency row for ``spec`` on the
+    machines ``hardware`` (device -> identity)."""
     if spec is None:
         return count_key(entry, versions)
-    return latency_key(entry, spec, versions, device_names[spec.device])
+    return latency_key(entry, spec, versions, device_names[spec.device], _identity(hardware, spec))
 
 
 def group_key(entry: ZooEntry) -> tuple:
@@ -139,10 +179,11 @@ class _Staleness:
     retry_errors: bool
     versions: dict
     device_names: Mapping
+    hardware: Mapping   # device -> identity
 
     @classmethod
-    def of(cls, existing, versions: dict, device_names: Mapping, force: bool, retry_errors: bool,
-           recount_uncovered: bool) -> "_Staleness":
+    def of(cls, existing, versions: dict, device_names: Mapping, hardware: Mapping, force: bool,
+           retry_errors: bool, recount_uncovered: bool) -> "_Staleness":
         cached: dict[tuple, _Cached] = {}
         if not existing.empty:
             # caches written before failures were kept apart have no failed_key column
@@ -156,14 +197,14 @@ class _Staleness:
                 redo = (retry_errors and bool(error)) or (
                     recount_uncovered and rec["kind"] == "count" and uncovered not in ("", "{}"))
                 cached[row_key(rec)] = _Cached(_text(rec["input_key"]), _text(rec["failed_key"]), redo)
-        return cls(cached, force, retry_errors, versions, device_names)
+        return cls(cached, force, retry_errors, versions, device_names, hardware)
 
     def stale(self, entry: ZooEntry, spec: LatencySpec | None) -> bool:
         """Whether the count row (``spec`` None) or latency row of ``entry`` must be (re)computed."""
-        have = self.cached.get(entry_key(entry, spec))
+        have = self.cached.get(entry_key(entry, spec, self.hardware))
         if self.force or have is None or have.redo:
             return True
-        now = input_key(entry, spec, self.versions, self.device_names)
+        now = input_key(entry, spec, self.versions, self.device_names, self.hardware)
         if have.input_key == now:
             return False
         # a good row whose recomputation with today's inputs already failed: that failure is kept
@@ -182,24 +223,36 @@ def _known_macs(existing) -> dict[str, int]:
     return dict(zip(cnt["model"], cnt["macs"].astype(int)))
 
 
+# sources the refresh never times: language models (hf) are timed by efficiency.run.llm_sweep on a
+# GPU (TTFT, decode tokens/s), whose rows are merged into the cache (refresh --merge)
+UNTIMED_SOURCES = ("hf",)
+
+
 def plan(entries: list[ZooEntry], existing, versions: dict, count: bool,
          specs: list[LatencySpec], force: bool, retry_errors: bool, device_names: dict,
-         latency_max_macs: float | None, threads: int, recount_uncovered: bool = False) -> list[Job]:
-    """Groups of entries with the work still to do for them, in the order of ``entries``."""
-    todo = _Staleness.of(existing, versions, device_names, force, retry_errors, recount_uncovered)
+         latency_max_macs: float | None, threads: int, recount_uncovered: bool = False,
+         hardware: Mapping[str, Hardware] | None = None) -> list[Job]:
+    """Groups of entries with the work still to do for them, in the order of ``entries``, for the
+    machines ``hardware`` (device -> :class:`Hardware`; a device missing is ``unknown``: the refresh
+    always passes the machines it runs on)."""
+    hardware = dict(hardware or {})
+    ids = {d: h.identity for d, h in hardware.items()}
+    todo = _Staleness.of(existing, versions, device_names, ids, force, retry_errors, recount_uncovered)
     known_macs = _known_macs(existing)
     groups: dict[tuple, list[ZooEntry]] = defaultdict(list)
     for e in entries:
         groups[group_key(e)].append(e)
     names = tuple(sorted(device_names.items()))
+    machines = tuple(sorted((d, h.identity, h.name) for d, h in hardware.items()))
     jobs = []
     for members in groups.values():
         macs = known_macs.get(members[0].id)
         too_big = latency_max_macs is not None and macs is not None and macs > latency_max_macs
+        untimed = members[0].source in UNTIMED_SOURCES
         need_count = count and todo.any_stale(members, None)
-        need_lat = () if too_big else tuple(s for s in specs if todo.any_stale(members, s))
+        need_lat = () if too_big or untimed else tuple(s for s in specs if todo.any_stale(members, s))
         if need_count or need_lat:
-            jobs.append(Job(tuple(members), need_count, need_lat, threads, names))
+            jobs.append(Job(tuple(members), need_count, need_lat, threads, names, machines))
     return jobs
 
 

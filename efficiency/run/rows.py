@@ -15,8 +15,9 @@ import datetime as dt
 import signal
 from collections.abc import Mapping
 
-from efficiency.measure.environment import library_versions, static_environment
+from efficiency.measure.environment import Hardware, library_versions, static_environment
 from efficiency.run.plan import Job, LatencySpec, configuration, input_key
+from efficiency.store import schema
 from efficiency.zoo import ZooEntry
 
 WORKER_DIED = "the worker process died while measuring this model"
@@ -37,11 +38,22 @@ def died_message(exitcode: int | None) -> str:
 @dataclasses.dataclass(frozen=True)
 class Provenance:
     """Where and with what a row was made: ``environment`` (schema.ENV_COLUMNS' environment
-    fields), the library ``versions`` the input keys hash, and the device names they hash."""
+    fields, and in a measuring process the ``hardware`` it ran on), the library ``versions`` the input
+    keys hash, the device names they hash, and the machines the plan expected (device ->
+    :class:`Hardware`; used where the environment names none: rows made in the parent)."""
 
     environment: dict
     versions: dict
     device_names: Mapping
+    hardware: Mapping = dataclasses.field(default_factory=dict)
+
+    def machine(self, spec: LatencySpec | None) -> Hardware:
+        """The machine of a row for ``spec``: any for a count; the one measured on, else the planned one."""
+        if spec is None:
+            return Hardware(schema.ANY_HARDWARE, schema.ANY_HARDWARE_NAME)
+        if self.environment.get("hardware"):
+            return Hardware(self.environment["hardware"], self.environment.get("hardware_name") or "")
+        return self.hardware.get(spec.device) or Hardware(schema.UNKNOWN_HARDWARE, "not recorded")
 
 
 def identity(entry: ZooEntry) -> dict:
@@ -64,14 +76,17 @@ def make_row(entry: ZooEntry, spec: LatencySpec | None, provenance: Provenance, 
     ``device_name`` is the measurement's, else the name the input key hashes (the CPU model, the
     GPU's name). ``duration_s`` is left out when None (a row that was never measured).
     """
-    device = configuration(spec)["device"]
-    row = {**identity(entry), **configuration(spec), "device_name": provenance.device_names[device],
+    machine = provenance.machine(spec)
+    config = configuration(spec, machine.identity)
+    row = {**identity(entry), **config, "device_name": provenance.device_names[config["device"]],
            **provenance.environment, "measured_at": now()}
     row.update((k, v) for k, v in (values or {}).items() if v is not None)
+    row["hardware"], row["hardware_name"] = machine.identity, machine.name   # a count's: any machine
     row["error"] = error
     if duration_s is not None:
         row["duration_s"] = duration_s
-    row["input_key"] = input_key(entry, spec, provenance.versions, provenance.device_names)
+    row["input_key"] = input_key(entry, spec, provenance.versions, provenance.device_names,
+                                 {config["device"]: machine.identity})
     return row
 
 
@@ -92,7 +107,7 @@ def crash_rows(job: Job, message: str = WORKER_DIED, done: int = 0) -> list[dict
     the parent (torch-free) when the job's worker was lost or killed, so that a model that kills or
     outlasts its worker is recorded, not retried on every run (--retry-errors retries it). The task
     that was running gets ``message``; the ones after it say they were not measured because of it."""
-    provenance = Provenance(static_environment(), library_versions(), dict(job.device_names))
+    provenance = Provenance(static_environment(), library_versions(), dict(job.device_names), job.hardware_of())
     rows = []
     for i, spec in enumerate(job_tasks(job)[done:]):
         error = message if i == 0 else f"not measured: an earlier task of this build ended it ({message})"

@@ -106,8 +106,12 @@ def _measured_rows(job: Job, spec: LatencySpec | None, versions: dict) -> list[d
 
 
 def measure_count(entry: ZooEntry) -> tuple[dict, str]:
-    """(count columns, "") or ({}, error text)."""
+    """(count columns, "") or ({}, error text). A language model (source hf) is counted on the meta
+    device (:mod:`efficiency.run.language`): never built on the CPU, never traced by fvcore."""
     try:
+        if entry.source == "hf":
+            from efficiency.run.language import count_entry
+            return count_entry(entry), ""
         from efficiency.measure.counting import count_model
         from efficiency.zoo.build import build
 
@@ -124,8 +128,15 @@ def _expanded(inputs: tuple, list_input: bool, batch_size: int, device, dtype):
     return list(xs[0]) if list_input else xs
 
 
+# the planner skips these (plan.plan); a job made elsewhere gets this error, never a CPU build
+LLM_LATENCY_ERROR = ("language-model speed is not measured by the refresh: run "
+                     "`python -m efficiency.run.llm_sweep` on a GPU and merge its rows (refresh --merge)")
+
+
 def measure_latency(entry: ZooEntry, spec: LatencySpec) -> tuple[dict, str]:
     """(latency and environment columns, "") or ({}, error text)."""
+    if entry.source == "hf":
+        return {}, LLM_LATENCY_ERROR
     from efficiency.measure.latency import CudaGraphError, LatencyConfig, measure
     from efficiency.zoo.build import build
 

@@ -33,17 +33,21 @@ from efficiency import paths
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from efficiency.store import schema
+from efficiency.store import schema, upgrade
 
 DEFAULT_PATH = paths.RESULTS
 _MARKER = b"efficiency.schema_version"
 
 _INT_COLUMNS = {"batch_size", "macs", "flops", "macs_fvcore", "macs_torch", "params",
                 "param_bytes_fp32", "n_samples", "num_threads", "mem_gpu_max_allocated_bytes",
-                "mem_gpu_max_reserved_bytes", "mem_cpu_rss_growth_bytes"}
+                "mem_gpu_max_reserved_bytes", "mem_cpu_rss_growth_bytes", "params_active", "params_embedding",
+                "weight_bytes_bf16", "kv_cache_bytes_per_token_bf16", "prefill_flops_512",
+                "decode_flops_per_token_512", "decode_flops_per_token_4096", "macs_formula",
+                "prompt_len", "new_tokens"}
 _BOOL_COLUMNS = {"channels_last", "macs_mismatch", "noisy"}
-_STR_COLUMNS = set(schema.ID_COLUMNS + ["kind", "device", "device_name", "dtype", "mode",
-                                        "macs_by_op", "uncovered_ops", "ignored_ops", "count_notes"]
+_STR_COLUMNS = set(schema.ID_COLUMNS + ["kind", "device", "device_name", "hardware", "hardware_name",
+                                        "dtype", "mode", "macs_by_op", "uncovered_ops", "ignored_ops", "count_notes",
+                                        "attention_backends", "transformers_version", "latency_notes"]
                    + [c for c in schema.ENV_COLUMNS if c != "duration_s"]) - {"user_accuracy"}
 
 
@@ -100,6 +104,7 @@ def read(path: str | os.PathLike | None = None) -> pd.DataFrame:
         df = pq.read_table(path).to_pandas()
     except Exception as exc:  # noqa: BLE001
         raise CacheError(f"{path} could not be read ({exc}). It was left as it is.") from exc
+    df = upgrade.upgrade(df, version)   # an older cache, in memory: the next merge writes it anew
     missing = [c for c in schema.KEY_COLUMNS if c not in df.columns]
     if missing:
         raise CacheError(f"{path} lacks key columns {missing}. It was left as it is.")

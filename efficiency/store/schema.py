@@ -15,7 +15,9 @@ from __future__ import annotations
 # that the refresh planner and the counter read the one value.
 COUNTER_VERSION = "1"
 
-SCHEMA_VERSION = 1
+# 2: the ``hardware`` key column and ``hardware_name`` (older caches are upgraded when read:
+# efficiency.store.upgrade)
+SCHEMA_VERSION = 2
 
 # identity of the zoo entry (shared by count and latency rows)
 ID_COLUMNS = [
@@ -36,6 +38,10 @@ CONFIG_COLUMNS = [
     "batch_size",    # int
     "device",        # "meta" | "cpu" | "cuda"
     "device_name",   # CPU model string or GPU name
+    "hardware",      # the machine's identity (efficiency.measure.environment.Hardware), part of the key:
+                     # "cpu/<vendor>/<family>-<model>/<isa>/<cores>c", "gpu/<name>/<mem>GiB/<limit>W";
+                     # "any" on count rows (MACs do not depend on the machine); "unknown": not recorded
+    "hardware_name", # the same in words, for the dashboard
     "dtype",         # "fp32" | "bf16" | "fp16" (autocast for bf16/fp16)
     "mode",          # "count" | "eager" | "cuda_graph" | "compile"
     "channels_last", # bool
@@ -66,6 +72,39 @@ LATENCY_COLUMNS = [
     "mem_cpu_rss_growth_bytes",   # peak RSS growth of the measuring process
     "num_threads", "compile_time_s", "noisy",
     "gpu_clock_mhz_start", "gpu_clock_mhz_end", "gpu_temp_c_start", "gpu_temp_c_end",
+    # GPU rows: NVML's board energy counter over a window of at least efficiency.measure.energy.WINDOW_S
+    "energy_j_per_sample",        # joules per sample = window energy / (calls x batch_size)
+    "power_w_avg",                # watts = window energy / window seconds
+]
+
+# language models (source "hf"), efficiency.measure.llm_count and efficiency.run.llm_sweep. Conventions:
+# bf16 (2 bytes a value); FLOPs = 2 x multiply-adds as everywhere; a count row's ``macs`` is the prefill
+# of ``prompt_len`` tokens with logits for the last position only (what generation computes)
+LLM_COUNT_COLUMNS = [
+    "params_active",              # int, parameters used per token (mixture of experts: k of E experts)
+    "params_embedding",           # int, embedding tables + an untied unembedding
+    "weight_bytes_bf16",          # int, params x 2
+    "kv_cache_bytes_per_token_bf16",   # int, K and V of every layer for one token of one sequence
+    "prefill_flops_512",          # int, FLOPs of a 512-token prefill (= flops on the count row)
+    "decode_flops_per_token_512",     # int, FLOPs of one decode step at context 512
+    "decode_flops_per_token_4096",    # int, at context 4096 (null where the model cannot reach it)
+    "macs_formula",               # int, efficiency.measure.llm_formula's closed form (cross-check of macs_torch)
+    "training_tokens",            # float, pre-training tokens from the model's paper or card (its URL: data/llm)
+    "training_flops",             # float, 6 x params_active x training_tokens
+]
+LLM_LATENCY_COLUMNS = [
+    "prompt_len", "new_tokens",   # decode: after a prompt_len prefill, new_tokens timed steps
+    "ttft_ms_p50", "ttft_ms_p90", # time to first token of a prompt_len prompt at batch 1
+    "decode_tokens_per_s",        # generated tokens per second (= throughput on these rows)
+    "decode_bound_tokens_per_s",  # batch / (bytes one step reads / measured memory bandwidth)
+    "decode_fraction_of_bound",   # decode_tokens_per_s / decode_bound_tokens_per_s
+    "decode_bytes_per_step",      # weights read + the batch's KV cache at the mean context
+    "kv_cache_bytes_per_token_measured",   # from the cache the run allocated
+    "memory_bandwidth_gb_s",      # measured in the same run (efficiency.measure.gpu_peaks)
+    "energy_j_per_token",         # NVML energy over >= 2 s of decoding / tokens generated
+    "attention_backends",         # SDPA backends allowed ("flash,efficient")
+    "transformers_version",
+    "latency_notes",              # e.g. the largest batch that fitted when the asked one did not
 ]
 
 # environment and provenance, on every row
@@ -86,7 +125,14 @@ ENV_COLUMNS = [
 # written by the store, never by a measurement
 FAILED_COLUMNS = ["failed_key", "failed_error", "failed_at"]
 
-ALL_COLUMNS = ID_COLUMNS + CONFIG_COLUMNS + COUNT_COLUMNS + LATENCY_COLUMNS + ENV_COLUMNS
+ALL_COLUMNS = (ID_COLUMNS + CONFIG_COLUMNS + COUNT_COLUMNS + LATENCY_COLUMNS + LLM_COUNT_COLUMNS
+               + LLM_LATENCY_COLUMNS + ENV_COLUMNS)
+
+# ``hardware`` of rows that do not depend on the machine (counts), and of rows whose machine was
+# not recorded (efficiency.store.upgrade)
+ANY_HARDWARE = "any"
+ANY_HARDWARE_NAME = "any machine (counts do not depend on it)"
+UNKNOWN_HARDWARE = "unknown"
 
 # the columns that make a row unique in the cache
-KEY_COLUMNS = ["model", "kind", "batch_size", "device", "dtype", "mode", "channels_last"]
+KEY_COLUMNS = ["model", "kind", "batch_size", "device", "dtype", "mode", "channels_last", "hardware"]

@@ -9,27 +9,38 @@ Conventions:
 * 1/throughput: milliseconds per sample = 1000 / (samples per second).
 * memory: peak bytes of the measured configuration, shown in MiB (2^20 bytes):
   CUDA ``max_memory_allocated``, CPU peak RSS growth.
+* language models (task "language", :data:`LANGUAGE_AXES`): FLOPs are true FLOPs (2 x MACs); decode
+  FLOPs are one generated token at a context of 512 (or 4096) tokens; training FLOPs are 6 x active
+  parameters x pre-training tokens; bytes are bf16 (2 a value); a latency row is ONE decode step
+  (batch ``b`` generates ``b`` tokens), TTFT a 512-token prompt at batch 1.
 
-The axis keys are :data:`efficiency.vocab.X_AXES`; :data:`AXES` gives each its :class:`AxisSpec`.
+Most axes are costs (lower is better). Decode tokens/s and the fraction of the bandwidth bound are
+benefits (:attr:`AxisSpec.benefit`): the front then maximises x as well as accuracy, and their label
+says "higher is better". The axis keys are :data:`efficiency.vocab.X_AXES`; :data:`AXES` gives each
+its :class:`AxisSpec`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from efficiency.ui.state import ViewState
-from efficiency.vocab import X_AXES
+from efficiency.vocab import ALL_TASKS, X_AXES
+
+LANGUAGE = "language"
 
 
 @dataclass(frozen=True)
 class AxisSpec:
     key: str
-    label: str          # axis title (with unit and convention); "{batch}" and "{hw}" are filled in
+    label: str          # axis title (with unit and convention); "{batch}", "{hw}" and "{hw1}" are filled in
     short: str          # column header / budget wording
     unit: str
     column: str         # the view table's column holding the value
     needs_hw: bool      # depends on the hardware configuration
+    benefit: bool = False   # higher is better (tokens/s): the front maximises it
 
 
+_DECODE = "(true FLOPs = 2 x MACs; the same at any batch)"
 AXES: dict[str, AxisSpec] = {a.key: a for a in [
     AxisSpec("gmacs", "GMACs per sample (1 multiply-add = 1 MAC)", "GMACs", "GMACs", "gmacs", False),
     AxisSpec("gflops", "GFLOPs per sample (= 2 x MACs)", "GFLOPs", "GFLOPs", "gflops", False),
@@ -41,8 +52,40 @@ AXES: dict[str, AxisSpec] = {a.key: a for a in [
     AxisSpec("inv_throughput", "1 / throughput (ms per sample) on {hw}", "1/throughput", "ms/sample",
              "ms_per_sample", True),
     AxisSpec("memory", "Peak memory (MiB, 1 MiB = 2^20 bytes) on {hw}", "Peak memory", "MiB", "mem_mib", True),
+    # ---- language models
+    AxisSpec("decode_gflops_512", f"Decode GFLOPs per generated token at context 512 {_DECODE}",
+             "Decode GFLOPs/token @512", "GFLOPs/token", "decode_gflops_512", False),
+    AxisSpec("decode_gflops_4096", f"Decode GFLOPs per generated token at context 4096 {_DECODE}",
+             "Decode GFLOPs/token @4096", "GFLOPs/token", "decode_gflops_4096", False),
+    AxisSpec("prefill_gflops_512", "Prefill GFLOPs of a 512-token prompt (true FLOPs = 2 x MACs; "
+             "causal LMs: logits of the last position only)", "Prefill GFLOPs @512", "GFLOPs", "gflops", False),
+    AxisSpec("train_flops", "Training FLOPs (6 x active params x pre-training tokens; true FLOPs)",
+             "Training FLOPs", "FLOPs", "training_flops", False),
+    AxisSpec("params_active", "Active parameters per token (billions; mixture of experts: the routed share)",
+             "Active params", "B", "params_active_b", False),
+    AxisSpec("weight_gib", "Weights in bf16 (GiB = 2^30 bytes; 2 bytes per parameter)", "Weights (bf16)", "GiB",
+             "weight_gib", False),
+    AxisSpec("kv_cache", "KV cache per token in bf16 (KiB = 2^10 bytes; K and V of every layer, one sequence)",
+             "KV cache/token", "KiB/token", "kv_kib_token", False),
+    AxisSpec("ttft", "Time to first token p50 (ms; 512-token prompt at batch 1) on {hw1}", "TTFT p50", "ms",
+             "ttft_ms", True),
+    AxisSpec("decode_tps", "Decode tokens/s, higher is better (all {batch} sequences together; context 512 "
+             "to 640) on {hw}", "Decode tokens/s", "tokens/s", "decode_tps", True, benefit=True),
+    AxisSpec("decode_ms_token", "Decode time per token (ms = 1000 / decode tokens/s at batch {batch}) on {hw}",
+             "Decode ms/token", "ms/token", "decode_ms_token", True),
+    AxisSpec("bound_fraction", "Decode speed / memory-bandwidth bound (fraction, higher is better; batch {batch})"
+             " on {hw}", "Fraction of bound", "fraction", "bound_fraction", True, benefit=True),
+    AxisSpec("energy_token", "Energy per generated token (J, NVML board energy; batch {batch}) on {hw}",
+             "Energy/token", "J/token", "energy_j_token", True),
 ]}
 assert tuple(AXES) == X_AXES, "efficiency.vocab.X_AXES and the axis specs disagree"
+
+# the axes each kind of task offers, in the selector's order; the first is the default
+VISION_AXES = ("gmacs", "gflops", "params", "latency_p50", "latency_p90", "inv_throughput", "memory")
+LANGUAGE_AXES = ("decode_gflops_512", "train_flops", "decode_gflops_4096", "prefill_gflops_512", "params_active",
+                 "weight_gib", "kv_cache", "ttft", "decode_tps", "decode_ms_token", "bound_fraction",
+                 "energy_token", "memory")
+assert set(VISION_AXES) | set(LANGUAGE_AXES) == set(X_AXES)
 
 # axis key -> the view table's column
 X_COLUMN = {k: a.column for k, a in AXES.items()}
@@ -54,6 +97,21 @@ PRETTY_DATASETS = {"imagenet-1k": "ImageNet-1k", "imagenet-real": "ImageNet-ReaL
 PRETTY_METRICS = {"top1": "top-1", "top5": "top-5", "box_map": "box mAP", "mask_map": "mask mAP",
                   "kp_map": "keypoint mAP", "miou": "mIoU", "pixel_acc": "pixel acc.", "epe": "EPE",
                   "fl_all": "Fl-all", "per_image_epe": "per-image EPE"}
+
+
+def axes_for_task(task: str) -> tuple[str, ...]:
+    """The x axes the explorer offers for ``task``: the language ones for language models, the
+    vision ones for the others, all of them when tasks are mixed."""
+    if task == LANGUAGE:
+        return LANGUAGE_AXES
+    return X_AXES if task == ALL_TASKS else VISION_AXES
+
+
+def x_for_task(x: str, task: str) -> str:
+    """``x`` when ``task`` offers it, else that task's default axis (a switch to language lands on
+    decode FLOPs per token, a switch back on GMACs)."""
+    offered = axes_for_task(task)
+    return x if x in offered else offered[0]
 
 
 def y_label(dataset: str, metric: str, higher_is_better: bool = True) -> str:
@@ -70,5 +128,7 @@ def hw_text(state: ViewState, device_name: str | None = None) -> str:
 
 
 def x_label(state: ViewState, device_name: str | None = None) -> str:
-    """The cost axis title of ``state``, with its hardware filled in."""
-    return AXES[state.x].label.format(batch=state.batch, hw=hw_text(state, device_name))
+    """The cost axis title of ``state``, with its hardware filled in ({hw1}: the same at batch 1,
+    where time to first token is measured whatever the batch shown)."""
+    return AXES[state.x].label.format(batch=state.batch, hw=hw_text(state, device_name),
+                                      hw1=hw_text(replace(state, batch=1), device_name))

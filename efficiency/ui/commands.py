@@ -41,8 +41,19 @@ def configuration_problem(state: ViewState) -> str | None:
     return unsupported_configuration(state.device, state.dtype, state.mode)
 
 
+def llm_measure_command(models: str | list[str] = "*") -> str:
+    """Language models are timed by their own sweep on a CUDA GPU (TTFT and decode, eager and CUDA
+    graph, batch 1 and 64), whose rows the refresh then merges into the cache."""
+    items = [models] if isinstance(models, str) else list(models)
+    names = " ".join(_shell_quote(m.strip("'").split("/", 1)[-1]) for m in items)
+    return (f"python -m efficiency.run.llm_sweep --out llm_rows.parquet --models {names} && "
+            "python -m efficiency.refresh --merge llm_rows.parquet")
+
+
 def measure_hint(state: ViewState, models: str | list[str] = "*") -> str:
     """"Measure them with `<command>`" for ``state``'s configuration, or why it cannot be measured."""
+    if state.task == "language":
+        return f"Measure them on a CUDA GPU with `{llm_measure_command(models)}`"
     problem = configuration_problem(state)
     if problem:
         return f"The refresh cannot measure this configuration ({problem}): pick a measured one in the sidebar"

@@ -144,6 +144,23 @@ def measured_by_model(results: pd.DataFrame) -> dict[str, list[HwConfig]]:
     return out
 
 
+MACHINE_COLUMNS = ["device", "hardware", "hardware_name", "models"]
+
+
+def machines(results: pd.DataFrame) -> pd.DataFrame:
+    """The machines with good latency rows (schema ``hardware``, one per measured machine) with their
+    readable names and number of models, most models first: rows of two machines never merge here."""
+    cols = [c for c in ("model", "kind", "error", "device", "hardware", "hardware_name") if c in results]
+    rows = good_rows(results[cols])
+    rows = rows[rows["kind"] == "latency"]
+    if rows.empty or "hardware" not in rows:
+        return pd.DataFrame({c: pd.Series(dtype=int if c == "models" else object) for c in MACHINE_COLUMNS})
+    out = rows.groupby(["device", "hardware", "hardware_name"], dropna=False)["model"].nunique()
+    out = out.reset_index(name="models").sort_values(["models", "device", "hardware_name"], ascending=[False, True, True],
+                                              kind="stable")
+    return out.reset_index(drop=True)
+
+
 def other_implementations(counts: pd.DataFrame, model: str) -> list[str]:
     """Models of the same ``arch`` from another ``source`` (timm's resnet50 for torchvision's): a
     different implementation of the architecture, never a stand-in for ``model``'s own numbers."""

@@ -60,8 +60,9 @@ def model_latencies(results: pd.DataFrame, model: str) -> pd.DataFrame:
 
 
 def compare_table(results: pd.DataFrame, accuracy: pd.DataFrame, models: list[str],
-                  state: ViewState) -> pd.DataFrame:
-    """One row per model: compute, params, accuracy of the view's metric, latency at the view's hardware."""
+                  state: ViewState, columns: list[str] | None = None) -> pd.DataFrame:
+    """One row per model: compute, params, accuracy of the view's metric, latency at the view's
+    hardware (``columns``: which, :data:`COMPARE_COLUMNS` by default; language models have theirs)."""
     counts = count_table(results)
     counts = counts[counts["model"].isin(models)]
     lat = latency_table(results, state.device, state.batch, state.dtype, state.mode)
@@ -69,11 +70,11 @@ def compare_table(results: pd.DataFrame, accuracy: pd.DataFrame, models: list[st
     df = counts.merge(lat[LAT_KEEP], on="model", how="left").merge(acc, on="model", how="left")
     order = {m: i for i, m in enumerate(models)}
     df = df.sort_values("model", key=lambda s: s.map(order)).reset_index(drop=True)
-    return df[COMPARE_COLUMNS]
+    return df.reindex(columns=columns or COMPARE_COLUMNS)
 
 
 # the models a new visitor recognises, in order of preference (the detail page's default)
-WELL_KNOWN = ("torchvision/resnet50.", "timm/resnet50.")
+WELL_KNOWN = ("torchvision/resnet50.", "timm/resnet50.", "hf/llama-3.1-8b", "hf/qwen2.5-7b")
 
 
 def find_model(counts: pd.DataFrame, name: str) -> str | None:

@@ -16,8 +16,10 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from efficiency.ui.axes import AXES, X_COLUMN, hw_text, x_label, y_label
+from efficiency.ui.axes import AXES, LANGUAGE, X_COLUMN, hw_text, x_label, y_label
 from efficiency.ui import configs
+from efficiency.ui import language
+from efficiency.ui import seed_claims
 from efficiency.ui.commands import measure_hint
 from efficiency.ui.pareto import pareto_mask
 from efficiency.ui.state import DEFAULT, ViewState
@@ -42,15 +44,34 @@ class View:
     lat_have: int = 0                    # of the task's models with the accuracy, how many have latency
     lat_total: int = 0                   # ... in the view's configuration, out of how many
     widest: tuple | None = None          # (HwConfig, models) covering the most of those models
+    # seed architectures at their paper's claimed accuracy (state.seed_claims): x, y, beyond_front, ...;
+    # never part of ``points`` or ``front``
+    seed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    group: dict | None = None            # the accuracy's protocol group (language), None for vision
+
+    @property
+    def benefit(self) -> bool:
+        """The x axis is a benefit (tokens/s): the front maximises it."""
+        return AXES[self.state.x].benefit
 
     @property
     def caption(self) -> str:
         s = self.state
-        parts = ["GMACs count 1 multiply-add as 1 (timm/torchvision 'FLOPs'); GFLOPs = 2 x GMACs",
-                 f"accuracy: {self.y_label} as published"]
+        if self.group is not None:
+            parts = [f"accuracy: protocol group {self.group['protocol_group']} ({language.group_words(self.group)}) "
+                     "as published; scores are comparable only within one group and the front uses this group only",
+                     "FLOPs are true FLOPs = 2 x MACs; a latency row is one decode step"]
+        else:
+            parts = ["GMACs count 1 multiply-add as 1 (timm/torchvision 'FLOPs'); GFLOPs = 2 x GMACs",
+                     f"accuracy: {self.y_label} as published"]
         if AXES[s.x].needs_hw or "lat_p50_ms" in self.points and self.points["lat_p50_ms"].notna().any():
             parts.append(f"latency: {hw_text(s, self.device_name)}, p50 of timed calls")
+        if self.benefit:
+            parts.append(f"{AXES[s.x].short}: higher is better, the front maximises it")
         parts.append(f"{len(self.points)} models, {len(self.front)} on the front")
+        if len(self.seed):
+            parts.append(f"{len(self.seed)} seed architectures drawn at their {seed_claims.LEGEND} "
+                         "(not on the front, which uses reference accuracy only)")
         return "; ".join(parts)
 
 
@@ -106,12 +127,18 @@ def data_notes(state: ViewState, n_task: int, n_joined: int, have_accuracy: bool
     return notes
 
 
-def latency_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
+def latency_notes(state: ViewState, pts: pd.DataFrame, results: pd.DataFrame | None = None) -> list[Note]:
     """On a hardware axis: no model, or some models, lack latency for the configuration (with a
-    command only when the refresh accepts the configuration)."""
+    command only when the refresh accepts the configuration; for language models, each one's
+    reason: the error its row recorded, such as "does not fit", or "not measured")."""
     if not AXES[state.x].needs_hw:
         return []
     have = pts["lat_p50_ms"].notna()
+    if state.task == LANGUAGE and results is not None and (~have).any():
+        gaps = language.speed_gaps(results, pts.loc[~have, "model"], state.device, state.dtype, state.mode,
+                                   state.batch)
+        return [("info", f"{int((~have).sum())} of {len(pts)} models have no speed row for {hw_text(state)} "
+                 f"and are not plotted: {language.gaps_note(gaps)}. {measure_hint(state, sorted(gaps))}.")]
     if not have.any() and len(pts):
         return [("warning", f"No latency rows for {hw_text(state)}. {measure_hint(state)}, "
                  "or pick a measured configuration in the sidebar.")]
@@ -186,11 +213,16 @@ def filter_mask(pts: pd.DataFrame, state: ViewState) -> pd.Series:
     return keep
 
 
-def mark_front(pts: pd.DataFrame, higher_is_better: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``pts`` with ``on_front`` set (minimise x, best y), and the front sorted cost-ascending."""
+def mark_front(pts: pd.DataFrame, higher_is_better: bool,
+               benefit: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``pts`` with ``on_front`` set (best x: the smallest cost, or the largest ``benefit`` such as
+    tokens/s; best y), and the front sorted cost-ascending (a benefit: largest first, so the front's
+    step line keeps its shape)."""
     score = pts["y"].to_numpy() if higher_is_better else -pts["y"].to_numpy()
-    pts = pts.assign(on_front=pareto_mask(pts["x"].to_numpy(), score) if len(pts) else np.zeros(0, bool))
-    front = pts[pts["on_front"]].sort_values(["x", "y"], ascending=[True, not higher_is_better], kind="stable")
+    cost = -pts["x"].to_numpy(dtype=float) if benefit else pts["x"].to_numpy(dtype=float)
+    pts = pts.assign(on_front=pareto_mask(cost, score) if len(pts) else np.zeros(0, bool))
+    front = pts[pts["on_front"]].sort_values(["x", "y"], ascending=[not benefit, not higher_is_better],
+                                             kind="stable")
     return pts, front.reset_index(drop=True)
 
 
@@ -215,32 +247,60 @@ def with_gap_notes(pts: pd.DataFrame, results: pd.DataFrame, counts: pd.DataFram
     if pts.empty:
         return pts.assign(lat_note=pd.Series(dtype=object))
     measured = configs.measured_by_model(results)
-    return pts.assign(lat_note=configs.gap_notes(pts, counts, measured))
+    notes = configs.gap_notes(pts, counts, measured)
+    if state.task == LANGUAGE and (notes != "").any():
+        # a language model's failed row says why ("does not fit: 810 GB ..."): the card shows that
+        gaps = language.speed_gaps(results, pts.loc[notes != "", "model"], state.device, state.dtype, state.mode,
+                                   state.batch)
+        why = pts["model"].map(gaps).fillna("")
+        notes = notes.where((why == "") | (why == "not measured"), "in this configuration: " + why)
+    return pts.assign(lat_note=notes)
 
 
-def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState) -> View:
-    """Join results and accuracy for ``state``, apply its filters and compute the front."""
+def seed_points(counts: pd.DataFrame, lat: pd.DataFrame, claimed: pd.DataFrame, state: ViewState,
+                reference: pd.DataFrame, higher_is_better: bool) -> pd.DataFrame:
+    """The seed architectures of ``counts`` at their paper's claimed accuracy in the view's metric
+    (:mod:`efficiency.ui.seed_claims`) and our measured x, through the user's filters, with
+    ``beyond_front``: no point of ``reference`` (the plotted reference accuracy) dominates the claim."""
+    acc = seed_claims.for_metric(claimed, state.y_dataset, state.y_metric)
+    pts = join_points(counts[counts["source"] == "seed"], lat, acc, state.x)
+    pts = pts[filter_mask(pts, state)].reset_index(drop=True)
+    return pts.assign(beyond_front=seed_claims.beyond_front(pts, reference, higher_is_better, AXES[state.x].benefit))
+
+
+def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState,
+               claimed: pd.DataFrame | None = None) -> View:
+    """Join results and accuracy for ``state``, apply its filters and compute the front; with
+    ``state.seed_claims``, the seed architectures' claimed points too (``claimed``: the
+    :func:`~efficiency.ui.seed_claims.claimed_accuracy` table, read from data/seed when None)."""
     counts = count_table(results)
     if state.task != ALL_TASKS:
         counts = counts[counts["task"] == state.task]
     lat = latency_table(results, state.device, state.batch, state.dtype, state.mode)
     device_name = device_label(lat, state.device)
     acc, hib = accuracy_values(accuracy, state.y_dataset, state.y_metric)
+    group = language.group_info(accuracy, state.y_dataset, state.y_metric)
     pts = join_points(counts, lat, acc, state.x)
-    notes = data_notes(state, len(counts), len(pts), not acc.empty) + latency_notes(state, pts)
+    notes = (data_notes(state, len(counts), len(pts), not acc.empty) + latency_notes(state, pts, results)
+             + language.axis_gap_notes(state, pts))
     coverage = latency_coverage(results, state, pts)
     n_candidates = int((pts["x"].notna() & pts["y"].notna()).sum())
     pts = pts[filter_mask(pts, state)].reset_index(drop=True)
     if n_candidates and pts.empty:
         notes.append(("warning", "The filters leave no model. Widen them in the sidebar."))
-    pts, front = mark_front(with_gap_notes(pts, results, counts, state), hib)
+    pts, front = mark_front(with_gap_notes(pts, results, counts, state), hib, AXES[state.x].benefit)
+    seed = pd.DataFrame()
+    if state.seed_claims:
+        claimed = seed_claims.claimed_accuracy() if claimed is None else claimed
+        seed = seed_points(counts, lat, claimed, state, pts, hib)
     return View(state=state, points=pts, front=front, x_label=x_label(state, device_name),
-                y_label=y_label(state.y_dataset, state.y_metric, hib), higher_is_better=hib,
-                device_name=device_name, notes=notes, n_candidates=n_candidates, **coverage)
+                y_label=language.group_y_label(group) if group else y_label(state.y_dataset, state.y_metric, hib),
+                higher_is_better=hib, device_name=device_name, notes=notes, n_candidates=n_candidates,
+                seed=seed, group=group, **coverage)
 
 
 def colour_order(points: pd.DataFrame, groups: pd.Series, limit: int, higher_is_better: bool = True,
-                 layers: int = 8) -> list[str]:
+                 layers: int = 8, benefit: bool = False) -> list[str]:
     """Up to ``limit`` group names to colour, those nearest the front first: groups are ranked by
     the first Pareto layer (front = 0, the front of the rest = 1, ...) holding one of their points,
     then by size; points beyond ``layers`` layers count as one far layer. The largest families are
@@ -251,7 +311,7 @@ def colour_order(points: pd.DataFrame, groups: pd.Series, limit: int, higher_is_
         if rest.empty:
             break
         score = rest["y"].to_numpy() if higher_is_better else -rest["y"].to_numpy()
-        on = pareto_mask(rest["x"].to_numpy(), score)
+        on = pareto_mask(-rest["x"].to_numpy() if benefit else rest["x"].to_numpy(), score)
         layer[rest.index[on]] = k
         rest = rest[~on]
     stats = pd.DataFrame({"g": groups, "layer": layer}).groupby("g")["layer"].agg(["min", "size"])

@@ -16,11 +16,14 @@ import re
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from efficiency.ui.axes import AXES, hw_text
-from efficiency.ui.explorer import View, colour_order
+from efficiency.ui.chart_labels import axis_ranges, label_annotations
+from efficiency.ui import overlays
+from efficiency.ui.explorer import View, colour_order, search_mask
 
 FONT = "Inter, Helvetica, Arial, sans-serif"
 # colour-blind-safe, high contrast (Okabe-Ito first, then Tableau)
@@ -31,6 +34,12 @@ FRONT_COLOR = "#1a1a1a"
 CLAIM_COLOR = "#C0392B"
 MAX_GROUPS = 14          # beyond this the smallest groups share the trace "other"
 WIDTH, HEIGHT = 1100, 680
+REST_NAME = "rest of the zoo"   # with a highlight: the models it does not match
+REST_COLOR = "#c4c4c4"
+MARKER_PX, FRONT_MARKER_PX, CLAIM_MARKER_PX = 9, 16, 13
+BUBBLE_MIN_PX, BUBBLE_MAX_PX = 5, 34
+# bubble option -> (points column, legend wording)
+BUBBLE_COLUMNS = {"params": ("params_m", "parameters (M)"), "memory": ("mem_mib", "peak memory (MiB)")}
 
 
 def _fmt(v, spec: str, unit: str = "", missing: str = "n/a") -> str:
@@ -97,38 +106,43 @@ def fill_hover(template: str, values) -> str:
     return out.replace("<extra></extra>", "")
 
 
-def _groups(points: pd.DataFrame, color: str, higher_is_better: bool = True) -> pd.Series:
+def _groups(points: pd.DataFrame, color: str, higher_is_better: bool = True, benefit: bool = False) -> pd.Series:
     if color == "paper":
         g = points["paper"].fillna("").astype(str).map(lambda t: textwrap.shorten(t, 42) if t else "(no seed paper)")
     else:
         g = points[color].fillna("(none)").astype(str)
     counts = g.value_counts()
     if len(counts) > MAX_GROUPS:
-        keep = set(colour_order(points, g, MAX_GROUPS - 1, higher_is_better))   # those nearest the front
+        keep = set(colour_order(points, g, MAX_GROUPS - 1, higher_is_better, benefit=benefit))   # nearest the front
         g = g.where(g.isin(keep), "other")
     return g
 
 
-def _label_subset(front: pd.DataFrame, log_x: bool, max_labels: int = 10) -> pd.DataFrame:
-    """Front points to label: greedily, cost-ascending, at least 1/max_labels of the x span apart."""
-    if front.empty:
-        return front
-    x = front["x"].to_numpy(dtype=float)
-    pos = pd.Series(x).clip(lower=1e-300).map(math.log10).to_numpy() if log_x else x
-    span = (pos.max() - pos.min()) or 1.0
-    keep, last = [], -math.inf
-    for i, p in enumerate(pos):
-        if p - last >= span / max_labels:
-            keep.append(i)
-            last = p
-    return front.iloc[keep]
+def marker_sizes(points: pd.DataFrame, bubble: str) -> np.ndarray:
+    """Marker diameters in px: one size, or (``bubble`` params / memory) an area proportional to
+    the quantity, the largest :data:`BUBBLE_MAX_PX` across; a missing value gets the smallest size."""
+    if bubble not in BUBBLE_COLUMNS or points.empty:
+        return np.full(len(points), float(MARKER_PX))
+    v = pd.to_numeric(points[BUBBLE_COLUMNS[bubble][0]], errors="coerce").to_numpy(dtype=float)
+    top = np.nanmax(v) if np.isfinite(v).any() else np.nan
+    if not (top > 0):
+        return np.full(len(points), float(BUBBLE_MIN_PX))
+    d = BUBBLE_MAX_PX * np.sqrt(np.clip(v, 0, None) / top)
+    return np.where(np.isfinite(d), np.maximum(d, BUBBLE_MIN_PX), BUBBLE_MIN_PX)
+
+
+def _marker(color, size, opacity: float) -> dict:
+    return dict(color=color, size=size, opacity=opacity, line=dict(color="white", width=0.5))
 
 
 def _point_traces(view: View) -> list[go.Scatter]:
     """One marker trace per colour group; beyond MAX_GROUPS those farthest from the front share a
-    grey "other"."""
+    grey "other". With a highlight, the models it does not match share one grey trace beneath
+    (the rest of the zoo stays in view) and only the matches are coloured."""
     pts = view.points
-    groups = _groups(pts, view.state.color, view.higher_is_better)
+    sizes = pd.Series(marker_sizes(pts, view.state.bubble), index=pts.index)
+    rest = ~search_mask(pts, view.state.highlight) if view.state.highlight.strip() else pd.Series(False, index=pts.index)
+    groups = _groups(pts[~rest], view.state.color, view.higher_is_better, view.benefit)
     order = [g for g in groups.value_counts().index if g != "other"]
     colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(order)}
     if (groups == "other").any():
@@ -136,35 +150,31 @@ def _point_traces(view: View) -> list[go.Scatter]:
         # otherwise vanish under hundreds of same-coloured markers) and is listed last
         order = ["other", *order]
         colors["other"] = OTHER_COLOR
-    template = hover_template(view)
+    # language models' cards speak of decode, TTFT and tokens/s, not of images per second
+    lang = view.group is not None
+    template = overlays.language_hover_template(view) if lang else hover_template(view)
+    parts = [(REST_NAME, pts[rest], REST_COLOR, 0.35, 3000)] if rest.any() else []
+    parts += [(name, pts[~rest][groups == name], colors[name], 0.6 if name == "other" else 0.85,
+               2000 if name == "other" else 1000) for name in order]
     traces = []
-    for name in order:
-        sub = pts[groups == name]
+    for name, sub, color, opacity, rank in parts:
         traces.append(go.Scatter(
-            x=sub["x"], y=sub["y"], mode="markers", name=f"{name} ({len(sub)})",
-            legendgroup=name, legendrank=2000 if name == "other" else 1000,
-            marker=dict(color=colors[name], size=9, opacity=0.6 if name == "other" else 0.85,
-                        line=dict(color="white", width=0.5)),
-            customdata=[hover_values(p) for p in sub.reindex(columns=HOVER_COLUMNS).to_dict("records")],
+            x=sub["x"], y=sub["y"], mode="markers", name=f"{name} ({len(sub)})", legendgroup=name, legendrank=rank,
+            marker=_marker(color, sizes[sub.index].tolist() if view.state.bubble != "none" else MARKER_PX, opacity),
+            customdata=overlays.language_customdata(sub) if lang else
+            [hover_values(p) for p in sub.reindex(columns=HOVER_COLUMNS).to_dict("records")],
             hovertemplate=template, meta="points"))
     return traces
 
 
 def _front_traces(view: View) -> list[go.Scatter]:
-    """The front as a step line, and labels (arch names) on a spread-out subset of its points."""
+    """The front as a step line (its labels are annotations: :mod:`efficiency.ui.chart_labels`)."""
     f = view.front
-    traces = [go.Scatter(
+    return [go.Scatter(
         x=f["x"], y=f["y"], mode="lines+markers", line=dict(color=FRONT_COLOR, width=2.5, shape="hv"),
-        marker=dict(symbol="circle-open", size=16, color=FRONT_COLOR, line=dict(width=2.2)),
+        marker=dict(symbol="circle-open", size=FRONT_MARKER_PX, color=FRONT_COLOR, line=dict(width=2.2)),
         name=f"Pareto front ({len(f)})", customdata=f[["model"]].to_numpy(), hoverinfo="skip",
         meta="front")]
-    lab = _label_subset(f, view.state.log_x)
-    if len(lab):
-        traces.append(go.Scatter(
-            x=lab["x"], y=lab["y"], mode="text", text=lab["arch"].fillna(lab["model"]).astype(str),
-            textposition="top left", textfont=dict(size=11, color="#333"), showlegend=False, cliponaxis=False,
-            hoverinfo="skip", meta="front-labels"))
-    return traces
 
 
 def _claim_trace(view: View, claims: pd.DataFrame) -> go.Scatter:
@@ -179,7 +189,7 @@ def _claim_trace(view: View, claims: pd.DataFrame) -> go.Scatter:
            for c in claims.itertuples()]
     return go.Scatter(
         x=claims["x"], y=claims["y"], mode="markers", name=f"Paper claims ({len(claims)}, corrected)",
-        marker=dict(symbol="diamond-open", size=13, color=CLAIM_COLOR, line=dict(width=2.2)),
+        marker=dict(symbol="diamond-open", size=CLAIM_MARKER_PX, color=CLAIM_COLOR, line=dict(width=2.2)),
         hovertext=hov, hovertemplate="%{hovertext}<extra></extra>", customdata=claims[["label"]].to_numpy(),
         meta="claims")
 
@@ -189,23 +199,40 @@ def _axis(title: str, log: bool) -> dict:
                 linecolor="#444", mirror=True, ticks="outside", gridcolor="#e6e6e6", zeroline=False)
 
 
-def _layout(view: View, title: str | None) -> dict:
-    """Title, axes with units, legend, and the caption (conventions, hardware) beneath the plot."""
+def caption_text(view: View) -> str:
+    """The figure's caption: the view's conventions and hardware, and what marker area shows."""
+    text = view.caption
+    if view.state.bubble in BUBBLE_COLUMNS and len(view.points):
+        col, words = BUBBLE_COLUMNS[view.state.bubble]
+        v = pd.to_numeric(view.points[col], errors="coerce")
+        text += f"; marker area proportional to {words}, largest {v.max():,.4g}" if v.notna().any() else ""
+        if v.isna().any():
+            text += f" ({int(v.isna().sum())} without it drawn smallest)"
+    return text
+
+
+def _layout(view: View, title: str | None, ranges) -> dict:
+    """Title, axes with units and fixed ranges, legend, and the caption beneath the plot."""
     s = view.state
     title = title or f"{view.y_label.split(' (')[0]} vs {AXES[s.x].short}"
-    caption = "<br>".join(textwrap.wrap(view.caption, 150))
+    # language scores compare within one protocol group only: the figure names it, exports included
+    subtitle = f"protocol group {view.group['protocol_group']}" if view.group is not None else ""
+    caption = "<br>".join(textwrap.wrap(caption_text(view), 150))
+    xaxis, yaxis = _axis(view.x_label, s.log_x), _axis(view.y_label, s.log_y)
+    if ranges is not None:
+        xaxis["range"], yaxis["range"] = list(ranges[0]), list(ranges[1])
     return dict(
         template="plotly_white", width=None, height=HEIGHT,
         font=dict(family=FONT, size=15, color="#222"),
-        title=dict(text=f"<b>{title}</b>", x=0.01, xanchor="left", font=dict(size=20)),
-        xaxis=_axis(view.x_label, s.log_x),
-        yaxis=_axis(view.y_label, s.log_y),
+        title=dict(text=f"<b>{title}</b>", x=0.01, xanchor="left", font=dict(size=20),
+                   subtitle=dict(text=subtitle, font=dict(size=13, color="#555"))),
+        xaxis=xaxis, yaxis=yaxis,
         legend=dict(title=dict(text=s.color), font=dict(size=12), bgcolor="rgba(255,255,255,0.85)",
                     bordercolor="#ccc", borderwidth=1, x=1.01, xanchor="left", y=1, yanchor="top"),
-        margin=dict(l=80, r=20, t=60, b=140),
+        margin=dict(l=80, r=20, t=84 if subtitle else 60, b=140),
         hoverlabel=dict(font=dict(family=FONT, size=12), align="left"),
         annotations=[dict(text=caption, xref="paper", yref="paper", x=0, y=-0.17, xanchor="left", yanchor="top",
-                          showarrow=False, align="left", font=dict(size=11, color="#555"))],
+                          showarrow=False, align="left", font=dict(size=11, color="#555"), name="caption")],
         dragmode="pan",
     )
 
@@ -217,30 +244,22 @@ def build_figure(view: View, claims: pd.DataFrame | None = None, title: str | No
     traces = _point_traces(view) if len(view.points) else []
     traces += _front_traces(view) if len(view.front) else []
     traces += [_claim_trace(view, claims)] if claims is not None and len(claims) else []
+    traces += [overlays.seed_trace(view)] if len(view.seed) else []
     for trace in traces:
         fig.add_trace(trace)
-    fig.update_layout(**_layout(view, title))
-    _pad_axes(fig, view, claims)
-    if not len(view.points):
+    # the overlays' markers (paper claims, seed claims) widen the ranges and keep labels off them
+    extra = [f[["x", "y"]] for f in (claims, view.seed) if f is not None and len(f)]
+    extra = pd.concat(extra, ignore_index=True) if extra else None
+    ranges = axis_ranges(view.points, extra, view.state.log_x, view.state.log_y)
+    fig.update_layout(**_layout(view, title, ranges))
+    if ranges is not None and view.state.labels:
+        radii = marker_sizes(view.points, view.state.bubble) / 2
+        for note in label_annotations(view, extra, ranges, radii, FRONT_MARKER_PX / 2, CLAIM_MARKER_PX / 2):
+            fig.add_annotation(**note)
+    if not len(view.points) and not len(view.seed):
         fig.add_annotation(text="no data for this view", xref="paper", yref="paper", x=0.5, y=0.5,
                            showarrow=False, font=dict(size=18, color="#888"))
     return fig
-
-
-def _pad_axes(fig: go.Figure, view: View, claims: pd.DataFrame | None) -> None:
-    """Leave room left of the front for its labels (they sit above-left of each front point)."""
-    xs = list(view.points["x"]) + (list(claims["x"]) if claims is not None and len(claims) else [])
-    xs = [x for x in xs if x == x and (x > 0 or not view.state.log_x)]
-    if not xs:
-        return
-    lo, hi = min(xs), max(xs)
-    if view.state.log_x:
-        lo, hi = math.log10(lo), math.log10(hi)
-        span = max(hi - lo, 0.5)
-        fig.update_xaxes(range=[lo - 0.12 * span - 0.1, hi + 0.04 * span])
-    else:
-        span = (hi - lo) or abs(hi) or 1.0
-        fig.update_xaxes(range=[lo - 0.15 * span, hi + 0.05 * span])
 
 
 # --------------------------------------------------------------------------- exports
@@ -274,11 +293,28 @@ CSV_COLUMNS = {"model": "model", "arch": "arch", "family": "family", "source": "
                "mem_mib": "peak_memory_mib", "paper": "seed_paper"}
 
 
+# language views add these (bf16 bytes; FLOPs = 2 x MACs; latency rows are one decode step)
+LANGUAGE_CSV_COLUMNS = {"decode_gflops_512": "decode_gflops_per_token_ctx512_eq_2x_macs",
+                        "decode_gflops_4096": "decode_gflops_per_token_ctx4096_eq_2x_macs",
+                        "params_active_b": "active_params_billions", "weight_gib": "weights_bf16_gib",
+                        "kv_kib_token": "kv_cache_bf16_kib_per_token", "training_flops": "training_flops_6nd",
+                        "ttft_ms": "ttft_p50_ms_512_tokens_batch1", "decode_tps": "decode_tokens_per_s",
+                        "bound_tps": "decode_bandwidth_bound_tokens_per_s", "bound_fraction": "fraction_of_bound",
+                        "energy_j_token": "energy_j_per_token"}
+
+
 def points_frame(view: View) -> pd.DataFrame:
-    """The plotted points with explicit, unit-bearing column names (the CSV export)."""
-    names = dict(CSV_COLUMNS, x=f"x: {view.x_label}", y=f"y: {view.y_label}")
-    df = view.points.reindex(columns=list(CSV_COLUMNS)).rename(columns=names)
-    return df.sort_values(names["x"]).reset_index(drop=True)
+    """The plotted points with explicit, unit-bearing column names (the CSV export); with seed
+    claims shown, their rows follow, ``accuracy_kind`` telling the two apart."""
+    columns = dict(CSV_COLUMNS, **(LANGUAGE_CSV_COLUMNS if view.group is not None else {}))
+    names = dict(columns, x=f"x: {view.x_label}", y=f"y: {view.y_label}")
+    df = view.points.reindex(columns=list(columns)).rename(columns=names)
+    if len(view.seed):
+        df = df.assign(accuracy_kind="reference table")
+        seed = view.seed.reindex(columns=list(columns)).rename(columns=names)
+        seed = seed.assign(**{names["on_front"]: False, "accuracy_kind": overlays.LEGEND})
+        df = pd.concat([df, seed], ignore_index=True)
+    return df.sort_values(names["x"], kind="stable").reset_index(drop=True)
 
 
 def points_csv(view: View) -> bytes:

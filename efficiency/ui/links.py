@@ -18,10 +18,16 @@ Where each URL pattern comes from (checked, not guessed):
   link is made only from a fully qualified ``module`` field (``timm.models.resnet``, what the zoo
   would record as the builder's ``__module__``) when a row has one, and is otherwise left out.
 
+* Language models (source ``hf``): the Hub card of the repo their spec names (``data/llm/<name>.json``
+  ``hf_repo``, e.g. https://huggingface.co/meta-llama/Llama-3.1-8B) and their paper's arXiv page
+  (the spec's ``paper``). Seed architectures: their paper's arXiv page (our implementation has no
+  public page of its own).
+
 Custom models get no links: their code is the user's own.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Mapping
@@ -32,7 +38,8 @@ from efficiency.vocab import TORCHVISION_SUBPACKAGES
 
 __all__ = ["model_links", "LABELS"]
 
-HF_CARD = "https://huggingface.co/timm/{repo}"
+HUB = "https://huggingface.co/"
+HF_CARD = HUB + "timm/{repo}"
 TV_DOCS = "https://docs.pytorch.org/vision/main/models/generated/torchvision.models.{name}.html"
 ARXIV = "https://arxiv.org/abs/{id}"
 TIMM_SOURCE = "https://github.com/huggingface/pytorch-image-models/blob/main/timm/models/{path}.py"
@@ -95,19 +102,48 @@ def _torchvision_links(arch: str, task: str, module: str) -> dict[str, str]:
     return out
 
 
+def _hf_links(name: str) -> tuple[dict[str, str], str]:
+    """(card link, arXiv id) of a language model, from its shipped spec; none for an unknown name."""
+    from efficiency.reference.llm_specs import LLMSpecError, load_spec
+
+    try:
+        spec = load_spec(name)
+    except LLMSpecError:
+        return {}, ""
+    out = {LABELS["card"]: HUB + "/".join(quote(part, safe="") for part in spec.hf_repo.split("/"))}
+    return out, spec.paper.removeprefix("https://arxiv.org/abs/")
+
+
+@functools.lru_cache(maxsize=None)   # the tables are read once per process, not once per point
+def _seed_arxiv(title: str) -> str:
+    """The arXiv id a seed table (data/seed/<paper>.csv) gives for the paper ``title``."""
+    from efficiency.reference import seed_tables
+
+    for path in seed_tables.table_paths():
+        for r in seed_tables.read_table(path):
+            if r["paper_title"] == title:
+                return r["arxiv"]
+    return ""
+
+
 def model_links(row: Mapping) -> dict[str, str]:
     """Label -> URL for one zoo row (a results/points row or any mapping with ``source``, ``arch``,
     ``weights``, ``task``, ``paper`` and optionally ``module``). Custom models and rows without an
     arch get ``{}``; a link whose parts the row lacks is left out rather than guessed."""
     source, arch = _text(row, "source"), _text(row, "arch")
-    if source not in ("timm", "torchvision") or not arch:
+    if source not in ("timm", "torchvision", "seed", "hf") or not arch:
         return {}
     module = _text(row, "module")
+    arxiv_id = PAPER_ARXIV.get(_text(row, "paper"), "")
     if source == "timm":
         out = _timm_links(arch, _text(row, "weights"), module)
-    else:
+    elif source == "torchvision":
         out = _torchvision_links(arch, _text(row, "task"), module)
-    arxiv_id = PAPER_ARXIV.get(_text(row, "paper"), "")
+    elif source == "hf":
+        out, arxiv_id = _hf_links(arch)
+    else:
+        out = {}
+        arxiv_id = arxiv_id or _seed_arxiv(_text(row, "paper"))
     if _ARXIV_ID.match(arxiv_id):
         out[LABELS["paper"]] = ARXIV.format(id=arxiv_id)
     return {label: out[label] for label in LABELS.values() if label in out}

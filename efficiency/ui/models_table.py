@@ -18,15 +18,20 @@ from efficiency.ui.state import ViewState
 
 # always shown, in this order: the id, the answer (accuracy) and what it costs
 KEY_COLUMNS = ("model", "acc", "gmacs", "params_m", "lat_p50_ms", "throughput_sps")
+# language models' own quantities (NaN for vision models): offered after the others
+LANGUAGE_COLUMNS = ("decode_gflops_512", "params_active_b", "weight_gib", "kv_kib_token", "training_flops",
+                    "ttft_ms", "decode_tps", "bound_fraction", "energy_j_token")
 # offered in the column chooser, in this order after the key columns
 OPTIONAL_COLUMNS = ("gflops", "mem_mib", "lat_p90_ms", "on_front", "family", "source", "task", "paper",
-                    "card", "arxiv", "code")
+                    "card", "arxiv", "code") + LANGUAGE_COLUMNS
 DEFAULT_OPTIONAL = ("gflops", "mem_mib", "paper", "card", "arxiv")
+DEFAULT_LANGUAGE_OPTIONAL = ("decode_gflops_512", "params_active_b", "ttft_ms", "decode_tps", "bound_fraction",
+                             "card")
 LINK_COLUMNS = ("card", "arxiv", "code")
 
 # columns shown with 3 significant digits: counts and timings are not known better than that
 # (latency varies by several % between runs, MAC counts differ by convention at the 1 % level)
-SIG3 = ("gmacs", "gflops", "params_m", "lat_p50_ms", "lat_p90_ms", "throughput_sps", "mem_mib")
+SIG3 = ("gmacs", "gflops", "params_m", "lat_p50_ms", "lat_p90_ms", "throughput_sps", "mem_mib") + LANGUAGE_COLUMNS
 # accuracy is published with 2 decimals and differences of 0.1 point matter: 2 decimals, not 3 digits
 ACC_DECIMALS = 2
 
@@ -47,6 +52,15 @@ _HEADERS = {
     "card": "card / docs",
     "arxiv": "paper (arXiv)",
     "code": "source code",
+    "decode_gflops_512": "decode GFLOPs / token @512 (= 2 × MACs)",
+    "params_active_b": "active params (B)",
+    "weight_gib": "weights bf16 (GiB)",
+    "kv_kib_token": "KV cache bf16 (KiB / token)",
+    "training_flops": "training FLOPs (6 × N × D)",
+    "ttft_ms": "TTFT p50 (ms, 512 tokens, batch 1)",
+    "decode_tps": "decode tokens / s (whole batch)",
+    "bound_fraction": "fraction of bandwidth bound",
+    "energy_j_token": "energy (J / token)",
 }
 
 

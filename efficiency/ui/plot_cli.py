@@ -32,8 +32,9 @@ def _parser() -> argparse.ArgumentParser:
         description=DESCRIPTION + "\n\nWith no options: ImageNet-1k top-1 vs GMACs for the whole "
         "classification zoo, written to pareto.svg.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="x metrics:\n" + "\n".join(f"  {k:15s} {m.label.format(batch='B', hw='<device config>')}"
-                                          for k, m in AXES.items())
+        epilog="x metrics:\n" + "\n".join(
+            f"  {k:18s} {m.label.format(batch='B', hw='<device config>', hw1='<device config at batch 1>')}"
+            for k, m in AXES.items())
         + "\n\nConventions: 1 MAC = 1 multiply-add (what timm/torchvision/fvcore call FLOPs); GFLOPs = 2 x GMACs."
         "\nTables: --results/--accuracy/--claims-file, else $EFFICIENCY_RESULTS etc., else data/.")
     p.add_argument("--x", choices=X_AXES, default="gmacs", help="cost axis (default gmacs)")

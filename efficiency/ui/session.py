@@ -24,9 +24,10 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
-from efficiency.ui import configs
+from efficiency.ui import configs, language
 from efficiency.ui import data as uidata
 from efficiency.ui import tables
+from efficiency.ui.axes import LANGUAGE, x_for_task
 from efficiency.ui.claims_view import claims_overlay
 from efficiency.ui.commands import refresh_command
 from efficiency.ui.explorer import View, build_view, view_key
@@ -206,11 +207,19 @@ def sidebar(d: Data, page: str) -> ViewState:
     models = cnt["model"] if task == ALL_TASKS else cnt.loc[cnt["task"] == task, "model"]
     pairs = _accuracy_options(d.key, task, cnt, d.accuracy)
     labels = [f"{ds}:{m}" for ds, m in pairs]
-    seed("w_acc", f"{s.y_dataset}:{s.y_metric}")
-    acc = sb.selectbox("Accuracy (dataset : metric)", _options(labels, f"{s.y_dataset}:{s.y_metric}"),
-                       key="w_acc", help="Published accuracy; most-covered metrics first.")
+    current = f"{s.y_dataset}:{s.y_metric}"
+    pair = language.pair_for_task(labels, current, [f"{a}:{b}" for a, b in _accuracy_options(d.key, ALL_TASKS, cnt,
+                                                                                             d.accuracy)])
+    if pair != current:       # set before the widget exists in this run, which Streamlit allows
+        st.session_state["w_acc"] = pair
+    seed("w_acc", pair)
+    words = language.choice_labels(d.accuracy, pairs)
+    acc = sb.selectbox("Accuracy (protocol group)" if task == LANGUAGE else "Accuracy (dataset : metric)",
+                       _options(labels, pair), key="w_acc", format_func=lambda k: words.get(k, k),
+                       help="Published accuracy; most-covered first. Language scores are comparable only "
+                            "within one protocol group (benchmark, shots, metric, harness).")
     ds, _, metric = acc.partition(":")
-    s = update(task=task, y_dataset=ds, y_metric=metric)
+    s = update(task=task, y_dataset=ds, y_metric=metric, x=x_for_task(s.x, task))
     s = hardware_sidebar(d, s, len(models))
     if s.device == "cuda" and s.mode == "eager" and s.batch <= 8:
         sb.caption(EAGER_GPU_NOTE)

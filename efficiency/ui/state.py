@@ -34,9 +34,13 @@ PAGES = {
     "data": ("Data and method", "pages/data.py"),
 }
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+\-]{0,63}$")   # dataset / metric / task / family / source
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+\-]{0,63}$")   # task / family / source
+# dataset / metric: language benchmarks name metrics like "macro_avg/acc_char" (compared, never a path)
+_METRIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+/\-]{0,63}$")
 MAX_ITEMS = 64
 MAX_TEXT = 200
+# what a marker's area can show besides x and y ("none": all markers one size)
+BUBBLES = ("none", "params", "memory")
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,11 @@ class ViewState:
     dtype: str = "bf16"
     mode: str = "cuda_graph"
     budget_ms: float | None = None           # "best accuracy with latency p50 <= budget_ms"
+    highlight: str = ""                      # models drawn in colour, the rest of the zoo in grey (like search)
+    labels: bool = True                      # name the front's (and highlighted) models on the chart
+    bubble: str = "none"                     # marker area by a third quantity: one of BUBBLES
+    # seed architectures at their paper's claimed accuracy and our measured compute (never on the front)
+    seed_claims: bool = False
 
 
 DEFAULT = ViewState()
@@ -75,13 +84,14 @@ _KEYS = {
     "color": "color", "claims": "claims", "task": "task", "sources": "src", "families": "fam",
     "search": "q", "acc_min": "amin", "acc_max": "amax", "cost_min": "cmin", "cost_max": "cmax",
     "seed_only": "seed", "selection": "sel", "device": "dev", "batch": "bs", "dtype": "dtype",
-    "mode": "mode", "budget_ms": "budget", "show_test": "test",
+    "mode": "mode", "budget_ms": "budget", "show_test": "test", "highlight": "hl", "labels": "labels",
+    "bubble": "size", "seed_claims": "seedacc",
 }
 # fields whose value must be one of a fixed vocabulary (efficiency.vocab; axis labels: efficiency.ui.axes)
 _CHOICES = {"page": tuple(PAGES), "x": X_AXES, "color": COLOR_BY, "device": DEVICES, "dtype": DTYPES,
-            "mode": MODES}
+            "mode": MODES, "bubble": BUBBLES}
 _NAMES = ("y_dataset", "y_metric", "task")
-_BOOLS = ("log_x", "log_y", "claims", "seed_only", "show_test")
+_BOOLS = ("log_x", "log_y", "claims", "seed_only", "show_test", "labels", "seed_claims")
 _FLOATS = ("acc_min", "acc_max", "cost_min", "cost_max", "budget_ms")
 _LISTS = ("sources", "families", "selection")
 
@@ -126,7 +136,7 @@ def _parse_value(name: str, raw: str):
             raise ValueError(f"not one of {', '.join(_CHOICES[name])}")
         return raw
     if name in _NAMES:
-        if not _NAME.match(raw):
+        if not (_METRIC_NAME if name in ("y_dataset", "y_metric") else _NAME).match(raw):
             raise ValueError("not a plain name")
         return raw
     if name in _BOOLS:
@@ -144,7 +154,7 @@ def _parse_value(name: str, raw: str):
         if not raw.isdigit() or not 1 <= int(raw) <= 1 << 20:
             raise ValueError("not a batch size")
         return int(raw)
-    if name == "search":
+    if name in ("search", "highlight"):
         if len(raw) > MAX_TEXT:
             raise ValueError("too long")
         return raw

@@ -16,9 +16,34 @@ from efficiency.store.query import good_rows
 
 MIB = 2 ** 20
 
-# the latency columns a view joins onto the count table
+GIB, KIB = 2 ** 30, 2 ** 10
+
+# the latency columns a view joins onto the count table (the language ones are NaN on vision rows)
 LAT_KEEP = ["model", "device_name", "channels_last", "lat_p50_ms", "lat_p90_ms", "throughput_sps",
-            "ms_per_sample", "mem_mib", "noisy"]
+            "ms_per_sample", "mem_mib", "noisy", "ttft_ms", "decode_tps", "decode_ms_token", "bound_fraction",
+            "bound_tps", "energy_j_token"]
+
+
+def _num(rows: pd.DataFrame, column: str) -> pd.Series:
+    """``rows[column]`` as float (NaN where missing, and everywhere when the column is absent: an
+    older cache has no language columns)."""
+    if column not in rows:
+        return pd.Series(np.nan, index=rows.index, dtype=float)
+    return pd.to_numeric(rows[column], errors="coerce").astype(float)
+
+
+def language_counts(rows: pd.DataFrame) -> pd.DataFrame:
+    """Count ``rows`` with the language axes' columns (efficiency.ui.axes) added: decode GFLOPs per
+    token at context 512 / 4096, active params in billions, bf16 weights in GiB, KV cache in KiB per
+    token, training FLOPs as float (NaN on vision rows, and where the source gives no token count)."""
+    rows = rows.copy()
+    rows["decode_gflops_512"] = _num(rows, "decode_flops_per_token_512") / 1e9
+    rows["decode_gflops_4096"] = _num(rows, "decode_flops_per_token_4096") / 1e9
+    rows["params_active_b"] = _num(rows, "params_active") / 1e9
+    rows["weight_gib"] = _num(rows, "weight_bytes_bf16") / GIB
+    rows["kv_kib_token"] = _num(rows, "kv_cache_bytes_per_token_bf16") / KIB
+    rows["training_flops"] = _num(rows, "training_flops")
+    return rows
 
 
 def count_table(results: pd.DataFrame) -> pd.DataFrame:
@@ -33,7 +58,7 @@ def count_table(results: pd.DataFrame) -> pd.DataFrame:
     rows["gmacs"] = macs / 1e9
     rows["gflops"] = flops.fillna(2 * macs) / 1e9
     rows["params_m"] = pd.to_numeric(rows["params"], errors="coerce").astype(float) / 1e6
-    return rows.reset_index(drop=True)
+    return language_counts(rows).reset_index(drop=True)
 
 
 def latency_table(results: pd.DataFrame, device: str, batch: int, dtype: str, mode: str) -> pd.DataFrame:
@@ -43,7 +68,12 @@ def latency_table(results: pd.DataFrame, device: str, batch: int, dtype: str, mo
                 & (rows["mode"] == mode)]
     rows = rows[pd.to_numeric(rows["batch_size"], errors="coerce") == batch]
     rows = rows.sort_values("latency_ms_p50", kind="stable").drop_duplicates("model", keep="first").copy()
-    return latency_derived(rows)
+    rows = latency_derived(rows)
+    if batch != 1 and rows["decode_tps"].notna().any():
+        # time to first token is measured at batch 1 only: a larger batch's view shows that one
+        first = latency_table(results, device, 1, dtype, mode)
+        rows["ttft_ms"] = rows["model"].map(first.set_index("model")["ttft_ms"])
+    return rows
 
 
 def latency_derived(rows: pd.DataFrame) -> pd.DataFrame:
@@ -61,6 +91,19 @@ def latency_derived(rows: pd.DataFrame) -> pd.DataFrame:
     gpu = pd.to_numeric(rows["mem_gpu_max_allocated_bytes"], errors="coerce").astype(float)
     cpu = pd.to_numeric(rows["mem_cpu_rss_growth_bytes"], errors="coerce").astype(float)
     rows["mem_mib"] = np.where(rows["device"] == "cuda", gpu, cpu) / MIB
+    return decode_derived(rows)
+
+
+def decode_derived(rows: pd.DataFrame) -> pd.DataFrame:
+    """Latency ``rows`` with the language models' decode columns (NaN on other rows): ttft_ms,
+    decode_tps (tokens of the whole batch per second), decode_ms_token (1000 / decode_tps), bound_tps
+    (the memory-bandwidth bound), bound_fraction, energy_j_token."""
+    rows["ttft_ms"] = _num(rows, "ttft_ms_p50")
+    rows["decode_tps"] = _num(rows, "decode_tokens_per_s")
+    rows["decode_ms_token"] = 1e3 / rows["decode_tps"]
+    rows["bound_tps"] = _num(rows, "decode_bound_tokens_per_s")
+    rows["bound_fraction"] = _num(rows, "decode_fraction_of_bound")
+    rows["energy_j_token"] = _num(rows, "energy_j_per_token")
     return rows
 
 
@@ -91,3 +134,19 @@ def freshness(results: pd.DataFrame) -> pd.DataFrame:
     g = df.groupby(["kind", "device"], dropna=False)
     return pd.DataFrame({"rows": g.size(), "models": g["model"].nunique(), "errors": g["_err"].sum(),
                          "oldest": g["measured_at"].min(), "newest": g["measured_at"].max()}).reset_index()
+
+
+# the front table's extra columns (besides model, family, x and y), with unit-bearing headers
+FRONT_EXTRA = {"gmacs": "GMACs (1 mult-add = 1)", "params_m": "params (M)", "lat_p50_ms": "latency p50 (ms/batch)",
+               "throughput_sps": "throughput (samples/s)"}
+FRONT_EXTRA_LANGUAGE = {"decode_gflops_512": "decode GFLOPs/token @512 (= 2 x MACs)",
+                        "params_active_b": "active params (B)", "ttft_ms": "TTFT p50 (ms, 512 tokens, batch 1)",
+                        "decode_tps": "decode tokens/s", "bound_fraction": "fraction of bandwidth bound"}
+
+
+def front_table(front: pd.DataFrame, x_column: str, x_header: str, y_label: str, language: bool) -> pd.DataFrame:
+    """The Pareto page's table of the front: model, family, x and y under their axis titles, then
+    the view's usual quantities (language ones for language models), the x axis' own column left out."""
+    extra = FRONT_EXTRA_LANGUAGE if language else FRONT_EXTRA
+    cols = ["model", "family", "x", "y"] + [c for c in extra if c != x_column and c in front]
+    return front[cols].rename(columns={"x": x_header, "y": y_label, **extra})

@@ -31,6 +31,9 @@ def _create(entry: ZooEntry) -> nn.Module:
     if entry.source == "seed":
         from efficiency.zoo import seed
         return seed.create(entry)
+    if entry.source == "hf":
+        from efficiency.zoo import hf
+        return hf.create(entry)
     if entry.source == "custom":
         from efficiency.zoo.custom import build_custom
         return build_custom(entry.name)

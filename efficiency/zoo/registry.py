@@ -151,10 +151,10 @@ def _stamp(path: Path) -> str:
 def listing_path(cache_dir: Path | None = None) -> Path:
     """The listing file for the installed libraries and the current reference tables: its name
     carries a hash of them, so a change of either makes a new file and never reuses a stale one."""
-    from efficiency.zoo import seed, timm
+    from efficiency.zoo import hf, seed, timm
 
     key = json.dumps([LISTING_VERSION, library_versions(), _stamp(timm.TABLE), _stamp(paths.PAPER_CLAIMS),
-                      [_stamp(p) for p in seed.table_paths()]])
+                      [_stamp(p) for p in seed.table_paths()], [_stamp(p) for p in hf.spec_paths()]])
     digest = hashlib.sha1(key.encode()).hexdigest()[:16]
     return (cache_dir or paths.user_cache_dir()) / f"zoo-{digest}.json"
 
@@ -182,14 +182,14 @@ def _write_listing(path: Path, zoo: Zoo) -> None:
 
 
 def load_zoo(cache_dir: Path | None = None, rebuild: bool = False) -> Zoo:
-    """The timm + torchvision + seed zoo, from the cached listing when it matches the installed libraries
+    """The timm + torchvision + seed + hf (language) zoo, from the cached listing when it matches the installed libraries
     and the reference tables, else listed afresh (4 s) and cached. ``cache_dir`` defaults to
     :func:`efficiency.paths.user_cache_dir`."""
-    from efficiency.zoo import seed, timm, torchvision
+    from efficiency.zoo import hf, seed, timm, torchvision
 
     path = listing_path(cache_dir)
     zoo = None if rebuild else _read_listing(path)
     if zoo is None:
-        zoo = Zoo(timm.entries() + torchvision.entries() + seed.entries())
+        zoo = Zoo(timm.entries() + torchvision.entries() + seed.entries() + hf.entries())
         _write_listing(path, zoo)
     return zoo

@@ -1,0 +1,265 @@
+"""Language-model speed on a GPU: time to first token, decode tokens/s eager and as a CUDA graph,
+memory, energy, and each decode figure beside its memory-bandwidth bound (imports torch).
+
+Conventions (stated on every row by :func:`decode_row`):
+
+* bf16 weights (the model is built in bf16, random values: speed does not depend on them), SDPA
+  attention, greedy argmax of the last position's logits; generation never stops early, because
+  the loop below has no end-of-sequence test at all.
+* **TTFT**: one prefill of a ``prompt_len``-token prompt at batch 1 with a fresh cache, logits of
+  the last position only (what generation computes), argmax, GPU synchronised.
+* **decode**: after a prefill of ``prompt_len`` tokens, ``new_tokens`` single-token steps; each
+  step is timed with CUDA events (context ``prompt_len`` .. ``prompt_len + new_tokens``), the first
+  ``warmup`` steps are not kept. ``eager`` runs the Python forward with a dynamic cache;
+  ``cuda_graph`` captures one step over a static KV cache and replays it.
+* **bound**: one decode step must read every weight it uses (MoE at batch 1: the shared weights
+  and the k of E experts the router picks; at larger batches all experts, an upper bound on what
+  is read) and the batch's KV cache; ``bound tokens/s = batch / (bytes per step / bandwidth)``
+  with the bandwidth measured in the same run (:func:`efficiency.measure.gpu_peaks.memory_bandwidth`).
+* **attention kernels**: SDPA limited to its flash and memory-efficient backends
+  (:data:`ATTENTION_BACKENDS`, stored on each row). Left to choose, torch 2.11 on an H200 picks cuDNN
+  attention for a one-token query, and cuDNN builds a new execution plan for every new key length: an
+  eager decode step of GPT-2 then takes 45 ms of host time instead of 7.5 ms (measured on the H200,
+  ``out``-less probe in the session notes), a cost of the default kernel choice, not of the model.
+* **energy**: NVML's total-energy counter (millijoules) read around a decode window of at least
+  ``ENERGY_WINDOW_S`` seconds (the counter advances in steps of tens of milliseconds; a 2 s window
+  keeps that below 2 %), divided by the tokens generated in the window.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+ENERGY_WINDOW_S = 2.0
+ATTENTION_BACKENDS = ("flash", "efficient")   # SDPA backends allowed (see the module docstring)
+
+
+def attention_kernels():
+    """A context limiting SDPA to :data:`ATTENTION_BACKENDS`."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    names = {"flash": SDPBackend.FLASH_ATTENTION, "efficient": SDPBackend.EFFICIENT_ATTENTION}
+    return sdpa_kernel([names[b] for b in ATTENTION_BACKENDS])
+
+
+def build_random(config: dict, kind: str, device: torch.device, dtype=torch.bfloat16):
+    """The transformers model for ``config`` (a published config.json's fields) on ``device`` in
+    ``dtype``, weights filled with N(0, 0.02) directly there (no CPU copy, no init pass)."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM
+    from transformers.initialization import no_init_weights
+
+    cfg = AutoConfig.for_model(**config)
+    cls = AutoModelForMaskedLM if kind == "masked_lm" else AutoModelForCausalLM
+    with torch.device(device), no_init_weights():
+        model = cls.from_config(cfg, dtype=dtype, attn_implementation="sdpa")
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0.0, 0.02)
+    return model.eval().requires_grad_(False)
+
+
+def weight_bytes_per_step(model, batch: int) -> int:
+    """Bytes of weights one decode step reads (see the module docstring for mixture of experts)."""
+    cfg = model.config
+    total = sum(p.numel() * p.element_size() for p in model.parameters())
+    n_exp = getattr(cfg, "num_local_experts", None) or getattr(cfg, "num_experts", None)
+    k = getattr(cfg, "num_experts_per_tok", None)
+    if not n_exp or not k or batch > 1:
+        return total
+    expert = sum(p.numel() * p.element_size() for n, p in model.named_parameters() if ".experts." in n)
+    return total - expert + expert * k // n_exp
+
+
+def _cache_bytes(cache) -> int:
+    total = 0
+    for layer in getattr(cache, "layers", []):
+        for t in (getattr(layer, "keys", None), getattr(layer, "values", None)):
+            if isinstance(t, torch.Tensor):
+                total += t.numel() * t.element_size()
+    return total
+
+
+def _sync_ms(fn: Callable[[], object]) -> float:
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    fn()
+    end.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(end)
+
+
+def percentiles(samples: list[float]) -> dict:
+    s = sorted(samples)
+    q = statistics.quantiles(s, n=100, method="inclusive") if len(s) > 1 else [s[0]] * 99
+    return {"p50": statistics.median(s), "p90": q[89], "p99": q[98], "min": s[0], "mean": statistics.fmean(s),
+            "std": statistics.pstdev(s), "n": len(s)}
+
+
+def time_ttft(model, prompt_len: int, warmup: int = 2, reps: int = 10) -> dict:
+    """Time to first token at batch 1 (milliseconds), see the module docstring."""
+    from transformers import DynamicCache
+
+    ids = torch.randint(0, model.config.vocab_size, (1, prompt_len), device="cuda")
+
+    def first_token():
+        out = model(input_ids=ids, past_key_values=DynamicCache(config=model.config), use_cache=True,
+                    logits_to_keep=1)
+        return out.logits[:, -1].argmax(-1)
+
+    for _ in range(warmup):
+        first_token()
+    torch.cuda.synchronize()
+    return percentiles([_sync_ms(first_token) for _ in range(reps)])
+
+
+@dataclass
+class _Decoder:
+    """One decode step and a reset to the end of the prompt, for either mode."""
+    step: Callable[[], None]
+    reset: Callable[[], None]
+    kv_bytes_per_token: float   # per sequence, from the cache actually allocated
+
+
+def _eager_decoder(model, batch: int, prompt_len: int) -> _Decoder:
+    from transformers import DynamicCache
+
+    ids = torch.randint(0, model.config.vocab_size, (batch, prompt_len), device="cuda")
+    cache = DynamicCache(config=model.config)
+    out = model(input_ids=ids, past_key_values=cache, use_cache=True, logits_to_keep=1)
+    state = {"tok": out.logits[:, -1:].argmax(-1)}
+    kv = _cache_bytes(cache) / (batch * prompt_len)
+
+    def step():
+        o = model(input_ids=state["tok"], past_key_values=cache, use_cache=True, logits_to_keep=1)
+        state["tok"] = o.logits[:, -1:].argmax(-1)
+
+    return _Decoder(step, lambda: cache.crop(prompt_len), kv)
+
+
+def _rewind(cache, length: int) -> None:
+    """Set a static cache's write position back to ``length`` in place. transformers 5.x keeps it in
+    each layer (``cumulative_length``, a device tensor that positions, masks and writes are computed
+    from, and the ``cumulative_length_int`` of sliding-window layers), not in ``cache_position``: a
+    CUDA graph replays those reads, so rewinding them is what restarts the decode."""
+    for layer in cache.layers:
+        if isinstance(getattr(layer, "cumulative_length", None), torch.Tensor):
+            layer.cumulative_length.fill_(length)
+        if hasattr(layer, "cumulative_length_int"):
+            layer.cumulative_length_int = length
+
+
+def _graph_decoder(model, batch: int, prompt_len: int, max_len: int) -> _Decoder:
+    from transformers import StaticCache
+
+    cache = StaticCache(config=model.config, max_cache_len=max_len)
+    ids = torch.randint(0, model.config.vocab_size, (batch, prompt_len), device="cuda")
+    out = model(input_ids=ids, past_key_values=cache, use_cache=True, logits_to_keep=1)
+    tok = out.logits[:, -1:].argmax(-1)           # a static buffer the graph reads and writes
+
+    def forward_step():
+        o = model(input_ids=tok, past_key_values=cache, use_cache=True, logits_to_keep=1)
+        tok.copy_(o.logits[:, -1:].argmax(-1))
+
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):                 # warm-up off the capture stream, as torch asks
+        for _ in range(3):
+            forward_step()
+    torch.cuda.current_stream().wait_stream(side)
+    _rewind(cache, prompt_len)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        forward_step()
+    _rewind(cache, prompt_len)
+    kv = _cache_bytes(cache) / (batch * max_len)
+    return _Decoder(graph.replay, lambda: _rewind(cache, prompt_len), kv)
+
+
+def _energy_mj():
+    """(read, handle) of NVML's total-energy counter for the current GPU, or None when unreadable."""
+    try:
+        import pynvml
+        pynvml.nvmlInit()
+        index = torch.cuda.current_device()
+        handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+        pynvml.nvmlDeviceGetTotalEnergyConsumption(handle)
+        return lambda: pynvml.nvmlDeviceGetTotalEnergyConsumption(handle)
+    except Exception:   # noqa: BLE001 - no NVML, or a GPU without the counter: energy stays empty
+        return None
+
+
+def _energy_window(dec: _Decoder, new_tokens: int, batch: int) -> tuple[float | None, float | None]:
+    """(joules per token, average watts) over at least ENERGY_WINDOW_S seconds of decoding."""
+    read = _energy_mj()
+    if read is None:
+        return None, None
+    torch.cuda.synchronize()
+    e0, t0, tokens = read(), time.perf_counter(), 0
+    while time.perf_counter() - t0 < ENERGY_WINDOW_S:
+        dec.reset()
+        for _ in range(new_tokens):
+            dec.step()
+        torch.cuda.synchronize()
+        tokens += new_tokens * batch
+    joules, seconds = (read() - e0) / 1e3, time.perf_counter() - t0
+    return joules / tokens, joules / seconds
+
+
+@dataclass(frozen=True)
+class DecodeResult:
+    mode: str
+    batch: int
+    step_ms: dict              # percentiles of one decode step (ms), see percentiles()
+    tokens_per_s: float        # batch x 1000 / median step
+    kv_bytes_per_token: float  # per sequence, measured from the allocated cache
+    bytes_per_step: float      # weights read + the batch's KV cache at the mean context
+    energy_j_per_token: float | None
+    power_w_avg: float | None
+    mem_allocated: int
+    mem_reserved: int
+
+
+def time_decode(model, mode: str, batch: int, prompt_len: int = 512, new_tokens: int = 128,
+                warmup: int = 8) -> DecodeResult:
+    """Decode speed in ``mode`` ("eager" | "cuda_graph") at ``batch``; raises torch.OutOfMemoryError
+    when it does not fit (the caller tries a smaller batch)."""
+    torch.cuda.empty_cache()
+    torch.cuda.reset_peak_memory_stats()
+    total = warmup + new_tokens
+    dec = (_eager_decoder(model, batch, prompt_len) if mode == "eager"
+           else _graph_decoder(model, batch, prompt_len, prompt_len + total + 4))
+    dec.reset()
+    samples = [_sync_ms(dec.step) for _ in range(total)][warmup:]
+    stats = percentiles(samples)
+    joules, watts = _energy_window(dec, total, batch)
+    mean_ctx = prompt_len + warmup + new_tokens / 2
+    per_step = weight_bytes_per_step(model, batch) + batch * mean_ctx * dec.kv_bytes_per_token
+    result = DecodeResult(mode, batch, stats, batch * 1e3 / stats["p50"], dec.kv_bytes_per_token, per_step,
+                          joules, watts, torch.cuda.max_memory_allocated(), torch.cuda.max_memory_reserved())
+    del dec
+    torch.cuda.empty_cache()
+    return result
+
+
+def decode_row(result: DecodeResult, bandwidth_gb_s: float, prompt_len: int, new_tokens: int) -> dict:
+    """The cache columns of one decode measurement (``latency_ms_*`` = one decode step,
+    ``throughput`` = generated tokens per second)."""
+    s = result.step_ms
+    bound = result.batch / (result.bytes_per_step / (bandwidth_gb_s * 1e9))
+    return {
+        "batch_size": result.batch, "mode": result.mode, "n_samples": s["n"],
+        "latency_ms_mean": s["mean"], "latency_ms_std": s["std"], "latency_ms_min": s["min"],
+        "latency_ms_p50": s["p50"], "latency_ms_p90": s["p90"], "latency_ms_p99": s["p99"],
+        "throughput": result.tokens_per_s,
+        "mem_gpu_max_allocated_bytes": result.mem_allocated, "mem_gpu_max_reserved_bytes": result.mem_reserved,
+        "decode_tokens_per_s": result.tokens_per_s, "decode_bound_tokens_per_s": bound,
+        "decode_fraction_of_bound": result.tokens_per_s / bound, "decode_bytes_per_step": result.bytes_per_step,
+        "kv_cache_bytes_per_token_measured": result.kv_bytes_per_token,
+        "memory_bandwidth_gb_s": bandwidth_gb_s, "prompt_len": prompt_len, "new_tokens": new_tokens,
+        "energy_j_per_token": result.energy_j_per_token, "power_w_avg": result.power_w_avg,
+        "attention_backends": ",".join(ATTENTION_BACKENDS),
+    }

@@ -1,0 +1,117 @@
+"""The seed papers' tables, ``data/seed/<paper>.csv`` (csv only, no torch): what each paper says of each
+variant of its architecture, read and checked. Reference data: the zoo builds the variants from them
+(:mod:`efficiency.zoo.seed`, which also checks the input sizes) and the claims page reads them without
+reaching the zoo.
+
+One module per paper (``efficiency/zoo/seed/<paper>.py``, imports torch) holds the architecture,
+written from the paper, with one builder function per variant. One table per paper
+(``data/seed/<paper>.csv``, read here without torch) lists the variants the paper's tables give and
+what the paper says of each, with the URL and the table every number comes from:
+
+=====================  =====================================================================
+column                 meaning
+=====================  =====================================================================
+variant                our name of the variant, unique within the paper (``cswin_t``)
+builder                function in ``efficiency.zoo.seed.<paper>`` returning the ``nn.Module``
+task                   ``classification`` | ``detection`` | ``video`` | ...
+input_size             per sample, ``3x224x224`` (the paper's input size for its figures)
+paper_title            the exact title as in ``data/paper_claims.csv``
+arxiv                  arXiv id of the paper (``2107.00652``)
+paper_params_m         parameters in millions, as the paper's table prints it
+paper_compute          compute as the paper's table prints it (a number, "" when none)
+paper_compute_unit     ``GFLOPs`` | ``MFLOPs`` | ``GMACs`` | ``MMACs`` (the unit word printed)
+paper_convention       a ``efficiency.reference.papers.COMPUTE_CONVENTIONS`` value: what the
+                       printed number counts (``macs_called_flops`` when "FLOPs" are multiply-adds)
+paper_top1             claimed ImageNet-1k top-1 (%) or the task's headline metric, "" if none
+paper_metric           ``top1`` | ``box_ap`` | ``map50_95`` | ... (what ``paper_top1`` is)
+source_url             canonical address the numbers were read at (the arXiv abstract/HTML page)
+table                  where in the paper (``Table 2``) or the quote
+paper_params_scope     what ``paper_params_m`` counts: ``parameters`` (trainable tensors, as
+                       ``model.parameters()``) or ``state_dict`` (every stored tensor, buffers such
+                       as BatchNorm running statistics included: a Hub card's "model size")
+params_gap_reason      why our count, in that scope, differs from ``paper_params_m`` by more than
+                       2 % plus the printed rounding; "" when it agrees (checked both ways): a
+                       disagreement found and explained, shown beside the claim, never tuned away
+compute_gap_reason     why our count differs from ``paper_compute`` by more than 5 % in the
+                       paper's convention (convention, what the paper leaves out, input size);
+                       "" when it agrees (``tests/test_seed.py`` checks both ways)
+note                   anything a reader must know (a size the paper leaves ambiguous, ...)
+=====================  =====================================================================
+
+Ids are ``seed/<paper>.<variant>@<input size>`` (:func:`efficiency.zoo.ids.seed_id`).
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from efficiency import paths
+
+TABLES = paths.DATA / "seed"
+
+TABLE_COLUMNS = [
+    "variant", "builder", "task", "input_size", "paper_title", "arxiv", "paper_params_m",
+    "paper_compute", "paper_compute_unit", "paper_convention", "paper_top1", "paper_metric",
+    "source_url", "table", "paper_params_scope", "params_gap_reason", "compute_gap_reason", "note",
+]
+PARAMS_SCOPES = ("parameters", "state_dict")
+
+# the unit words a paper prints -> (scale, what is counted); the convention column says whether
+# the paper's "FLOPs" are multiply-adds
+UNITS = {"GFLOPs": 1e9, "MFLOPs": 1e6, "GMACs": 1e9, "MMACs": 1e6}
+
+
+def paper_macs(row: dict[str, str]) -> float | None:
+    """The paper's compute figure as multiply-adds per sample, or None when the paper gives none
+    or its convention cannot be decided."""
+    if not row["paper_compute"]:
+        return None
+    value = float(row["paper_compute"]) * UNITS[row["paper_compute_unit"]]
+    if row["paper_compute_unit"].endswith("MACs") or row["paper_convention"] == "macs_called_flops":
+        return value
+    if row["paper_convention"] == "true_flops":
+        return value / 2
+    return None
+
+
+def params_tolerance(printed: str, relative: float = 0.02) -> float:
+    """The largest difference (in the printed unit) a count may have from a printed figure: 2 % of it,
+    or half a unit of its last printed digit when that is wider ("1.4" stands for 1.35 to 1.45)."""
+    decimals = len(printed.partition(".")[2])
+    return max(relative * float(printed), 0.5 * 10 ** -decimals)
+
+
+class SeedTableError(ValueError):
+    """A ``data/seed/<paper>.csv`` table is malformed; the message names the file and row."""
+
+
+def table_paths(folder: Path = TABLES) -> list[Path]:
+    return sorted(folder.glob("*.csv")) if folder.is_dir() else []
+
+
+def read_table(path: Path) -> list[dict[str, str]]:
+    """The rows of one paper's table, checked for the columns and the input size."""
+    with open(path, newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in TABLE_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise SeedTableError(f"{path}: missing columns {missing}")
+        rows = list(reader)
+    for n, row in enumerate(rows, start=2):
+        if row["paper_params_scope"] not in PARAMS_SCOPES:
+            raise SeedTableError(f"{path}:{n}: paper_params_scope {row['paper_params_scope']!r} "
+                                 f"is not one of {PARAMS_SCOPES}")
+        if not row["variant"] or not row["builder"]:
+            raise SeedTableError(f"{path}:{n}: variant and builder are required")
+        if row["paper_compute"] and row["paper_compute_unit"] not in UNITS:
+            raise SeedTableError(f"{path}:{n}: paper_compute_unit {row['paper_compute_unit']!r} "
+                                 f"is not one of {sorted(UNITS)}")
+    return rows
+
+
+def model_id(paper: str, row: dict[str, str]) -> str:
+    """The zoo id of a table row, ``seed/<paper>.<variant>@<input size>``, without importing the zoo (the
+    dashboard may not): the rule of :func:`efficiency.zoo.ids.seed_id`, which tests/test_seed.py checks
+    gives the same id for every shipped row."""
+    dims = row["input_size"].replace(",", "x").split("x")
+    return f"seed/{paper}.{row['variant']}@{'x'.join(str(int(d)) for d in dims)}"

@@ -1,0 +1,87 @@
+"""The Pareto figure on screen and on paper (no Streamlit): :func:`for_screen` turns the
+publication figure of :func:`efficiency.ui.figures.build_figure` into the page's (legend below the
+plot so the plot keeps the full width of a phone, caption left to the page, which wraps it, the
+viewer's light or dark theme); :func:`for_print` turns it back (legend at the right, caption
+beneath, light) for the PNG/SVG/HTML exports. Both edit the figure in place and return it."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from efficiency.ui import figures as plot
+
+DARK_BG = "#0e1117"           # Streamlit's dark background, so the chart does not sit in a box
+# colours that carry meaning by contrast with the background: light theme -> dark theme
+DARK_SWAPS = {plot.FRONT_COLOR: "#f2f2f2", "#000000": "#ffffff", plot.REST_COLOR: "#4a4f5a",
+              plot.OTHER_COLOR: "#6b7080", "#222": "#e8e8e8"}
+LIGHT_SWAPS = {v: k for k, v in DARK_SWAPS.items()}
+
+
+def _swap(color, swaps: dict):
+    if isinstance(color, str):
+        return swaps.get(color, color)
+    if isinstance(color, (list, tuple)):
+        return [swaps.get(c, c) if isinstance(c, str) else c for c in color]
+    return color
+
+
+def apply_theme(fig: go.Figure, dark: bool) -> go.Figure:
+    """Background, text, grid, the front and the label boxes for a light or a dark page."""
+    swaps = DARK_SWAPS if dark else LIGHT_SWAPS
+    bg = "rgba(0,0,0,0)" if dark else "white"     # dark: the page's own background shows through
+    text = "#e8e8e8" if dark else "#222"
+    grid, line = ("#2f3440", "#9aa0a6") if dark else ("#e6e6e6", "#444")
+    fig.update_layout(template="plotly_dark" if dark else "plotly_white", paper_bgcolor=bg, plot_bgcolor=bg,
+                      font_color=text, legend_bgcolor="rgba(14,17,23,0.85)" if dark else "rgba(255,255,255,0.85)",
+                      legend_bordercolor="#555" if dark else "#ccc")
+    fig.update_xaxes(gridcolor=grid, linecolor=line)
+    fig.update_yaxes(gridcolor=grid, linecolor=line)
+    for t in fig.data:
+        if t.marker is not None and t.marker.color is not None:
+            t.marker.color = _swap(t.marker.color, swaps)
+        if t.marker is not None and t.marker.line is not None and t.meta == "points":
+            t.marker.line.color = DARK_BG if dark else "white"
+        if t.line is not None and t.line.color is not None:
+            t.line.color = _swap(t.line.color, swaps)
+    for a in fig.layout.annotations:
+        if (a.name or "").startswith("label:"):
+            a.font.color = "#d8d8d8" if dark else "#333"
+            a.bgcolor = "rgba(14,17,23,0.6)" if dark else "rgba(255,255,255,0.6)"
+        elif a.name == "caption":
+            a.font.color = "#aaa" if dark else "#555"
+    return fig
+
+
+def caption_of(fig: go.Figure) -> str:
+    """The caption annotation's text ("" when the figure has none)."""
+    return next((a.text for a in fig.layout.annotations if a.name == "caption"), "") or ""
+
+
+def _has_subtitle(fig: go.Figure) -> bool:
+    """A language figure names its protocol group under the title: the top margin makes room for it."""
+    return bool(fig.layout.title.subtitle.text)
+
+
+def for_screen(fig: go.Figure, dark: bool) -> go.Figure:
+    """Legend in rows below the plot, caption out (the page prints it), the viewer's theme."""
+    fig.layout.meta = {"caption": caption_of(fig)}
+    fig.layout.annotations = [a for a in fig.layout.annotations if a.name != "caption"]
+    # the legend sits at the bottom of the whole figure (not a fraction of the plot's height, which
+    # a phone shrinks) and pushes the plot up; smaller axis titles fit a 280 px plot
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="bottom", yref="container"),
+                      margin=dict(l=54, r=8, t=48 + 22 * _has_subtitle(fig), b=20), title_font_size=17, font_size=13)
+    fig.update_xaxes(title_font_size=13)
+    fig.update_yaxes(title_font_size=13)
+    return apply_theme(fig, dark)
+
+
+def for_print(fig: go.Figure) -> go.Figure:
+    """Undo :func:`for_screen`: legend at the right, caption beneath, light theme."""
+    caption = (fig.layout.meta or {}).get("caption", "") if isinstance(fig.layout.meta, dict) else ""
+    fig.update_layout(legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top", yref="paper"),
+                      margin=dict(l=80, r=20, t=60 + 24 * _has_subtitle(fig), b=140), title_font_size=20, font_size=15)
+    fig.update_xaxes(title_font_size=15)
+    fig.update_yaxes(title_font_size=15)
+    if caption and not caption_of(fig):
+        fig.add_annotation(text=caption, xref="paper", yref="paper", x=0, y=-0.17, xanchor="left", yanchor="top",
+                           showarrow=False, align="left", font=dict(size=11, color="#555"), name="caption")
+    return apply_theme(fig, False)

@@ -1,0 +1,127 @@
+"""Language models in the dashboard (no torch, no Streamlit): accuracy protocol groups in words, and
+why a model has no speed row.
+
+Language benchmark scores move by several points with the shot count, the prompt format, the metric
+and the harness, so ``data/llm_accuracy.csv`` puts every score in a *protocol group*
+(efficiency.reference.llm_accuracy); the accuracy table's ``dataset`` is that group's id. The
+explorer shows one (dataset, metric) pair at a time, so a front never mixes groups; these helpers
+say which group is shown in words a reader knows (benchmark, shots, metric, harness).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from efficiency.store.query import good_rows
+from efficiency.ui.axes import AXES
+
+BENCHMARKS = {"mmlu": "MMLU", "mmlu_cloze": "MMLU (cloze form)", "arc_challenge": "ARC-Challenge",
+              "arc_average": "ARC (Easy and Challenge averaged)", "hellaswag": "HellaSwag", "gsm8k": "GSM8K",
+              "lambada": "LAMBADA", "cbt_cn": "CBT common nouns", "glue": "GLUE", "average": "average"}
+GROUP_FIELDS = ("protocol_group", "benchmark", "metric", "shots", "harness", "average", "variant")
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
+
+
+def group_info(accuracy: pd.DataFrame, dataset: str, metric: str) -> dict | None:
+    """The protocol group of ``dataset`` / ``metric`` (its id, benchmark, metric, shots, harness,
+    average, variant), or None when those rows have no group (vision accuracy)."""
+    if "protocol_group" not in accuracy:
+        return None
+    rows = accuracy[(accuracy["dataset"] == dataset) & (accuracy["metric"] == metric)]
+    rows = rows[rows["protocol_group"].fillna("").astype(str) != ""]
+    if rows.empty:
+        return None
+    first = rows.iloc[0]
+    return {f: _text(first.get(f)) for f in GROUP_FIELDS}
+
+
+def shots_text(shots: str) -> str:
+    return f"{shots}-shot" if shots else "shots not stated"
+
+
+def group_words(info: dict) -> str:
+    """"MMLU, 5-shot, macro_avg/acc_char (macro average), base models, Meta internal evaluations
+    library": what makes the group's scores comparable with each other and with no other group's."""
+    bench = BENCHMARKS.get(info["benchmark"], info["benchmark"])
+    metric = info["metric"] + (f" ({info['average']} average)" if info.get("average") else "")
+    return f"{bench}, {shots_text(info['shots'])}, {metric}, {info['variant']} models, {info['harness']}"
+
+
+def group_y_label(info: dict) -> str:
+    """The accuracy axis title of a protocol group: benchmark, shots, metric, unit."""
+    bench = BENCHMARKS.get(info["benchmark"], info["benchmark"])
+    return f"{bench} {shots_text(info['shots'])} {info['metric']} (%)"
+
+
+def choice_labels(accuracy: pd.DataFrame, pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """``"dataset:metric" -> text`` for the accuracy selector: a protocol group in words with its
+    number of models and its id; a vision pair as is. One pass over the language rows only (the
+    selector is drawn on every rerun)."""
+    out = {f"{ds}:{m}": f"{ds}:{m}" for ds, m in pairs}
+    if "protocol_group" not in accuracy:
+        return out
+    rows = accuracy[accuracy["protocol_group"].fillna("").astype(str) != ""]
+    for (ds, metric), g in rows.groupby(["dataset", "metric"], sort=False):
+        key = f"{ds}:{metric}"
+        if key in out:
+            info = {f: _text(g.iloc[0].get(f)) for f in GROUP_FIELDS}
+            out[key] = f"{group_words(info)} · {g['model'].nunique()} models · group {ds}"
+    return out
+
+
+def pair_for_task(offered: list[str], current: str, known: list[str]) -> str:
+    """The accuracy ("dataset:metric") a task shows: ``current`` when the task offers it, or when no
+    table has it at all (the page then says it is unknown); else the task's most covered pair (a
+    switch to language lands on a protocol group, a switch back on ImageNet)."""
+    if current in offered or current not in known or not offered:
+        return current
+    return offered[0]
+
+
+def speed_gaps(results: pd.DataFrame, models, device: str, dtype: str, mode: str, batch: int) -> dict[str, str]:
+    """``model -> why it has no good latency row`` in the configuration, for each of ``models``
+    without one: the error its failed row recorded there (or in any configuration: a model that
+    does not fit fails everywhere), else "not measured"."""
+    cols = [c for c in ("model", "kind", "error", "device", "dtype", "mode", "batch_size") if c in results]
+    rows = results[cols]
+    rows = rows[(rows["kind"] == "latency") & rows["model"].isin(set(models))]
+    in_cfg = ((rows["device"] == device) & (rows["dtype"] == dtype) & (rows["mode"] == mode)
+              & (pd.to_numeric(rows["batch_size"], errors="coerce") == batch))
+    good = set(good_rows(rows[in_cfg])["model"])
+    errors = rows[rows["error"].fillna("").astype(str) != ""]
+    here = dict(zip(errors[in_cfg.loc[errors.index]]["model"], errors[in_cfg.loc[errors.index]]["error"]))
+    anywhere = dict(zip(errors["model"], errors["error"]))
+    return {m: str(here.get(m) or anywhere.get(m) or "not measured")
+            for m in sorted(set(models)) if m not in good}
+
+
+def gaps_note(gaps: dict[str, str], limit: int = 6) -> str:
+    """The models of :func:`speed_gaps` grouped by reason, in one line ("does not fit: 810 GB ...:
+    llama-3.1-405b; not measured: mixtral-8x7b, k2-65b")."""
+    by_reason: dict[str, list[str]] = {}
+    for model, reason in gaps.items():
+        by_reason.setdefault(reason, []).append(model.split("/", 1)[-1])
+    parts = []
+    for reason, names in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+        more = f" and {len(names) - limit} more" if len(names) > limit else ""
+        parts.append(f"{reason}: {', '.join(names[:limit])}{more}")
+    return "; ".join(parts)
+
+
+def axis_gap_notes(state, pts: pd.DataFrame) -> list[tuple[str, str]]:
+    """Models with the accuracy and their latency row (when the axis needs one) but no value on the
+    x axis: a language axis the model lacks (a masked LM has no decode, a model card may give no
+    training tokens, a model too short for context 4096)."""
+    spec = AXES[state.x]
+    lacking = pts["y"].notna() & pts["x"].isna()
+    if spec.needs_hw:
+        lacking &= pts["lat_p50_ms"].notna()
+    if not lacking.any():
+        return []
+    names = [str(m).split("/", 1)[-1] for m in pts.loc[lacking, "model"]]
+    why = {"train_flops": " (no pre-training token count read from their paper or card: data/llm)",
+           "decode_gflops_4096": " (their context is shorter than 4096 tokens)"}.get(state.x, "")
+    return [("info", f"{len(names)} of {len(pts)} models have no {spec.short}{why} and are not plotted: "
+             f"{', '.join(sorted(names)[:8])}{' ...' if len(names) > 8 else ''}.")]

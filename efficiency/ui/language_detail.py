@@ -1,0 +1,125 @@
+"""The Model detail, Compare and Hardware pages' tables for language models (no torch, no Streamlit).
+
+A language model's count row holds a 512-token prefill (``macs``; causal LMs: logits of the last
+position only) and the LLM count columns (efficiency.store.schema.LLM_COUNT_COLUMNS); its latency
+rows hold ONE decode step (``latency_ms_*``), decode tokens/s against the memory-bandwidth bound,
+TTFT on the batch-1 rows and energy per token. BERT's rows are one eager forward of 512 tokens. Every
+header here states its unit and convention: FLOPs = 2 x MACs, bytes are bf16 (2 a value).
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from efficiency.ui.tables import GIB, KIB, latency_derived
+
+FACT_COLUMNS = ["quantity", "value", "convention"]
+# most telling first: how fast, against what bound, at what cost; the machine last (one machine so far)
+SPEED_HEADERS = {
+    "batch_size": "batch", "mode": "mode", "decode_tps": "decode tokens/s (whole batch)",
+    "bound_tps": "bandwidth bound (tokens/s)", "bound_fraction": "fraction of bound",
+    "lat_p50_ms": "decode step p50 (ms; BERT: 512-token forward)",
+    "ttft_ms": "TTFT p50 (ms, 512-token prompt; batch-1 rows only)", "energy_j_token": "energy (J/token)",
+    "mem_mib": "peak memory (MiB)", "dtype": "dtype", "hardware_name": "machine", "latency_notes": "notes",
+}
+ERROR_COLUMNS = ["device", "batch_size", "dtype", "mode", "hardware_name", "error"]
+ACCURACY_HEADERS = {"protocol_group": "protocol group", "benchmark": "benchmark", "shots": "shots",
+                    "metric": "metric", "value": "score (%)", "source_url": "source", "harness": "harness",
+                    "variant": "variant", "source_quote": "where in the source"}
+COMPARE_COLUMNS = ["model", "arch", "family", "source", "decode_gflops_512", "params_active_b", "weight_gib",
+                   "kv_kib_token", "training_flops", "acc", "ttft_ms", "lat_p50_ms", "decode_tps", "bound_fraction",
+                   "energy_j_token"]
+COMPARE_HEADERS = {"decode_gflops_512": "decode GFLOPs/token @512 (= 2 x MACs)", "params_active_b": "active params (B)",
+                   "weight_gib": "weights bf16 (GiB)", "kv_kib_token": "KV cache bf16 (KiB/token)",
+                   "training_flops": "training FLOPs (6 x N x D)", "ttft_ms": "TTFT p50 (ms, batch 1)",
+                   "lat_p50_ms": "decode step p50 (ms)", "decode_tps": "decode tokens/s",
+                   "bound_fraction": "fraction of bandwidth bound", "energy_j_token": "energy (J/token)"}
+# compare's normalised bars: these are better higher (the rest are costs)
+HIGHER_IS_BETTER = ("acc", "decode_tps", "bound_fraction")
+
+
+def is_language(row) -> bool:
+    """A language model's count row (task "language", or the hf source)."""
+    return str(row.get("task", "")) == "language" or str(row.get("source", "")) == "hf"
+
+
+def _num(row, key: str) -> float:
+    try:
+        v = float(row.get(key))
+    except (TypeError, ValueError):
+        return math.nan
+    return v if math.isfinite(v) else math.nan
+
+
+def _fmt(v: float, spec: str, unit: str, missing: str) -> str:
+    return missing if math.isnan(v) else f"{v:{spec}} {unit}".strip()
+
+
+def count_facts(row) -> pd.DataFrame:
+    """What the count row says of a language model, one quantity a line, with its unit and convention."""
+    n = lambda k: _num(row, k)  # noqa: E731
+    formula, torch = n("macs_formula"), n("macs_torch")
+    check = abs(formula - torch) / torch if torch and not math.isnan(formula) else math.nan
+    facts = [
+        ("Parameters", _fmt(n("params") / 1e9, ".4g", "B", "n/a"), "exact count, tied tensors once"),
+        ("Active parameters per token", _fmt(n("params_active") / 1e9, ".4g", "B", "n/a"),
+         "mixture of experts: routed experts at k / E of their size"),
+        ("Embedding parameters", _fmt(n("params_embedding") / 1e9, ".4g", "B", "n/a"),
+         "token/position tables + an untied unembedding"),
+        ("Weights in bf16", _fmt(n("weight_bytes_bf16") / GIB, ".4g", "GiB", "n/a"), "params x 2 bytes; GiB = 2^30"),
+        ("KV cache per token in bf16", _fmt(n("kv_cache_bytes_per_token_bf16") / KIB, ",.1f", "KiB", "n/a"),
+         "K and V of every layer, one sequence; KiB = 2^10"),
+        ("Prefill of a 512-token prompt", _fmt(n("flops") / 1e9, ",.1f", "GFLOPs", "n/a"),
+         "true FLOPs = 2 x MACs; causal LMs: logits of the last position only"),
+        ("Decode, per token at context 512", _fmt(n("decode_flops_per_token_512") / 1e9, ".4g", "GFLOPs", "n/a"),
+         "true FLOPs = 2 x MACs, one generated token"),
+        ("Decode, per token at context 4096", _fmt(n("decode_flops_per_token_4096") / 1e9, ".4g", "GFLOPs",
+                                                   "n/a (context shorter than 4096)"), "true FLOPs = 2 x MACs"),
+        ("Pre-training tokens", _fmt(n("training_tokens") / 1e12, ".3g", "T", "not read from a paper or card"),
+         "from the model's paper or card (data/llm/<name>.json)"),
+        ("Training FLOPs", _fmt(n("training_flops"), ".3e", "FLOPs", "n/a (no token count)"),
+         "6 x active params x tokens (the usual estimate, not a measurement)"),
+        ("Closed-form check of the prefill MACs", _fmt(check * 100, ".2f", "% apart", "n/a"),
+         "efficiency.measure.llm_formula against torch's FlopCounterMode"),
+    ]
+    return pd.DataFrame(facts, columns=FACT_COLUMNS)
+
+
+def speed_table(results: pd.DataFrame, model: str) -> pd.DataFrame:
+    """The model's good latency rows with the decode columns, under unit-bearing headers, one row
+    per machine x batch x dtype x mode."""
+    rows = results[(results["model"] == model) & (results["kind"] == "latency")]
+    rows = rows[rows["error"].fillna("").astype(str) == ""]
+    rows = latency_derived(rows).reindex(columns=list(SPEED_HEADERS))
+    rows = rows.sort_values(["batch_size", "mode"], kind="stable").reset_index(drop=True)
+    return rows.rename(columns=SPEED_HEADERS)
+
+
+def speed_errors(results: pd.DataFrame, model: str) -> pd.DataFrame:
+    """The model's failed latency rows: configuration and the error text (why it has no speed row)."""
+    rows = results[(results["model"] == model) & (results["kind"] == "latency")]
+    rows = rows[rows["error"].fillna("").astype(str) != ""]
+    return rows.reindex(columns=ERROR_COLUMNS).reset_index(drop=True)
+
+
+def accuracy_rows(accuracy: pd.DataFrame, model: str) -> pd.DataFrame:
+    """The model's published scores with their protocol group and source address (a link on the page)."""
+    rows = accuracy[accuracy["model"] == model].reindex(columns=list(ACCURACY_HEADERS))
+    return rows.sort_values(["benchmark", "protocol_group"], kind="stable").reset_index(drop=True).rename(
+        columns=ACCURACY_HEADERS)
+
+
+DECODE_HEADERS = {"model": "model", "config": "configuration", "weight_gib": "weights bf16 (GiB)",
+                  "decode_tps": "decode tokens/s (whole batch)", "bound_tps": "bandwidth bound (tokens/s)",
+                  "bound_fraction": "fraction of bound", "ttft_ms": "TTFT p50 (ms, batch 1)",
+                  "energy_j_token": "energy (J/token)"}
+
+
+def decode_table(hw: pd.DataFrame) -> pd.DataFrame:
+    """The decode rows of a :func:`efficiency.ui.hardware.hardware_table` (language models' latency
+    rows), with their weights in GiB, for the Hardware page's bandwidth-bound view; internal names."""
+    rows = hw[hw["decode_tps"].notna()] if "decode_tps" in hw else hw.iloc[:0]
+    weights = pd.to_numeric(rows.get("weight_bytes_bf16"), errors="coerce").astype(float) / GIB
+    return rows.assign(weight_gib=weights).reindex(columns=list(DECODE_HEADERS)).sort_values(
+        ["config", "weight_gib"], kind="stable").reset_index(drop=True)
