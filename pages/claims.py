@@ -7,6 +7,7 @@ from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.reference.claims import (CONVENTION, EXPLAINED, HOLDS, NOT_MEASURABLE, OFF, SEED_CHECKED,
                                          claim_verdicts, paper_verdicts)
+from efficiency.reference.llm_claims import llm_claim_rows, load_peaks, spec_vocab, with_llm_verdicts
 from efficiency.reference.seed_check import (IMPLEMENTATION_NOTES, TOLERANCE, baseline_table, load_tables, not_built,
                                              seed_check, with_seed_verdicts)
 from efficiency.ui.chart_view import apply_theme
@@ -48,6 +49,9 @@ n_papers = claims["paper_title"].nunique()
 # gap reasons of data/seed/<paper>.csv)
 check = seed_check(load_tables(), d.results)
 verdicts = with_seed_verdicts(claim_verdicts(claims, cvm), claims, check)
+# the language-model claims take the verdicts checked against our LLM counts (section below)
+llm = llm_claim_rows(claims, d.results, d.accuracy, load_peaks(), spec_vocab)
+verdicts = with_llm_verdicts(verdicts, llm)
 if d.empty:
     st.info("The results cache is empty, so nothing is measured yet: "
             f"`{refresh_command('resnet*')}` fills it.")
@@ -72,13 +76,13 @@ st.dataframe(shown[["paper_title", "verdict", "claim", "ours", "ratio", "claims"
     "ratio": "claimed / our MACs", "claims": "claims"}), hide_index=True, width="stretch",
     column_config={"paper": st.column_config.TextColumn(width="medium"),
                    "verdict": st.column_config.TextColumn(width="medium"),
-                   "claimed / our MACs": st.column_config.NumberColumn(format="%.2f")})
+                   "claimed / our MACs": st.column_config.NumberColumn(format="%.2f")}, placeholder="")
 with st.expander(f"Every claim ({len(verdicts)}) with its verdict"):
     st.dataframe(verdicts[["paper_title", "verdict", "claim", "ours", "ratio", "accuracy_diff"]].rename(columns={
         "paper_title": "paper", "ratio": "claimed / our MACs", "accuracy_diff": "claimed - reference (points)"}),
         hide_index=True, width="stretch",
         column_config={"claimed / our MACs": st.column_config.NumberColumn(format="%.2f"),
-                       "claimed - reference (points)": st.column_config.NumberColumn(format="%+.1f")})
+                       "claimed - reference (points)": st.column_config.NumberColumn(format="%+.1f")}, placeholder="")
 
 # ---- the seed papers' own architectures (zoo source "seed"): paper vs our count, and H200 latency
 st.subheader("Seed architectures: paper versus our count and H200 latency")
@@ -104,7 +108,7 @@ shown, config = blank_missing(t[list(SEED_COLUMNS)].rename(columns=SEED_COLUMNS)
     "paper accuracy (%)": "%.1f"})
 st.dataframe(shown, hide_index=True, width="stretch", column_config={
     **config, "compute verdict (ours vs paper)": st.column_config.TextColumn(width="medium"),
-    "params verdict": st.column_config.TextColumn(width="small")})
+    "params verdict": st.column_config.TextColumn(width="small")}, placeholder="")
 st.caption(f"{int(check['latency_ms'].isna().sum())} variants have no H200 latency (blank; the latency note says "
            "why). Latency times our implementation: " + " ".join(f"{p}: {n}." for p, n in IMPLEMENTATION_NOTES.items()))
 
@@ -123,12 +127,26 @@ for title, rows in base.groupby("paper_title", sort=False):
     shown, config = blank_missing(rows[list(BASE_COLUMNS)].rename(columns=BASE_COLUMNS), {c: "%.3g" for c in (
         "H200 p50 (ms)", "baseline H200 p50 (ms)", "latency seed / baseline", "our GMACs", "baseline GMACs",
         "MACs seed / baseline")})
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config, placeholder="")
 missing = not_built(claims)
 if len(missing):
     st.markdown("**Not built**: the claims below stay not measurable.")
     st.dataframe(missing.rename(columns={"paper_title": "paper", "model": "claim about"}), hide_index=True,
-                 width="stretch")
+                 width="stretch", placeholder="")
+
+st.subheader("Language models: the seed papers' claims against our counts")
+st.caption("Training FLOPs are ours: 6 x active parameters x training tokens (the tokens from data/llm/<name>.json; "
+           "none where the spec gives none). Scores come from one protocol group of data/llm_accuracy.csv, so that "
+           "they compare. Per-input compute is a 512-token prefill (MACs = 1 multiply-add; FLOPs = 2 x MACs). "
+           "The FlashAttention-2 check uses data/gpu_peaks.parquet (H200: torch's flash SDPA, forward, against the "
+           "bf16 matmul peak we measured). Each row's verdict also sets its claim's line in the verdicts above.")
+LLM_COLUMNS = {"paper_title": "paper", "claim_model": "claim about", "verdict": "verdict",
+               "ours": "ours (training FLOPs, tokens, scores; or GMACs / GFLOPs at 512 tokens; or TFLOP/s)",
+               "ratio": "ratio", "ratio_of": "ratio of", "claim": "claim (abstract)", "source": "source of our numbers"}
+shown, config = blank_missing(llm[list(LLM_COLUMNS)].rename(columns=LLM_COLUMNS), {"ratio": "%.2f"})
+st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    **config, "verdict": st.column_config.TextColumn(width="large"),
+    "claim (abstract)": st.column_config.TextColumn(width="medium")})
 
 st.subheader("Details: claimed vs measured")
 if cvm.empty:
@@ -147,7 +165,7 @@ else:
         "claimed_accuracy": "claimed accuracy (%)", "reference_accuracy": "reference accuracy (%)"}),
         hide_index=True, width="stretch",
         column_config={"quote": st.column_config.TextColumn(width="large"),
-                       "claimed / measured MACs": st.column_config.NumberColumn(format="%.3f")})
+                       "claimed / measured MACs": st.column_config.NumberColumn(format="%.3f")}, placeholder="")
     both = t[t["claimed GMACs"].notna() & t["measured GMACs"].notna()]
     if len(both):
         lo, hi = both[["claimed GMACs", "measured GMACs"]].min().min() / 3, both[["claimed GMACs", "measured GMACs"]].max().max() * 3
@@ -189,7 +207,7 @@ cov = pd.DataFrame({"claims": g.size(), "mapped to a zoo arch": g["status"].appl
 cov["measured in the cache"] = cov["paper_title"].isin(measured_papers)
 cov = cov.sort_values(["measured in the cache", "mapped to a zoo arch", "checked on a variant we built"],
                       ascending=False)
-st.dataframe(cov, hide_index=True, width="stretch")
+st.dataframe(cov, hide_index=True, width="stretch", placeholder="")
 st.caption(f"{int(cov['measured in the cache'].sum())} of {len(cov)} seed papers have at least one measured "
            "zoo model or a variant we built. Unmapped papers are not in timm/torchvision (see the `reason` "
            "column of the CSV).")

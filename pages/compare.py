@@ -49,7 +49,7 @@ else:
             "mem_mib": "peak memory (MiB)"}
 if group:
     st.caption(f"Accuracy: protocol group {group['protocol_group']} ({group_words(group)}).")
-st.dataframe(t.rename(columns=cols), hide_index=True, width="stretch")
+st.dataframe(t.rename(columns=cols), hide_index=True, width="stretch", placeholder="")
 if t["acc"].isna().any():
     st.info(f"Some models have no published {s.y_dataset} {s.y_metric}: pick another metric in the sidebar.")
 have, total, best = models_coverage(d.results, chosen, s)

@@ -40,7 +40,7 @@ for kind in ("results", "accuracy", "claims"):
                  "modified (UTC)": dt.datetime.fromtimestamp(mt, dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
                  if mt else "", "rows": {"results": len(d.results), "accuracy": len(d.accuracy),
                                          "claims": len(d.claims)}[kind]})
-st.dataframe(rows, hide_index=True, width="stretch")
+st.dataframe(rows, hide_index=True, width="stretch", placeholder="")
 for p in d.problems:
     st.warning(p)
 
@@ -48,23 +48,23 @@ st.markdown("#### Cache freshness")
 if d.results.empty:
     st.info(f"The results cache is empty. Fill it with `{refresh_command('resnet*')}`.")
 else:
-    st.dataframe(freshness(d.results), hide_index=True, width="stretch")
+    st.dataframe(freshness(d.results), hide_index=True, width="stretch", placeholder="")
     errors = d.results[d.results["error"].fillna("").astype(str) != ""]
     if len(errors):
         with st.expander(f"{len(errors)} rows recorded an error (kept as data, not plotted)"):
             st.dataframe(errors[["model", "kind", "device", "batch_size", "dtype", "mode", "error"]],
-                         hide_index=True, width="stretch")
+                         hide_index=True, width="stretch", placeholder="")
     env = d.results[["torch_version", "timm_version", "torchvision_version", "fvcore_version", "gpu_name",
                      "cuda_version", "host"]].drop_duplicates()
     st.markdown("Environments in the cache")
-    st.dataframe(env, hide_index=True, width="stretch")
+    st.dataframe(env, hide_index=True, width="stretch", placeholder="")
 
 st.markdown("#### Sources of the accuracy table")
 if d.accuracy.empty:
     st.info("No accuracy table: `python -m efficiency.reference.accuracy_build` builds it.")
 else:
     src = d.accuracy["source"].astype(str).str.split(":").str[0].value_counts().rename_axis("source")
-    st.dataframe(src.reset_index(name="rows"), hide_index=True)
+    st.dataframe(src.reset_index(name="rows"), hide_index=True, placeholder="")
 
 st.markdown("#### How to refresh")
 st.code(f"""# count MACs / params and time latency for models matching a pattern (unchanged inputs are skipped)

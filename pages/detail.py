@@ -56,7 +56,7 @@ def vision_accuracy(acc_all, source: str) -> None:
         return
     st.dataframe(acc_all[["dataset", "metric", "value", "higher_is_better", "img_size", "crop_pct", "interpolation",
                           "source"]].rename(columns={"value": "value (% unless EPE: px)"}),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch", placeholder="")
 
 
 def language_headline(row, mine, acc_all) -> None:
@@ -83,12 +83,12 @@ def language_sections(model: str, row, acc_all) -> None:
     """Counts, speed rows (or why there are none) and published scores with their sources."""
     st.markdown("#### Counts (conventions in the last column)")
     facts = count_facts(row)
-    st.dataframe(facts, hide_index=True, width="stretch", height=36 * (len(facts) + 1))   # every line in view
+    st.dataframe(facts, hide_index=True, width="stretch", height=36 * (len(facts) + 1), placeholder="")   # every line in view
     st.markdown("#### Speed on the GPU: TTFT, decode against the bandwidth bound, energy")
     speed, errors = speed_table(d.results, model), speed_errors(d.results, model)
     if len(speed):
         st.dataframe(speed, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(format="%.4g") for c in speed.columns[2:9]})
+            c: st.column_config.NumberColumn(format="%.4g") for c in speed.columns[2:9]}, placeholder="")
         st.caption("One decode step generates one token per sequence of the batch, after a 512-token prompt "
                    "(128 steps timed). Bound = batch / (bytes one step reads / measured memory bandwidth).")
     for e in errors.itertuples():
@@ -101,7 +101,7 @@ def language_sections(model: str, row, acc_all) -> None:
         st.info("No published score in data/llm_accuracy.csv for this model.")
     else:
         st.dataframe(acc, hide_index=True, width="stretch",
-                     column_config={"source": st.column_config.LinkColumn("source", display_text=r"https?://([^/]+)/")})
+                     column_config={"source": st.column_config.LinkColumn("source", display_text=r"https?://([^/]+)/")}, placeholder="")
 
 
 def gmacs_text(macs) -> str:
@@ -119,7 +119,7 @@ def latency_rows(lat_all, row) -> None:
                           "n_samples", "noisy", "measured_at"]].rename(columns={
         "lat_p50_ms": "p50 (ms/batch)", "lat_p90_ms": "p90 (ms/batch)", "latency_ms_p99": "p99 (ms/batch)",
         "throughput_sps": "throughput (samples/s)", "achieved_tflops": "achieved TFLOP/s (2·MACs·batch/p50)",
-        "mem_mib": "peak memory (MiB)"}), hide_index=True, width="stretch")
+        "mem_mib": "peak memory (MiB)"}), hide_index=True, width="stretch", placeholder="")
 
 
 def seed_claim(model: str) -> None:
@@ -219,10 +219,10 @@ with right:
     else:
         st.warning(f"{len(unc)} operator kind(s), {int(unc['occurrences'].sum())} call(s) have no formula: their "
                    "MACs are **not** counted, so the total is a lower bound.")
-        st.dataframe(unc, hide_index=True, width="stretch")
+        st.dataframe(unc, hide_index=True, width="stretch", placeholder="")
     if len(ign):
         with st.expander(f"Deliberately 0 MACs: {len(ign)} element-wise / norm / pool op kinds"):
-            st.dataframe(ign, hide_index=True, width="stretch")
+            st.dataframe(ign, hide_index=True, width="stretch", placeholder="")
 
 # ---- latency per configuration (a language model's speed rows are above, with their decode columns)
 if not lang:
@@ -250,7 +250,7 @@ st.markdown("#### Environment and provenance")
 env_cols = ["torch_version", "torchvision_version", "timm_version", "fvcore_version", "python_version", "cpu_model",
             "gpu_name", "gpu_driver", "cuda_version", "host", "measured_at", "duration_s", "input_key"]
 st.dataframe(pd.DataFrame({"field": env_cols, "count row": [str(row.get(k, "")) for k in env_cols]}),
-             hide_index=True, width="stretch")
+             hide_index=True, width="stretch", placeholder="")
 st.markdown("Reproduce this entry's rows:")
 # the refresh counts a language model; its speed comes from the GPU sweep (efficiency.run.llm_sweep)
 st.code(f"{refresh_command(model)}\n{llm_measure_command(model)}" if lang else refresh_command(model, s),

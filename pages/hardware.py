@@ -45,9 +45,9 @@ have, total, best = models_coverage(d.results, chosen or measured, s)
 ui.coverage_note(st, config_of(s), have, total, best, "chosen models", "cov_hardware")
 
 st.subheader("Machines measured")
-st.dataframe(machines(d.results), hide_index=True, width="stretch")
+st.dataframe(machines(d.results), hide_index=True, width="stretch", placeholder="")
 st.subheader("Configurations measured")
-st.dataframe(hardware_configs(d.results), hide_index=True, width="stretch")
+st.dataframe(hardware_configs(d.results), hide_index=True, width="stretch", placeholder="")
 if not (hw["device"] == "cuda").any():
     st.info("No GPU rows in the cache: run the refresh on a machine with CUDA, e.g. "
             f"`{refresh_command('resnet50')} --device cuda`.")
@@ -92,13 +92,13 @@ if len(decode):     # language models: decoding is bound by memory bandwidth, no
                       yaxis=dict(title="fraction of the bandwidth bound (higher is better)"),
                       legend=dict(title="device, batch, dtype, mode"))
     st.plotly_chart(fig, theme=None, config={"displaylogo": False})
-    st.dataframe(decode.rename(columns=DECODE_HEADERS), hide_index=True, width="stretch")
+    st.dataframe(decode.rename(columns=DECODE_HEADERS), hide_index=True, width="stretch", placeholder="")
     st.caption("Bound = batch / (bytes one decode step reads: weights + the batch's KV cache at the mean context, "
                "/ the memory bandwidth measured in the same run).")
 
 st.subheader("Latency p50 (ms per batch) by configuration")
 pivot = sub.pivot_table(index="model", columns="config", values="lat_p50_ms", aggfunc="min")
-st.dataframe(pivot, width="stretch")
+st.dataframe(pivot, width="stretch", placeholder="")
 
 
 st.subheader("Speed-ups")
@@ -108,4 +108,4 @@ for col, (label, r) in zip(st.columns(3), speedups(sub, s)):
         if r.empty:
             st.info("Not measured for these models.")
         else:
-            st.dataframe(r.to_frame(), width="stretch")
+            st.dataframe(r.to_frame(), width="stretch", placeholder="")

@@ -195,7 +195,7 @@ if len(v.front):
     front = front_table(v.front, AXES[s.x].column, f"x: {AXES[s.x].short} ({unit_x})", v.y_label,
                         v.group is not None)
     st.dataframe(front, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.4g") for c in front.columns[2:]})
+                 column_config={c: st.column_config.NumberColumn(format="%.4g") for c in front.columns[2:]}, placeholder="")
     st.caption(f"Speed on {hw}. " + (f"Highest {AXES[s.x].short} first; each model here is more accurate than "
                f"every model with a higher {AXES[s.x].short}." if v.benefit else
                "Cost-ascending; every model here beats all cheaper ones."))

@@ -10,7 +10,6 @@ unset and that file exists.
 """
 from __future__ import annotations
 
-import math
 import os
 import re
 import textwrap
@@ -21,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from efficiency.ui.axes import AXES, hw_text
+from efficiency.ui.numbers import fmt as _fmt
 from efficiency.ui.chart_labels import axis_ranges, label_annotations
 from efficiency.ui import overlays
 from efficiency.ui.explorer import View, colour_order, search_mask
@@ -40,16 +40,6 @@ MARKER_PX, FRONT_MARKER_PX, CLAIM_MARKER_PX = 9, 16, 13
 BUBBLE_MIN_PX, BUBBLE_MAX_PX = 5, 34
 # bubble option -> (points column, legend wording)
 BUBBLE_COLUMNS = {"params": ("params_m", "parameters (M)"), "memory": ("mem_mib", "peak memory (MiB)")}
-
-
-def _fmt(v, spec: str, unit: str = "", missing: str = "n/a") -> str:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return missing
-    if not math.isfinite(f):
-        return missing
-    return f"{f:{spec}}{(' ' + unit) if unit else ''}"
 
 
 HOVER_COLUMNS = ["model", "family", "source", "input_size", "y", "gmacs", "gflops", "params_m", "lat_p50_ms",

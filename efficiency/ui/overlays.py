@@ -9,13 +9,13 @@ joined to the front (efficiency.ui.explorer computes the front before they exist
 """
 from __future__ import annotations
 
-import math
 import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from efficiency.ui.axes import AXES, hw_text
+from efficiency.ui.numbers import fmt as _fmt
 from efficiency.ui.seed_claims import LEGEND
 
 SEED_COLOR = "#6A3D9A"
@@ -25,16 +25,6 @@ SEED_MARKER_PX = 14
 LANGUAGE_HOVER_COLUMNS = ["model", "family", "y", "decode_gflops_512", "gflops", "params_active_b", "weight_gib",
                           "kv_kib_token", "training_flops", "ttft_ms", "lat_p50_ms", "decode_tps", "bound_tps",
                           "bound_fraction", "energy_j_token", "on_front", "lat_note"]
-
-
-def _fmt(v, spec: str, unit: str = "", missing: str = "n/a") -> str:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return missing
-    if not math.isfinite(f):
-        return missing
-    return f"{f:{spec}}{(' ' + unit) if unit else ''}"
 
 
 def language_hover_values(p: dict) -> list[str]:
