@@ -181,3 +181,21 @@ def test_speedups_compare_one_dtype_per_side_and_say_so(tables):
     assert gain[m] == pytest.approx(256 * p50(device="cuda", batch_size=1, mode="cuda_graph")
                                     / p50(device="cuda", batch_size=256, mode="cuda_graph"))
     assert "256 x p50(b1) / p50(b256)" in l3 and "bf16" in l2
+
+
+def test_cli_carries_the_dashboards_chart_options():
+    from efficiency.ui.plot_cli import _parser, state_from_args
+
+    a = _parser().parse_args(["--highlight", "resnet5*", "--no-labels", "--bubble", "params", "--seed-claims"])
+    s = state_from_args(a)
+    assert (s.highlight, s.labels, s.bubble, s.seed_claims) == ("resnet5*", False, "params", True)
+    d = state_from_args(_parser().parse_args([]))
+    assert (d.highlight, d.labels, d.bubble, d.seed_claims) == ("", True, "none", False)   # the dashboard's defaults
+
+
+def test_cli_highlight_keeps_the_rest_of_the_zoo(tmp_path, tables):
+    res, acc, _ = tables
+    out = _cli(tmp_path, "--out", str(tmp_path / "h.csv"), "--highlight", "resnet*")
+    assert out.returncode == 0, out.stderr
+    everything = build_view(res, acc, ViewState())
+    assert len(pd.read_csv(tmp_path / "h.csv")) == len(everything.points)   # highlight is not a filter

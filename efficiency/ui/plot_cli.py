@@ -19,7 +19,7 @@ from efficiency.ui.axes import AXES
 from efficiency.ui.claims_view import claims_overlay
 from efficiency.ui.explorer import build_view
 from efficiency.ui.figures import build_figure, figure_bytes, points_csv
-from efficiency.ui.state import ViewState
+from efficiency.ui.state import BUBBLES, ViewState
 from efficiency.vocab import COLOR_BY, DEVICES, DTYPES, MODES, X_AXES
 
 DESCRIPTION = "Publication-ready Pareto figures (plotly), their exports, and a command line (no torch)."
@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--log-y", action="store_true", help="log y axis")
     p.add_argument("--color", choices=COLOR_BY, default="family", help="colour by (default family)")
     p.add_argument("--no-claims", action="store_true", help="do not overlay paper claims")
+    p.add_argument("--highlight", default="", metavar="PATTERN",
+                   help="models drawn in colour and named, the rest of the zoo kept in grey (name or glob)")
+    p.add_argument("--no-labels", action="store_true", help="do not name the front's models on the chart")
+    p.add_argument("--bubble", choices=BUBBLES, default="none", help="marker area by a third quantity")
+    p.add_argument("--seed-claims", action="store_true",
+                   help="draw seed architectures at their paper's claimed accuracy and our measured compute")
     p.add_argument("--title", default=None, help="figure title")
     p.add_argument("--results", type=Path, default=None, help="results parquet")
     p.add_argument("--accuracy", type=Path, default=None, help="accuracy parquet")
@@ -68,7 +74,8 @@ def state_from_args(a: argparse.Namespace) -> ViewState:
     return replace(ViewState(), x=a.x, y_dataset=ds, y_metric=metric or "top1", task=a.task,
                    sources=tuple(a.source), families=tuple(a.family), search=a.models, seed_only=a.seed_only,
                    device=a.device, batch=a.batch, dtype=a.dtype, mode=a.mode, log_x=not a.linear_x,
-                   log_y=a.log_y, color=a.color, claims=not a.no_claims)
+                   log_y=a.log_y, color=a.color, claims=not a.no_claims, highlight=a.highlight,
+                   labels=not a.no_labels, bubble=a.bubble, seed_claims=a.seed_claims)
 
 
 def main(argv: list[str] | None = None) -> int:
