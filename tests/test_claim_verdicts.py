@@ -10,15 +10,7 @@ import pytest
 from efficiency.reference.claims import (CLAIM_STATUSES, CONVENTION, EXPLAINED, HOLDS, NOT_MEASURABLE, OFF,
                                          SEED_CHECKED, claim_verdict, claim_verdicts, claimed_vs_measured,
                                          paper_verdicts, relative_factor_of)
-from efficiency.reference.papers import CLAIMS_TABLE_COLUMNS
-
-
-def _claim(**kw) -> dict:
-    row = {c: "" for c in CLAIMS_TABLE_COLUMNS}
-    row.update(status="mapped", dataset="imagenet-1k", compute_convention="none")
-    row.update(value=math.nan, compute_value=math.nan, params_m=math.nan, relative_factor=math.nan)
-    row.update(kw)
-    return row
+from test_claims import _claim   # the one synthetic claim row of the claims tests
 
 
 @pytest.mark.parametrize("row, kind, words", [

@@ -11,6 +11,7 @@ import torch
 
 from efficiency import paths
 from efficiency.measure import gpu_peaks, llm_latency
+from efficiency.measure.timing import LatencyStats
 from efficiency.run import llm_sweep
 from efficiency.store import query
 
@@ -21,8 +22,8 @@ def test_attention_flops_count_qk_and_av_and_halve_for_causal():
 
 
 def test_decode_row_puts_each_figure_beside_its_bandwidth_bound():
-    stats = llm_latency.percentiles([2.0, 2.0, 4.0])
-    res = llm_latency.DecodeResult("cuda_graph", 4, stats, 4 * 1e3 / stats["p50"], 1000.0, 8e9, None, None, 1, 2)
+    stats = LatencyStats.from_samples([2.0, 2.0, 4.0], batch_size=4)
+    res = llm_latency.DecodeResult("cuda_graph", 4, stats, stats.throughput, 1000.0, 8e9, None, None, 1, 2)
     row = llm_latency.decode_row(res, bandwidth_gb_s=4000.0, prompt_len=512, new_tokens=128)
     assert row["decode_bound_tokens_per_s"] == pytest.approx(4 / (8e9 / 4000e9))    # 2000 tokens/s
     assert row["decode_fraction_of_bound"] == pytest.approx(2000 / 2000)
@@ -116,7 +117,22 @@ def test_shipped_attention_benchmark_covers_the_flash_attention_2_grid():
 
 
 def test_decode_result_is_frozen():
-    stats = llm_latency.percentiles([1.0])
+    stats = LatencyStats.from_samples([1.0], batch_size=1)
     res = llm_latency.DecodeResult("eager", 1, stats, 1000.0, 1.0, 1.0, None, None, 0, 0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         res.batch = 2
+
+
+def test_the_decode_energy_window_counts_tokens(monkeypatch):
+    from efficiency.measure import energy
+
+    clock = iter(range(100))            # one second per reading of the clock
+    readings = iter([1000.0, 7000.0])   # mJ: 6 J over the window
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda *a: None)
+    window = energy.EnergyWindow(0, read=lambda _: next(readings), clock=lambda: float(next(clock)))
+    steps = []
+    dec = llm_latency._Decoder(step=lambda: steps.append(1), reset=lambda: None, kv_bytes_per_token=0.0)
+    j_per_token, watts = llm_latency._energy_window(dec, new_tokens=3, batch=2, window=window)
+    passes = len(steps) // 3
+    assert passes >= 1 and len(steps) == 3 * passes
+    assert j_per_token == pytest.approx(6.0 / (passes * 3 * 2)) and watts > 0

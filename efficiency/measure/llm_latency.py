@@ -22,19 +22,18 @@ Conventions (stated on every row by :func:`decode_row`):
   eager decode step of GPT-2 then takes 45 ms of host time instead of 7.5 ms (measured on the H200,
   ``out``-less probe in the session notes), a cost of the default kernel choice, not of the model.
 * **energy**: NVML's total-energy counter (millijoules) read around a decode window of at least
-  ``ENERGY_WINDOW_S`` seconds (the counter advances in steps of tens of milliseconds; a 2 s window
+  ``efficiency.measure.energy.WINDOW_S`` seconds (the counter advances in steps of tens of milliseconds; a 2 s window
   keeps that below 2 %), divided by the tokens generated in the window.
 """
 from __future__ import annotations
 
-import statistics
-import time
 from dataclasses import dataclass
 from typing import Callable
 
 import torch
 
-ENERGY_WINDOW_S = 2.0
+from efficiency.measure.timing import LatencyStats
+
 ATTENTION_BACKENDS = ("flash", "efficient")   # SDPA backends allowed (see the module docstring)
 
 
@@ -92,14 +91,7 @@ def _sync_ms(fn: Callable[[], object]) -> float:
     return start.elapsed_time(end)
 
 
-def percentiles(samples: list[float]) -> dict:
-    s = sorted(samples)
-    q = statistics.quantiles(s, n=100, method="inclusive") if len(s) > 1 else [s[0]] * 99
-    return {"p50": statistics.median(s), "p90": q[89], "p99": q[98], "min": s[0], "mean": statistics.fmean(s),
-            "std": statistics.pstdev(s), "n": len(s)}
-
-
-def time_ttft(model, prompt_len: int, warmup: int = 2, reps: int = 10) -> dict:
+def time_ttft(model, prompt_len: int, warmup: int = 2, reps: int = 10) -> LatencyStats:
     """Time to first token at batch 1 (milliseconds), see the module docstring."""
     from transformers import DynamicCache
 
@@ -113,7 +105,7 @@ def time_ttft(model, prompt_len: int, warmup: int = 2, reps: int = 10) -> dict:
     for _ in range(warmup):
         first_token()
     torch.cuda.synchronize()
-    return percentiles([_sync_ms(first_token) for _ in range(reps)])
+    return LatencyStats.from_samples([_sync_ms(first_token) for _ in range(reps)], batch_size=1)
 
 
 @dataclass
@@ -179,41 +171,28 @@ def _graph_decoder(model, batch: int, prompt_len: int, max_len: int) -> _Decoder
     return _Decoder(graph.replay, lambda: _rewind(cache, prompt_len), kv)
 
 
-def _energy_mj():
-    """(read, handle) of NVML's total-energy counter for the current GPU, or None when unreadable."""
-    try:
-        import pynvml
-        pynvml.nvmlInit()
-        index = torch.cuda.current_device()
-        handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-        pynvml.nvmlDeviceGetTotalEnergyConsumption(handle)
-        return lambda: pynvml.nvmlDeviceGetTotalEnergyConsumption(handle)
-    except Exception:   # noqa: BLE001 - no NVML, or a GPU without the counter: energy stays empty
-        return None
+def _energy_window(dec: _Decoder, new_tokens: int, batch: int, window=None) -> tuple[float | None, float | None]:
+    """(joules per token, average watts) over at least energy.WINDOW_S seconds of whole decodes (each
+    rewound to the prompt), by :class:`efficiency.measure.energy.EnergyWindow`."""
+    from efficiency.measure.energy import EnergyWindow
 
-
-def _energy_window(dec: _Decoder, new_tokens: int, batch: int) -> tuple[float | None, float | None]:
-    """(joules per token, average watts) over at least ENERGY_WINDOW_S seconds of decoding."""
-    read = _energy_mj()
-    if read is None:
-        return None, None
-    torch.cuda.synchronize()
-    e0, t0, tokens = read(), time.perf_counter(), 0
-    while time.perf_counter() - t0 < ENERGY_WINDOW_S:
+    def one_decode():
         dec.reset()
         for _ in range(new_tokens):
             dec.step()
-        torch.cuda.synchronize()
-        tokens += new_tokens * batch
-    joules, seconds = (read() - e0) / 1e3, time.perf_counter() - t0
-    return joules / tokens, joules / seconds
+
+    window = window or EnergyWindow(torch.cuda.current_device())
+    torch.cuda.synchronize()
+    window.start()
+    energy = window.stop(one_decode, torch.cuda.synchronize, 0, new_tokens * batch)   # a "sample" is a token
+    return (None, None) if energy is None else (energy.j_per_sample, energy.power_w)
 
 
 @dataclass(frozen=True)
 class DecodeResult:
     mode: str
     batch: int
-    step_ms: dict              # percentiles of one decode step (ms), see percentiles()
+    step_ms: LatencyStats      # one decode step (ms); its throughput is sequences per second
     tokens_per_s: float        # batch x 1000 / median step
     kv_bytes_per_token: float  # per sequence, measured from the allocated cache
     bytes_per_step: float      # weights read + the batch's KV cache at the mean context
@@ -234,15 +213,22 @@ def time_decode(model, mode: str, batch: int, prompt_len: int = 512, new_tokens:
            else _graph_decoder(model, batch, prompt_len, prompt_len + total + 4))
     dec.reset()
     samples = [_sync_ms(dec.step) for _ in range(total)][warmup:]
-    stats = percentiles(samples)
+    stats = LatencyStats.from_samples(samples, batch)
     joules, watts = _energy_window(dec, total, batch)
     mean_ctx = prompt_len + warmup + new_tokens / 2
     per_step = weight_bytes_per_step(model, batch) + batch * mean_ctx * dec.kv_bytes_per_token
-    result = DecodeResult(mode, batch, stats, batch * 1e3 / stats["p50"], dec.kv_bytes_per_token, per_step,
+    result = DecodeResult(mode, batch, stats, stats.throughput, dec.kv_bytes_per_token, per_step,
                           joules, watts, torch.cuda.max_memory_allocated(), torch.cuda.max_memory_reserved())
     del dec
     torch.cuda.empty_cache()
     return result
+
+
+def stats_columns(s: LatencyStats) -> dict:
+    """The cache's latency_ms_* and n_samples columns of a summary."""
+    return {"n_samples": s.n_samples, "latency_ms_mean": s.mean_ms, "latency_ms_std": s.std_ms,
+            "latency_ms_min": s.min_ms, "latency_ms_p50": s.p50_ms, "latency_ms_p90": s.p90_ms,
+            "latency_ms_p99": s.p99_ms, "latency_ms_iqr": s.iqr_ms}
 
 
 def decode_row(result: DecodeResult, bandwidth_gb_s: float, prompt_len: int, new_tokens: int) -> dict:
@@ -251,9 +237,7 @@ def decode_row(result: DecodeResult, bandwidth_gb_s: float, prompt_len: int, new
     s = result.step_ms
     bound = result.batch / (result.bytes_per_step / (bandwidth_gb_s * 1e9))
     return {
-        "batch_size": result.batch, "mode": result.mode, "n_samples": s["n"],
-        "latency_ms_mean": s["mean"], "latency_ms_std": s["std"], "latency_ms_min": s["min"],
-        "latency_ms_p50": s["p50"], "latency_ms_p90": s["p90"], "latency_ms_p99": s["p99"],
+        "batch_size": result.batch, "mode": result.mode, **stats_columns(s),
         "throughput": result.tokens_per_s,
         "mem_gpu_max_allocated_bytes": result.mem_allocated, "mem_gpu_max_reserved_bytes": result.mem_reserved,
         "decode_tokens_per_s": result.tokens_per_s, "decode_bound_tokens_per_s": bound,

@@ -91,7 +91,7 @@ def _decode_rows(model, bandwidth: float, base: dict, ttft: dict | None) -> list
             row = {**base, **decode_row(res, bandwidth, PROMPT_LEN, NEW_TOKENS)}
             row["latency_notes"] = f"{note}{b}" if note else ""
             if b == 1 and ttft:
-                row.update({"ttft_ms_p50": ttft["p50"], "ttft_ms_p90": ttft["p90"]})
+                row.update({"ttft_ms_p50": ttft.p50_ms, "ttft_ms_p90": ttft.p90_ms})
             rows.append(row)
     return rows
 
@@ -144,16 +144,15 @@ def _encoder_row(model) -> dict:
     """An encoder (BERT) has no decode: one forward of a PROMPT_LEN-token input at batch 1."""
     import torch
 
-    from efficiency.measure.llm_latency import _sync_ms, percentiles
+    from efficiency.measure.llm_latency import _sync_ms, stats_columns
+    from efficiency.measure.timing import LatencyStats
 
     ids = torch.randint(0, model.config.vocab_size, (1, PROMPT_LEN), device="cuda")
     for _ in range(3):
         model(input_ids=ids)
     torch.cuda.synchronize()
-    s = percentiles([_sync_ms(lambda: model(input_ids=ids)) for _ in range(30)])
-    return {"n_samples": s["n"], "latency_ms_p50": s["p50"], "latency_ms_p90": s["p90"],
-            "latency_ms_p99": s["p99"], "latency_ms_min": s["min"], "latency_ms_mean": s["mean"],
-            "latency_ms_std": s["std"], "throughput": 1e3 / s["p50"], "prompt_len": PROMPT_LEN}
+    s = LatencyStats.from_samples([_sync_ms(lambda: model(input_ids=ids)) for _ in range(30)], batch_size=1)
+    return {**stats_columns(s), "throughput": s.throughput, "prompt_len": PROMPT_LEN}
 
 
 def _peaks(device, env: dict, attention: bool) -> tuple[float, list[dict]]:
