@@ -22,8 +22,8 @@ TASKS = ("classification", "detection", "segmentation", "video", "optical_flow",
 # the dashboard's cost axes (labels and units: efficiency.ui.axes) and colourings; the language
 # models' axes follow the vision ones (decode FLOPs per token, training FLOPs, TTFT, tokens/s, bytes)
 X_AXES = ("gmacs", "gflops", "params", "latency_p50", "latency_p90", "inv_throughput", "memory",
-          "decode_gflops_512", "decode_gflops_4096", "prefill_gflops_512", "train_flops", "params_active",
-          "weight_gib", "kv_cache", "ttft", "decode_tps", "decode_ms_token", "bound_fraction", "energy_token")
+          "energy_sample", "decode_gflops_512", "decode_gflops_4096", "prefill_gflops_512", "train_flops",
+          "params_active", "weight_gib", "kv_cache", "ttft", "decode_tps", "decode_ms_token", "bound_fraction", "energy_token")
 COLOR_BY = ("family", "source", "paper")
 # torchvision.models subpackage ("" the top level) -> the zoo task of its builders
 TORCHVISION_SUBPACKAGES = {"": "classification", "detection": "detection", "segmentation": "segmentation",

@@ -8,8 +8,10 @@ from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text, y_label
 from efficiency.ui.commands import measure_hint
 from efficiency.ui.configs import config_of
+from efficiency.ui.curves import (batch_curves, batch_notes, by_model, configurations, drawn_lines, of_config,
+                                  preferred, resolution_curves, resolution_lines, resolution_notes, resolution_table)
 from efficiency.ui import language_detail as ld
-from efficiency.ui.detail import compare_table, models_coverage
+from efficiency.ui.detail import batch_figure, compare_table, models_coverage, resolution_figure
 from efficiency.ui.language import group_info, group_words, group_y_label
 
 router.ensure_routed()
@@ -46,7 +48,7 @@ else:
     cols = {"gmacs": "GMACs / sample (1 mult-add = 1)", "gflops": "GFLOPs / sample (= 2 x MACs)",
             "params_m": "params (M)", "acc": ylab, "lat_p50_ms": f"latency p50 (ms/batch, {hw})",
             "lat_p90_ms": "latency p90 (ms/batch)", "throughput_sps": "throughput (samples/s)",
-            "mem_mib": "peak memory (MiB)"}
+            "mem_mib": "peak memory (MiB)", "energy_j_per_sample": "energy (J/sample, NVML)"}
 if group:
     st.caption(f"Accuracy: protocol group {group['protocol_group']} ({group_words(group)}).")
 st.dataframe(t.rename(columns=cols), hide_index=True, width="stretch", placeholder="")
@@ -74,3 +76,45 @@ st.plotly_chart(fig, theme=None, config={"displaylogo": False})
 st.caption("Higher is better for accuracy, decode tokens/s and the fraction of the bandwidth bound; lower for "
            "compute, parameters, bytes, TTFT, decode step time and energy." if lang else
            "Lower is better for compute, parameters, latency and memory; higher for accuracy and throughput.")
+
+
+def batch_section(models: list[str]) -> None:
+    """One line per compared model, samples/s against batch size, in one chosen configuration."""
+    st.subheader("Throughput versus batch size")
+    curves = batch_curves(d.results, models)
+    options = configurations(curves, min_batches=2)
+    if not options:
+        st.info("No configuration has two or more batch sizes measured for these models: no curve to compare.",
+                icon=":material/info:")
+        return
+    pick = st.selectbox("Configuration (machine, dtype, mode)", options, format_func=lambda c: c.text,
+                        index=options.index(preferred(options, s.device, s.dtype, s.mode)),
+                        help="Configurations where at least one of these models has two or more batch sizes.")
+    one = by_model(of_config(curves, pick))
+    if drawn_lines(one):
+        st.plotly_chart(batch_figure(one), theme=None, config={"displaylogo": False})
+    notes = batch_notes(one) + [f"{m}: not measured in this configuration." for m in models
+                                if m not in set(one["model"])]
+    if notes:
+        st.caption("  \n".join(notes))
+
+
+def resolution_section(models: list[str]) -> None:
+    """Latency and GMACs against input size for the compared models' weights, in the sidebar's configuration."""
+    st.subheader("Latency versus input resolution")
+    current = config_of(s)
+    curves = resolution_curves(d.results, models, s.device, s.dtype, s.mode, s.batch)
+    lines = resolution_lines(curves)
+    if lines:
+        st.plotly_chart(resolution_figure(curves, current.text), theme=None, config={"displaylogo": False})
+        table = resolution_table(curves, lines)
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="",
+                     column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns[2:-1]})
+    notes = resolution_notes(d.results, models, curves, current.text)
+    if notes or not lines:
+        st.caption("  \n".join(notes) or "None of these entries has an image input size: no resolution curve.")
+
+
+if not lang:     # a language model's speed rows are decode steps: its own tables on its detail page
+    batch_section(chosen)
+    resolution_section(chosen)

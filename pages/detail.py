@@ -11,7 +11,10 @@ from efficiency.ui.axes import hw_text, y_label
 from efficiency.ui.claims_view import claims_for_model
 from efficiency.ui.commands import llm_measure_command, refresh_command
 from efficiency.ui.configs import HwConfig, config_of, gap_text, other_implementations
-from efficiency.ui.detail import default_model, find_model, model_latencies, op_breakdown, op_counts, similar_models
+from efficiency.ui.curves import (batch_curves, batch_notes, by_config, drawn_lines, resolution_curves,
+                                  resolution_lines, resolution_notes, resolution_table)
+from efficiency.ui.detail import (batch_figure, default_model, find_model, model_latencies, op_breakdown, op_counts,
+                                  resolution_figure, similar_models)
 from efficiency.ui.language import group_info, group_y_label
 from efficiency.ui.language_detail import accuracy_rows, count_facts, is_language, speed_errors, speed_table
 from efficiency.ui.seed_claims import claimed_accuracy
@@ -116,10 +119,45 @@ def latency_rows(lat_all, row) -> None:
         return
     st.dataframe(lat_all[["device", "device_name", "batch_size", "dtype", "mode", "channels_last", "lat_p50_ms",
                           "lat_p90_ms", "latency_ms_p99", "throughput_sps", "achieved_tflops", "mem_mib",
-                          "n_samples", "noisy", "measured_at"]].rename(columns={
+                          "energy_j_per_sample", "power_w_avg", "n_samples", "noisy", "measured_at"]].rename(columns={
         "lat_p50_ms": "p50 (ms/batch)", "lat_p90_ms": "p90 (ms/batch)", "latency_ms_p99": "p99 (ms/batch)",
         "throughput_sps": "throughput (samples/s)", "achieved_tflops": "achieved TFLOP/s (2·MACs·batch/p50)",
-        "mem_mib": "peak memory (MiB)"}), hide_index=True, width="stretch", placeholder="")
+        "mem_mib": "peak memory (MiB)", "energy_j_per_sample": "energy (J/sample, NVML)",
+        "power_w_avg": "power (W, average)"}), hide_index=True, width="stretch", placeholder="")
+
+
+def batch_section(model: str) -> None:
+    """Samples/s against batch size, a line per measured configuration, and what the chart cannot show."""
+    st.markdown("#### Throughput versus batch size")
+    curves = by_config(batch_curves(d.results, [model]))
+    if curves.empty:
+        st.caption("No latency rows: no batch curve.")
+        return
+    if drawn_lines(curves):
+        st.plotly_chart(batch_figure(curves), theme=None, config={"displaylogo": False})
+    else:
+        st.info("One batch size measured per configuration: no curve to draw.", icon=":material/info:")
+    notes = batch_notes(curves)
+    if notes:
+        st.caption("  \n".join(notes))
+
+
+def resolution_section(model: str) -> None:
+    """Latency and GMACs against input size over this weight's zoo entries at other sizes, in the
+    sidebar's configuration; a one-line note when fewer than two sizes were measured there."""
+    st.markdown("#### Latency versus input resolution")
+    curves = resolution_curves(d.results, [model], s.device, s.dtype, s.mode, s.batch)
+    lines = resolution_lines(curves)
+    if not lines:
+        st.caption(" ".join(resolution_notes(d.results, [model], curves, current.text))
+                   or "This entry's input has no image size (a curve needs one).")
+        return
+    st.plotly_chart(resolution_figure(curves, current.text), theme=None, config={"displaylogo": False})
+    table = resolution_table(curves, lines)
+    st.dataframe(table, hide_index=True, width="stretch", placeholder="",
+                 column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns[2:-1]})
+    st.caption("The same architecture and weights at the other input sizes the zoo holds, each timed in the sidebar's "
+               "configuration (the star: this entry). Nothing is interpolated: a size without a row is not drawn.")
 
 
 def seed_claim(model: str) -> None:
@@ -227,6 +265,8 @@ with right:
 # ---- latency per configuration (a language model's speed rows are above, with their decode columns)
 if not lang:
     latency_rows(lat_all, row)
+    batch_section(model)
+    resolution_section(model)
 
 # ---- paper claims
 st.markdown("#### Paper claims about this architecture")

@@ -9,7 +9,7 @@ from efficiency.ui import session as ui
 from efficiency.ui.commands import refresh_command
 from efficiency.ui.configs import config_of, machines
 from efficiency.ui.detail import models_coverage
-from efficiency.ui.hardware import hardware_configs, hardware_table, speedups
+from efficiency.ui.hardware import HARDWARE_CONFIG_HEADERS, hardware_configs, hardware_table, speedups
 from efficiency.ui.language_detail import DECODE_HEADERS, decode_table
 
 router.ensure_routed()
@@ -47,7 +47,12 @@ ui.coverage_note(st, config_of(s), have, total, best, "chosen models", "cov_hard
 st.subheader("Machines measured")
 st.dataframe(machines(d.results), hide_index=True, width="stretch", placeholder="")
 st.subheader("Configurations measured")
-st.dataframe(hardware_configs(d.results), hide_index=True, width="stretch", placeholder="")
+st.dataframe(hardware_configs(d.results).rename(columns=HARDWARE_CONFIG_HEADERS), hide_index=True, width="stretch",
+             placeholder="")
+st.caption("One line per machine and configuration; counts are models with a good row. Energy: NVML's board energy "
+           "counter over at least 2 s of the timed calls (GPU rows only). Noisy: the timed calls' spread, a clock "
+           "drop or an average power above the board's limit failed the stability rule (Data and method). "
+           "Failed rows recorded an error (out of memory, a graph that cannot be captured) and are never plotted.")
 if not (hw["device"] == "cuda").any():
     st.info("No GPU rows in the cache: run the refresh on a machine with CUDA, e.g. "
             f"`{refresh_command('resnet50')} --device cuda`.")

@@ -130,8 +130,12 @@ def test_seed_checked_claims_pin_a_variant_of_their_own_paper(claims):
         assert r["zoo_model"] in entries, r["zoo_model"]
         assert entries[r["zoo_model"]].paper == r["paper_title"], r["zoo_model"]
         assert r["zoo_arch"] == "" and r["note"], r["model"]
-    titles = {e.paper for e in entries.values()}
-    # every paper with a built variant has at least one claim checked on it
+    # every paper with a built variant has at least one claim checked on it, unless none of its rows
+    # carries a paper figure (MCUNetV2: the built network is TinyEngine's example model, which no
+    # paper describes, so the paper's 71.8 % claim about MCUNetV2-H7 cannot be about it)
+    described = {r["paper_title"] for path in seed.table_paths() for r in seed.read_table(path)
+                 if r["paper_top1"] or r["paper_compute"]}
+    titles = {e.paper for e in entries.values()} & described
     assert titles <= set(checked["paper_title"]), titles - set(checked["paper_title"])
 
 

@@ -156,3 +156,23 @@ def test_version_1_rows_are_relabelled_only_where_the_machine_is_established():
     assert list(out["hardware"]) == ["any", "unknown", h200.identity, "unknown"]
     assert out["hardware_name"][2] == h200.name
     assert "not recorded" in out["hardware_name"][1] and "not recorded" in out["hardware_name"][3]
+
+
+def test_a_view_takes_latency_from_one_machine_and_says_what_the_others_hold():
+    """Two CPUs measured in the same configuration are never mixed in one chart (the faster one's
+    row must not stand in for a model the main machine measured slower, or did not measure)."""
+    from efficiency.ui.tables import latency_table, machine_note
+
+    a, b, c = (custom_entry(f"pkg.mod:{n}", "3,32,32") for n in ("a", "b", "c"))
+    rows = [_row(a, "zen3", 214.0)[0], _row(b, "zen3", 50.0)[0],       # zen3 holds two models
+            _row(a, "zen4", 122.0)[0], _row(c, "zen4", 10.0)[0],       # zen4: a faster a, and c
+            _row(a, "h200", 1.0)[0]]
+    df = cache.normalise(pd.DataFrame(rows))
+    lat = latency_table(df, "cpu", 1, "fp32", "eager").set_index("model")
+    assert dict(lat["latency_ms_p50"]) == {a.id: 214.0, b.id: 50.0}    # zen3's rows only, a not 122
+    zen4 = latency_table(df, "cpu", 1, "fp32", "eager", hardware=MACHINES["zen4"][1].identity)
+    assert dict(zip(zen4["model"], zen4["latency_ms_p50"])) == {a.id: 122.0, c.id: 10.0}
+    note = machine_note(df, "cpu", 1, "fp32", "eager", [a.id, b.id, c.id])
+    assert "EPYC zen3" in note and "1 model measured" in note and "EPYC zen4" in note
+    assert machine_note(df, "cpu", 1, "fp32", "eager", [a.id, b.id]) == ""    # zen3 measured both
+    assert list(latency_table(df, "cuda", 1, "bf16", "eager")["latency_ms_p50"]) == [1.0]

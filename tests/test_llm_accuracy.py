@@ -53,6 +53,37 @@ def test_groups_are_single_protocol_and_cover_many_models(rows):
     assert mmlu.groupby("protocol_group")["model"].nunique().max() >= 10
 
 
+def test_every_zoo_language_model_has_a_score(rows):
+    """Each spec has at least one published score, and the models added from their own papers sit in
+    groups of one source table each (Mistral's two papers report Mistral 7B differently: two groups)."""
+    names = {f"hf/{p.stem}" for p in hf.spec_paths()}
+    assert names - set(rows["model"]) == set()
+    mistral = rows[(rows["model"] == "hf/mistral-7b") & (rows["benchmark"] == "mmlu")].set_index("protocol_group")
+    assert mistral["value"].to_dict() == {"mmlu-5shot-base-mistral7b-paper": 60.1, "mmlu-5shot-base-mixtral-paper": 62.5}
+    mixtral = set(rows.loc[rows["protocol_group"] == "mmlu-5shot-base-mixtral-paper", "model"])
+    assert {"hf/mixtral-8x7b", "hf/mistral-7b", "hf/llama-2-70b"} <= mixtral
+    k2 = set(rows.loc[rows["protocol_group"] == "mmlu-base-llm360-eval-page", "model"])
+    assert k2 == {"hf/k2-65b", "hf/llama-2-70b"}
+    # Phi-3's report scores its aligned models: an instruct group, never merged with base models
+    phi = rows[rows["model"].str.startswith("hf/phi-3")]
+    assert (phi["variant"] == "instruct").all() and set(phi["protocol_group"]) == {"mmlu-instruct-phi3-report-abstract"}
+    assert (rows.loc[rows["variant"] == "instruct", "model"].str.startswith("hf/phi-3")).all()
+    bert = rows[rows["protocol_group"] == "glue_average-test-finetuned-bert-paper"].set_index("model")["value"]
+    assert bert.to_dict() == {"hf/bert-base-uncased": 79.6, "hf/bert-large-uncased": 82.1}
+
+
+def test_merging_two_papers_rows_into_one_group_fails(tmp_path):
+    """Moving the Mistral 7B paper's rows into the Mixtral paper's group (same benchmark, shots and
+    harness wording) is caught: the model then has two MMLU values in one group."""
+    with la.DEFAULT_PATH.open(newline="") as fh:
+        recs = list(csv.DictReader(fh))
+    line = next(i for i, r in enumerate(recs, start=2)
+                if r["model"] == "hf/mistral-7b" and r["protocol_group"] == "mmlu-5shot-base-mistral7b-paper")
+    bad = _write(tmp_path / "llm_accuracy.csv", {"protocol_group": "mmlu-5shot-base-mixtral-paper"}, line)
+    with pytest.raises(la.LLMAccuracyError, match="repeats line"):
+        la.read_llm_accuracy(bad)
+
+
 def _write(path: Path, edits: dict[str, str], line: int = 2) -> Path:
     """A copy of the shipped CSV with ``edits`` applied to the record on file line ``line``."""
     with la.DEFAULT_PATH.open(newline="") as fh:

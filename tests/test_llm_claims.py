@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import pytest
 
 from efficiency.reference.claims import CONVENTION, HOLDS, NOT_MEASURABLE, OFF, claim_verdicts, claimed_vs_measured
 from efficiency.reference.llm_claims import (attention_utilisation_claim, binarized_saving_claim, fewer_compute_claim,
-                                             llm_claim_rows, load_peaks, model_ids, pareto_claim, spec_vocab,
-                                             vocabulary_claim, with_llm_verdicts)
+                                             frontier_claim, hf_counts, llm_claim_rows, load_peaks, model_ids,
+                                             pareto_claim, spec_vocab, vocabulary_claim, with_llm_verdicts)
 from efficiency.reference.papers import load_claims
 from efficiency.store.query import load_accuracy, load_results
 
@@ -46,6 +47,26 @@ def test_pareto_holds_off_and_not_measurable():
     # equal FLOPs and a higher score also dominates; no score in the group is not measurable
     assert pareto_claim("o", ["e"], counts(o=(1, 1, 1), e=(1, 1, 1)), acc(o=1, e=2), G)["kind"] == OFF
     assert pareto_claim("o", ["a"], c, acc(o=60), G)["kind"] == NOT_MEASURABLE
+
+
+def test_pareto_holds_text_gives_each_comparison():
+    c = counts(o=(1e23, 1e12, 1), a=(4e23, 2e12, 1), b=(2e23, 1e12, 1))
+    r = pareto_claim("o", ["a", "b"], c, acc(o=60, a=59, b=65), G)
+    assert r["kind"] == HOLDS
+    assert "0.25x a's FLOPs, +1.0 points" in r["verdict"] and "0.50x b's FLOPs, -5.0 points" in r["verdict"]
+
+
+def test_frontier_against_every_model_of_the_group():
+    c = counts(o=(1e23, 1, 1), p=(3e23, 1, 1), a=(2e23, 1, 1), b=(0.5e23, 1, 1), q=(math.nan, math.nan, 1))
+    # a: more FLOPs than o, lower score; b: fewer FLOPs, lower score; p beats a with more FLOPs
+    r = frontier_claim(["o", "p"], c, acc(o=60, p=70, a=59, b=50), G)
+    assert r["kind"] == HOLDS and r["claim_model"] == "o; p" and "other 3 zoo models" in r["verdict"]
+    assert "o: 1e23 FLOPs, 60.0" in r["ours"] and "b: 5e22 FLOPs, 50.0" in r["ours"]
+    r = frontier_claim(["o", "p"], c, acc(o=60, p=70, a=75, b=50), G)       # a dominates p
+    assert r["kind"] == OFF and "a dominates" in r["verdict"]
+    r = frontier_claim(["o"], c, acc(o=60, a=59, q=80), G)                  # q scored but has no FLOPs
+    assert r["kind"] == NOT_MEASURABLE and "q has no training tokens" in r["verdict"]
+    assert frontier_claim(["o"], c, acc(o=60, b=70), G)["kind"] == OFF     # fewer FLOPs, higher score
 
 
 def test_fewer_compute():
@@ -97,14 +118,20 @@ def test_shipped_verdicts(shipped):
     assert (llm["source"] != "").sum() >= 6            # every number of ours names where it comes from
     assert (llm.loc[llm["ours"] != "", "source"] != "").all()
     v = dict(zip(llm["claim_model"], llm["kind"]))
-    # Qwen 2.5's specs give no training tokens: the Pareto claims cannot be checked against it
-    assert v["hf/olmo-2-7b"] == v["hf/olmo-2-13b"] == NOT_MEASURABLE
+    # OLMo 2 against Llama 3.1 and Qwen 2.5 (18T tokens, the Qwen2.5 report) in the OLMo card's average:
+    # fewer training FLOPs than every compared model, so no compared model dominates
+    assert v["hf/olmo-2-7b"] == v["hf/olmo-2-13b"] == v["hf/olmo-2-7b; hf/olmo-2-13b"] == HOLDS
     olmo = llm.set_index("claim_model").loc["hf/olmo-2-7b"]
-    assert "hf/qwen2.5-7b has no training tokens" in olmo["verdict"] and "against hf/llama-3.1-8b it holds" in \
-        olmo["verdict"]
+    assert "0.25x hf/llama-3.1-8b's FLOPs, +1.1 points" in olmo["verdict"]
+    assert "0.22x hf/qwen2.5-7b's FLOPs, -4.5 points" in olmo["verdict"]
+    assert olmo["ratio"] == pytest.approx(7.2986 * 4.15 / (8.0303 * 15), rel=1e-3)
+    frontier = llm.set_index("claim_model").loc["hf/olmo-2-7b; hf/olmo-2-13b"]
+    assert "other 6 zoo models scored in average-base-olmo2-card" in frontier["verdict"]
+    assert claims.at[frontier["claim_row"], "quote"].startswith("Our OLMo 2 base models sit at the Pareto frontier")
     k2 = llm.set_index("claim_model").loc["hf/k2-65b"]
     assert k2["kind"] == HOLDS and k2["ratio"] == pytest.approx(1.4 * 65.286 / (2.0 * 68.977), rel=1e-3)
     assert "LLaMA-65B (v1) is not in the zoo" in k2["verdict"]
+    assert "mmlu-base-llm360-eval-page: hf/k2-65b 62.6, hf/llama-2-70b 65.4" in k2["verdict"]
     assert v["BiBERT"] == NOT_MEASURABLE and "60.62 GMACs = 121.2 GFLOPs" in \
         llm.set_index("claim_model").loc["BiBERT", "ours"]
     assert v["FlashAttention-2"] == CONVENTION
@@ -121,3 +148,15 @@ def test_shipped_verdict_lines_take_these(shipped):
         assert by_row.at[r["claim_row"], "verdict"] == r["verdict"]
         assert by_row.at[r["claim_row"], "kind"] == r["kind"]
     assert len(verdicts) == len(claims)
+
+
+def test_training_flops_agree_with_the_olmo_cards_column(shipped):
+    """Our 6 x params_active x tokens against the Train FLOPs the OLMo 2 card prints beside each model of the
+    comparison (kept in the accuracy rows' note): the token counts behind the OLMo 2 claim are the card's."""
+    _, results, accuracy, _ = shipped
+    counts = hf_counts(results)
+    rows = accuracy[accuracy["dataset"] == "average-base-olmo2-card"]
+    assert len(rows) >= 7
+    for model, note in zip(rows["model"], rows["note"]):
+        card = float(re.search(r"Train FLOPs ([0-9.]+)·10²³", note).group(1)) * 1e23
+        assert counts.at[model, "training_flops"] == pytest.approx(card, rel=0.03), model

@@ -155,3 +155,21 @@ def test_a_missing_transformers_is_a_clear_error_row(monkeypatch):
     entry = next(e for e in hf.entries() if e.name == "gpt2")
     values, error = worker.measure_count(entry)
     assert values == {} and "pip install transformers" in error and "vision models do not need it" in error
+
+
+def test_count_key_follows_the_specs_training_tokens(monkeypatch):
+    """A count row stores training FLOPs (6 x params x tokens): editing a spec's training_tokens must
+    make the planner recount it, like editing its hyperparameters does."""
+    from efficiency.run import plan as planner
+    from efficiency.zoo.registry import load_zoo
+
+    entry = load_zoo().get("hf/qwen2.5-0.5b")
+    original = hf.load_spec("qwen2.5-0.5b")
+    before = planner._language_inputs(entry)
+    monkeypatch.setattr(hf, "load_spec", lambda name: dataclasses.replace(
+        original, training_tokens=(original.training_tokens or 0) + 10**12))
+    after = planner._language_inputs(entry)
+    assert before != after
+    monkeypatch.setattr(hf, "load_spec", lambda name: dataclasses.replace(
+        original, config={**original.config, "num_hidden_layers": 1}))
+    assert planner._language_inputs(entry) not in (before, after)

@@ -173,7 +173,9 @@ def _seed_table(folder: Path) -> Path:
         w = csv.DictWriter(fh, fieldnames=TABLE_COLUMNS)
         w.writeheader()
         for r in rows:
-            w.writerow({c: r.get(c, "parameters" if c == "paper_params_scope" else "") for c in TABLE_COLUMNS})
+            # a paper parameter figure is required unless params_gap_reason says why there is none
+            w.writerow({c: r.get(c, {"paper_params_scope": "parameters", "paper_params_m": "1"}.get(c, ""))
+                        for c in TABLE_COLUMNS})
     return folder
 
 
@@ -285,3 +287,20 @@ def test_decode_rows_count_decode_flops_not_the_prefill(tables):
     assert r["gmacs"] == pytest.approx(2.54 / 2)
     dec = ld.decode_table(hw)
     assert len(dec) == 4 and dec["bound_fraction"].between(0, 1).all()
+
+
+def test_speed_gaps_name_the_smaller_batch_a_large_model_was_measured_at(tables):
+    """A 70B-class model measured at the largest batch that fits (its row's note says which) is not
+    "not measured" at batch 64: the gap names the batch it was measured at."""
+    res, _ = tables
+    gpt2 = res[(res["model"] == "hf/gpt2") & (res["kind"] == "latency") & (res["mode"] == "cuda_graph")
+               & (res["batch_size"] == 64)]
+    assert len(gpt2) == 1
+    big = gpt2.assign(model="hf/mixtral-8x7b", batch_size=8,
+                      latency_notes="batch 64 does not fit; largest that fits: 8")
+    res = pd.concat([res, big], ignore_index=True)
+    gaps = language.speed_gaps(res, ["hf/mixtral-8x7b", "hf/gpt2"], "cuda", "bf16", "cuda_graph", 64)
+    assert gaps == {"hf/mixtral-8x7b": "batch 64 does not fit; largest that fits: 8 (shown at that batch)"}
+    # in eager, where it has no row at all, it stays "not measured"
+    assert language.speed_gaps(res, ["hf/mixtral-8x7b"], "cuda", "bf16", "eager", 64) == {
+        "hf/mixtral-8x7b": "not measured"}

@@ -6,6 +6,7 @@ vocabulary and the verdict in words, with the source of every number.
 
 * :func:`pareto_claim`: a model at the performance-to-training-compute Pareto frontier of a list
   of compared models (OLMo 2), scores from ONE protocol group so that they are comparable;
+  :func:`frontier_claim`: several models on the frontier of every zoo model scored in that group;
 * :func:`fewer_compute_claim`: fewer training FLOPs and tokens than a baseline (LLM360 K2);
 * :func:`binarized_saving_claim`: an "N x FLOPs saving" of a binarised model (BiBERT);
 * :func:`attention_utilisation_claim`: a kernel's fraction of the peak FLOP/s (FlashAttention-2);
@@ -77,6 +78,12 @@ def _no_tokens(models: list[str]) -> str:
                      for m in models)
 
 
+def _versus(model: str, others: list[str], flops: dict, scores: dict) -> str:
+    """Per other model: ``model``'s training FLOPs as a multiple of its, and the score difference."""
+    return "; ".join(f"{flops[model] / flops[m]:.2f}x {m}'s FLOPs, {scores[model] - scores[m]:+.1f} points"
+                     for m in others)
+
+
 def pareto_claim(model: str, compared: list[str], counts: pd.DataFrame, accuracy: pd.DataFrame,
                  group: str) -> dict:
     """``model`` is on the training-compute/score Pareto frontier of ``compared``: holds if no compared
@@ -109,7 +116,22 @@ def pareto_claim(model: str, compared: list[str], counts: pd.DataFrame, accuracy
         return _row(model, NOT_MEASURABLE, "not measurable: " + "; ".join(filter(None, [_no_tokens(no_tok), *no_score]))
                     + rest, **args)
     return _row(model, HOLDS, f"holds: no compared model has fewer-or-equal training FLOPs and a higher {group} "
-                              f"score ({model}: {_e(flops[model])} FLOPs, {scores[model]:.1f})", **args)
+                              f"score ({model}: {_e(flops[model])} FLOPs, {scores[model]:.1f}; "
+                              f"{_versus(model, compared, flops, scores)})", **args)
+
+
+def frontier_claim(models: list[str], counts: pd.DataFrame, accuracy: pd.DataFrame, group: str) -> dict:
+    """Every one of ``models`` on the training-FLOPs/score Pareto frontier of ALL the zoo models scored
+    in ``group`` (:func:`pareto_claim` of each against the rest): off if any is dominated, not
+    measurable if any lacks FLOPs or a score (or a scored model lacks FLOPs), else holds."""
+    scored = list(dict.fromkeys(accuracy.loc[accuracy["dataset"] == group, "model"]))
+    rows = [pareto_claim(m, [o for o in scored if o != m], counts, accuracy, group) for m in models]
+    kinds = {r["kind"] for r in rows}
+    kind = OFF if OFF in kinds else NOT_MEASURABLE if NOT_MEASURABLE in kinds else HOLDS
+    text = (f"{kind}: each of {', '.join(models)} against the other {len(scored) - 1} zoo models scored in {group} "
+            f"(its source table may list models outside the zoo): " + " | ".join(r["verdict"] for r in rows))
+    return _row("; ".join(models), kind, text, ours=rows[0]["ours"] if rows else "",
+                source=rows[0]["source"] if rows else "")
 
 
 def fewer_compute_claim(model: str, baseline: str, counts: pd.DataFrame, accuracy: pd.DataFrame,
@@ -122,8 +144,8 @@ def fewer_compute_claim(model: str, baseline: str, counts: pd.DataFrame, accurac
     groups = sorted(set(accuracy.loc[accuracy["model"] == model, "dataset"])
                     & set(accuracy.loc[accuracy["model"] == baseline, "dataset"]))
     if groups:
-        g = groups[0]
-        acc = f"{g}: {model} {score(accuracy, model, g):.1f}, {baseline} {score(accuracy, baseline, g):.1f}"
+        acc = "; ".join(f"{g}: {model} {score(accuracy, model, g):.1f}, {baseline} {score(accuracy, baseline, g):.1f}"
+                        for g in groups)
     else:
         acc = f"scores not compared: no protocol group in {CARDS} scores both ({model} has " + \
               ("none" if not (accuracy["model"] == model).any() else "no shared group") + ")"
@@ -260,13 +282,16 @@ def llm_claim_rows(claims: pd.DataFrame, results: pd.DataFrame, accuracy: pd.Dat
     is the claims-table index it judges (-1 when the table has no such claim). Model ids come from
     the claims' ``zoo_model``/``baseline_model``; ``vocab_of(id)`` reads a spec's vocab_size."""
     counts = hf_counts(results)
-    checks = []
+    checks, olmo = [], []
     for name in ("OLMo 2 7B", "OLMo 2 13B"):
         i = match_claim(claims, "2 OLMo 2 Furious", name)
         if i >= 0:
             c = claims.loc[i]
-            checks.append((i, pareto_claim(model_ids(c["zoo_model"])[0], model_ids(c["baseline_model"]),
-                                           counts, accuracy, group)))
+            olmo.append(model_ids(c["zoo_model"])[0])
+            checks.append((i, pareto_claim(olmo[-1], model_ids(c["baseline_model"]), counts, accuracy, group)))
+    i = match_claim(claims, "2 OLMo 2 Furious", "")     # the abstract's "base models sit at the Pareto frontier"
+    if i >= 0 and olmo:
+        checks.append((i, frontier_claim(olmo, counts, accuracy, group)))
     i = match_claim(claims, "LLM360 K2", "K2 DIAMOND")
     if i >= 0:
         c = claims.loc[i]

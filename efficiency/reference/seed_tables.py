@@ -17,7 +17,9 @@ task                   ``classification`` | ``detection`` | ``video`` | ...
 input_size             per sample, ``3x224x224`` (the paper's input size for its figures)
 paper_title            the exact title as in ``data/paper_claims.csv``
 arxiv                  arXiv id of the paper (``2107.00652``)
-paper_params_m         parameters in millions, as the paper's table prints it
+paper_params_m         parameters in millions, as the paper's table prints it; "" only where
+                       ``params_gap_reason`` says why the paper's count is missing (its table
+                       could not be read): the check is then not measurable, never "holds"
 paper_compute          compute as the paper's table prints it (a number, "" when none)
 paper_compute_unit     ``GFLOPs`` | ``MFLOPs`` | ``GMACs`` | ``MMACs`` (the unit word printed)
 paper_convention       a ``efficiency.reference.papers.COMPUTE_CONVENTIONS`` value: what the
@@ -31,7 +33,8 @@ paper_params_scope     what ``paper_params_m`` counts: ``parameters`` (trainable
                        as BatchNorm running statistics included: a Hub card's "model size")
 params_gap_reason      why our count, in that scope, differs from ``paper_params_m`` by more than
                        2 % plus the printed rounding; "" when it agrees (checked both ways): a
-                       disagreement found and explained, shown beside the claim, never tuned away
+                       disagreement found and explained, shown beside the claim, never tuned away;
+                       where ``paper_params_m`` is "", why the paper gives no figure to check
 compute_gap_reason     why our count differs from ``paper_compute`` by more than 5 % in the
                        paper's convention (convention, what the paper leaves out, input size);
                        "" when it agrees (``tests/test_seed.py`` checks both ways)
@@ -81,6 +84,25 @@ def params_tolerance(printed: str, relative: float = 0.02) -> float:
     return max(relative * float(printed), 0.5 * 10 ** -decimals)
 
 
+def paper_params(row: dict[str, str]) -> float | None:
+    """The paper's parameter count in millions, or None where the table leaves it empty (allowed
+    only with a ``params_gap_reason`` saying why: :func:`read_table` refuses it otherwise)."""
+    return float(row["paper_params_m"]) if row["paper_params_m"].strip() else None
+
+
+def _params_problem(row: dict[str, str]) -> str:
+    """Why a row's ``paper_params_m`` is not acceptable, or "" when it is: a positive number, or
+    empty with a ``params_gap_reason`` saying why the paper gives none."""
+    printed = row["paper_params_m"].strip()
+    if not printed:
+        return "" if row["params_gap_reason"].strip() else \
+            "paper_params_m is empty: give the paper's count, or say why there is none in params_gap_reason"
+    try:
+        return "" if float(printed) > 0 else f"paper_params_m {printed!r} is not a positive number"
+    except ValueError:
+        return f"paper_params_m {printed!r} is not a number"
+
+
 class SeedTableError(ValueError):
     """A ``data/seed/<paper>.csv`` table is malformed; the message names the file and row."""
 
@@ -103,6 +125,9 @@ def read_table(path: Path) -> list[dict[str, str]]:
                                  f"is not one of {PARAMS_SCOPES}")
         if not row["variant"] or not row["builder"]:
             raise SeedTableError(f"{path}:{n}: variant and builder are required")
+        problem = _params_problem(row)
+        if problem:
+            raise SeedTableError(f"{path}:{n}: {problem}")
         if row["paper_compute"] and row["paper_compute_unit"] not in UNITS:
             raise SeedTableError(f"{path}:{n}: paper_compute_unit {row['paper_compute_unit']!r} "
                                  f"is not one of {sorted(UNITS)}")

@@ -116,7 +116,8 @@ def count_key(entry: ZooEntry, versions: dict) -> str:
 
 def _language_inputs(entry: ZooEntry) -> list:
     """What else a language model's count depends on: the hyperparameters of its shipped spec (an
-    edited data/llm/<name>.json is recounted) and the transformers release that builds it."""
+    edited data/llm/<name>.json is recounted), its pre-training tokens (the row's training FLOPs) and
+    the transformers release that builds it."""
     if entry.source != "hf":
         return []
     import importlib.metadata
@@ -124,14 +125,15 @@ def _language_inputs(entry: ZooEntry) -> list:
     from efficiency.zoo import hf
 
     try:
-        config = dict(hf.load_spec(entry.name).config)
+        spec = hf.load_spec(entry.name)
+        config, tokens = dict(spec.config), spec.training_tokens
     except hf.LLMSpecError as exc:   # counted as an error row by the worker; keyed by the problem
-        config = {"unreadable": str(exc)}
+        config, tokens = {"unreadable": str(exc)}, None
     try:
         version = importlib.metadata.version("transformers")
     except importlib.metadata.PackageNotFoundError:
         version = ""
-    return [config, version]
+    return [config, tokens, version]
 
 
 def latency_key(entry: ZooEntry, spec: LatencySpec, versions: dict, device_name: str, hardware: str) -> str:

@@ -9,6 +9,9 @@ Conventions:
 * 1/throughput: milliseconds per sample = 1000 / (samples per second).
 * memory: peak bytes of the measured configuration, shown in MiB (2^20 bytes):
   CUDA ``max_memory_allocated``, CPU peak RSS growth.
+* energy per sample: joules of NVML's board energy counter over a window of at least 2 s of the
+  timed calls, divided by the samples run in it (``energy_j_per_sample``; GPU rows only: a CPU row
+  has none and is not plotted on that axis).
 * language models (task "language", :data:`LANGUAGE_AXES`): FLOPs are true FLOPs (2 x MACs); decode
   FLOPs are one generated token at a context of 512 (or 4096) tokens; training FLOPs are 6 x active
   parameters x pre-training tokens; bytes are bf16 (2 a value); a latency row is ONE decode step
@@ -52,6 +55,8 @@ AXES: dict[str, AxisSpec] = {a.key: a for a in [
     AxisSpec("inv_throughput", "1 / throughput (ms per sample) on {hw}", "1/throughput", "ms/sample",
              "ms_per_sample", True),
     AxisSpec("memory", "Peak memory (MiB, 1 MiB = 2^20 bytes) on {hw}", "Peak memory", "MiB", "mem_mib", True),
+    AxisSpec("energy_sample", "Energy per sample (J, NVML board energy; batch {batch}) on {hw}", "Energy/sample",
+             "J/sample", "energy_j_per_sample", True),
     # ---- language models
     AxisSpec("decode_gflops_512", f"Decode GFLOPs per generated token at context 512 {_DECODE}",
              "Decode GFLOPs/token @512", "GFLOPs/token", "decode_gflops_512", False),
@@ -81,7 +86,8 @@ AXES: dict[str, AxisSpec] = {a.key: a for a in [
 assert tuple(AXES) == X_AXES, "efficiency.vocab.X_AXES and the axis specs disagree"
 
 # the axes each kind of task offers, in the selector's order; the first is the default
-VISION_AXES = ("gmacs", "gflops", "params", "latency_p50", "latency_p90", "inv_throughput", "memory")
+VISION_AXES = ("gmacs", "gflops", "params", "latency_p50", "latency_p90", "inv_throughput", "memory",
+               "energy_sample")
 LANGUAGE_AXES = ("decode_gflops_512", "train_flops", "decode_gflops_4096", "prefill_gflops_512", "params_active",
                  "weight_gib", "kv_cache", "ttft", "decode_tps", "decode_ms_token", "bound_fraction",
                  "energy_token", "memory")

@@ -1,22 +1,28 @@
-"""The Model detail and Compare pages' tables (no torch, no Streamlit): finding a model by name,
-its MACs per operator and coverage, its latency in every measured configuration, and several
-models side by side."""
+"""The Model detail and Compare pages' tables and scaling charts (no torch, no Streamlit): finding a
+model by name, its MACs per operator and coverage, its latency in every measured configuration,
+several models side by side, throughput against batch size and latency against input resolution
+(the curves themselves: :mod:`efficiency.ui.curves`)."""
 from __future__ import annotations
 
 import json
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from efficiency.store.query import good_rows
 from efficiency.ui.configs import HwConfig, available, config_of, coverage, widest
-from efficiency.ui.explorer import is_test_network
+from efficiency.ui.curves import drawn_lines, level_of_failure, resolution_lines, short_error
+from efficiency.ui.explorer import ENERGY_COLUMNS, is_test_network
+from efficiency.ui.figures import FONT, PALETTE
+from efficiency.ui.numbers import fmt
 from efficiency.ui.hardware import achieved_tflops
 from efficiency.ui.state import ViewState
 from efficiency.ui.tables import LAT_KEEP, accuracy_values, count_table, latency_derived, latency_table
 
 COMPARE_COLUMNS = ["model", "arch", "family", "source", "gmacs", "gflops", "params_m", "acc", "lat_p50_ms",
-                   "lat_p90_ms", "throughput_sps", "mem_mib"]
+                   "lat_p90_ms", "throughput_sps", "mem_mib", "energy_j_per_sample"]
 
 
 def _json(text) -> dict:
@@ -67,7 +73,9 @@ def compare_table(results: pd.DataFrame, accuracy: pd.DataFrame, models: list[st
     counts = counts[counts["model"].isin(models)]
     lat = latency_table(results, state.device, state.batch, state.dtype, state.mode)
     acc, _ = accuracy_values(accuracy, state.y_dataset, state.y_metric)
-    df = counts.merge(lat[LAT_KEEP], on="model", how="left").merge(acc, on="model", how="left")
+    lat = lat.reindex(columns=LAT_KEEP + ENERGY_COLUMNS)
+    df = counts.drop(columns=ENERGY_COLUMNS, errors="ignore").merge(lat, on="model", how="left")
+    df = df.merge(acc, on="model", how="left")
     order = {m: i for i, m in enumerate(models)}
     df = df.sort_values("model", key=lambda s: s.map(order)).reset_index(drop=True)
     return df.reindex(columns=columns or COMPARE_COLUMNS)
@@ -119,3 +127,91 @@ def models_coverage(results: pd.DataFrame, models: list[str], state: ViewState) 
     the configuration covering the most of them (for a page's coverage line)."""
     options = available(coverage(results, models=models))
     return options.get(config_of(state), 0), len(set(models)), widest(options)
+
+
+# --------------------------------------------------------------------------- scaling charts
+
+def _layout(fig: go.Figure, height: int = 440) -> go.Figure:
+    fig.update_layout(template="plotly_white", height=height, font=dict(family=FONT, size=14), margin=dict(t=40),
+                      hoverlabel=dict(align="left"), legend=dict(orientation="h", y=-0.22))
+    return fig
+
+
+def _batch_hover(r) -> str:
+    return (f"<b>{r.model}</b><br>batch {r.batch}: <b>{fmt(r.samples_per_s, ',.0f', 'samples/s')}</b><br>"
+            f"p50 {fmt(r.lat_p50_ms, '.3g', 'ms')} per batch<br>energy {fmt(r.energy_j_per_sample, '.3g', 'J/sample')}"
+            f" ({fmt(r.power_w_avg, '.0f', 'W')} average)" + ("<br><i>noisy row</i>" if r.noisy else ""))
+
+
+def batch_figure(curves: pd.DataFrame) -> go.Figure:
+    """Samples/s against batch size, a line per ``line`` of ``curves`` with two or more good batch sizes
+    (:func:`~efficiency.ui.curves.drawn_lines`): log2 batch axis (a tick per measured batch), log
+    samples/s; noisy rows ringed; a failed row (out of memory, say) a cross at its batch, level with the
+    good point before it, its error in the hover (meta: "curve", "noisy", "failed")."""
+    fig, shown = go.Figure(), set()
+    lines = drawn_lines(curves)
+    for i, line in enumerate(lines):
+        sub, color = curves[curves["line"] == line], PALETTE[i % len(PALETTE)]
+        good, failed = sub[sub["error"] == ""], sub[sub["error"] != ""]
+        fig.add_trace(go.Scatter(x=good["batch"], y=good["samples_per_s"], mode="lines+markers", name=line,
+                                 line=dict(color=color, width=2), marker=dict(size=8, color=color), meta="curve",
+                                 hovertext=[_batch_hover(r) for r in good.itertuples()],
+                                 hovertemplate="%{hovertext}<extra></extra>"))
+        noisy = good[good["noisy"]]
+        # (meta, rows, y, hover or None: the line's own point already has one, name, marker)
+        marks = [("noisy", noisy, noisy["samples_per_s"], None, "noisy row (ringed)",
+                  dict(symbol="circle-open", size=17)),
+                 ("failed", failed, [level_of_failure(good, b) for b in failed["batch"]],
+                  [f"<b>{r.model}</b><br>batch {r.batch} failed: {short_error(r.error)}" for r in failed.itertuples()],
+                  "failed batch (hover: why)", dict(symbol="x", size=13))]
+        for meta, rows, y, hover, name, marker in marks:
+            if rows.empty:
+                continue
+            fig.add_trace(go.Scatter(
+                x=rows["batch"], y=y, mode="markers", name=name, legendgroup=meta, showlegend=meta not in shown,
+                marker=dict(color=color, line=dict(width=2, color=color), **marker), meta=meta, hovertext=hover,
+                hovertemplate="%{hovertext}<extra></extra>" if hover else None, hoverinfo=None if hover else "skip"))
+            shown.add(meta)
+    drawn = curves[curves["line"].isin(lines)]
+    machines = sorted(set(drawn["hardware_name"]))
+    ticks = sorted(set(drawn["batch"]))
+    fig.update_xaxes(type="log", tickvals=ticks, ticktext=[str(t) for t in ticks],
+                     title="Batch size (samples per forward call; log2 scale)")
+    fig.update_yaxes(type="log", title="Throughput (samples/s = batch / p50; log scale)"
+                     + (f"<br>on {machines[0]}" if len(machines) == 1 else ""))
+    return _layout(fig)
+
+
+def resolution_figure(curves: pd.DataFrame, config_text: str) -> go.Figure:
+    """Latency p50 (left) and GMACs (right) against input resolution, a line per ``line`` of
+    :func:`~efficiency.ui.curves.resolution_curves` with two or more sizes; log scales (compute grows
+    with the square of the side); the models asked about drawn as stars (meta "current")."""
+    fig, starred = make_subplots(rows=1, cols=2, horizontal_spacing=0.12), False
+    lines = resolution_lines(curves)
+    for i, line in enumerate(lines):
+        sub, color = curves[curves["line"] == line], PALETTE[i % len(PALETTE)]
+        hover = [f"<b>{r.model}</b>{' (this model)' if r.current else ''}<br>{r.resolution:g} px, input {r.input_size}"
+                 f"<br>p50 {fmt(r.lat_p50_ms, '.3g', 'ms')} per batch<br>{fmt(r.gmacs, '.3g', 'GMACs')} per sample"
+                 for r in sub.itertuples()]
+        for col, y in ((1, "lat_p50_ms"), (2, "gmacs")):
+            fig.add_trace(go.Scatter(x=sub["resolution"], y=sub[y], mode="lines+markers", name=line, legendgroup=line,
+                                     showlegend=col == 1, line=dict(color=color, width=2), meta="curve",
+                                     marker=dict(size=8, color=color), hovertext=hover,
+                                     hovertemplate="%{hovertext}<extra></extra>"), row=1, col=col)
+            cur = sub[sub["current"]]
+            if cur.empty:
+                continue
+            fig.add_trace(go.Scatter(x=cur["resolution"], y=cur[y], mode="markers", name="this model",
+                                     legendgroup="current", showlegend=not starred, hoverinfo="skip",
+                                     marker=dict(symbol="star", size=18, color=color, line=dict(color="#222", width=1)),
+                                     meta="current"), row=1, col=col)
+            starred = True
+    ticks = sorted(set(curves.loc[curves["line"].isin(lines), "resolution"]))
+    fig.update_xaxes(type="log", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks],
+                     title="Input resolution (px, image side; log scale)")
+    fig.update_yaxes(type="log", title="Latency p50 (ms per batch; log scale)", row=1, col=1)
+    fig.update_yaxes(type="log", title="GMACs per sample (1 multiply-add = 1; log)", row=1, col=2)
+    machines = sorted(set(curves.loc[curves["line"].isin(lines), "hardware_name"]))
+    on = f" on {machines[0]}" if len(machines) == 1 else ""
+    fig.update_layout(title=dict(text=config_text + on, font=dict(size=13)))
+    return _layout(fig, 420)

@@ -17,13 +17,11 @@ import numpy as np
 import pandas as pd
 
 from efficiency.ui.axes import AXES, LANGUAGE, X_COLUMN, hw_text, x_label, y_label
-from efficiency.ui import configs
-from efficiency.ui import language
-from efficiency.ui import seed_claims
+from efficiency.ui import configs, language, seed_claims
 from efficiency.ui.commands import measure_hint
 from efficiency.ui.pareto import pareto_mask
 from efficiency.ui.state import DEFAULT, ViewState
-from efficiency.ui.tables import LAT_KEEP, accuracy_values, count_table, latency_table
+from efficiency.ui.tables import LAT_KEEP, accuracy_values, count_table, latency_table, machine_note
 from efficiency.vocab import ALL_TASKS
 
 Note = tuple[str, str]      # (level "info" | "warning", text)
@@ -100,10 +98,14 @@ def device_label(lat: pd.DataFrame, device: str) -> str | None:
     return name
 
 
+ENERGY_COLUMNS = ["energy_j_per_sample", "power_w_avg"]   # a GPU row's NVML energy, beside LAT_KEEP
+
+
 def join_points(counts: pd.DataFrame, lat: pd.DataFrame, acc: pd.DataFrame, x: str) -> pd.DataFrame:
     """Counts with the configuration's latency (left join) and the accuracy (inner join), and the
     plotted coordinates ``x`` (the axis' column) and ``y`` (the accuracy) added."""
-    base = counts.merge(lat[LAT_KEEP].drop(columns=["device_name"]), on="model", how="left")
+    keep = lat.reindex(columns=LAT_KEEP + ENERGY_COLUMNS).drop(columns=["device_name"])
+    base = counts.drop(columns=ENERGY_COLUMNS, errors="ignore").merge(keep, on="model", how="left")
     pts = base.merge(acc, on="model", how="inner").copy()
     pts["x"] = pts[X_COLUMN[x]].astype(float)
     pts["y"] = pts["acc"].astype(float)
@@ -146,6 +148,19 @@ def latency_notes(state: ViewState, pts: pd.DataFrame, results: pd.DataFrame | N
         return [("info", f"{int((~have).sum())} models have no latency for {hw_text(state)} "
                  f"and are not plotted. {measure_hint(state)}.")]
     return []
+
+
+def energy_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
+    """On the energy axis: how many models with latency in the configuration have no energy, and why
+    (NVML reads a GPU's board counter; GPU rows measured before it was recorded have none)."""
+    lacking = pts["y"].notna() & pts["lat_p50_ms"].notna() & pts["x"].isna()
+    if not lacking.any():
+        return []
+    have = int((pts["y"].notna() & pts["x"].notna()).sum())
+    why = ("energy is NVML's GPU board counter: CPU rows have none" if state.device == "cpu" else
+           "their rows were measured before energy was recorded, or NVML could not read the counter")
+    return [("info", f"{have:,} of {have + int(lacking.sum()):,} models with latency for {hw_text(state)} have an "
+             f"energy figure; {int(lacking.sum()):,} have none ({why}) and are not plotted.")]
 
 
 def is_test_network(df: pd.DataFrame) -> pd.Series:
@@ -281,8 +296,10 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState,
     acc, hib = accuracy_values(accuracy, state.y_dataset, state.y_metric)
     group = language.group_info(accuracy, state.y_dataset, state.y_metric)
     pts = join_points(counts, lat, acc, state.x)
+    mixed = machine_note(results, state.device, state.batch, state.dtype, state.mode, pts["model"])
     notes = (data_notes(state, len(counts), len(pts), not acc.empty) + latency_notes(state, pts, results)
-             + language.axis_gap_notes(state, pts))
+             + (energy_notes(state, pts) if X_COLUMN[state.x] == ENERGY_COLUMNS[0] else
+                language.axis_gap_notes(state, pts)) + ([("info", mixed)] if mixed and AXES[state.x].needs_hw else []))
     coverage = latency_coverage(results, state, pts)
     n_candidates = int((pts["x"].notna() & pts["y"].notna()).sum())
     pts = pts[filter_mask(pts, state)].reset_index(drop=True)

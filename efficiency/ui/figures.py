@@ -43,7 +43,8 @@ BUBBLE_COLUMNS = {"params": ("params_m", "parameters (M)"), "memory": ("mem_mib"
 
 
 HOVER_COLUMNS = ["model", "family", "source", "input_size", "y", "gmacs", "gflops", "params_m", "lat_p50_ms",
-                 "lat_p90_ms", "throughput_sps", "mem_mib", "paper", "on_front", "lat_note"]
+                 "lat_p90_ms", "throughput_sps", "mem_mib", "paper", "on_front", "lat_note", "energy_j_per_sample",
+                 "power_w_avg"]
 
 
 def hover_values(p: dict) -> list[str]:
@@ -52,6 +53,9 @@ def hover_values(p: dict) -> list[str]:
     extra = []
     note = p["lat_note"] if isinstance(p.get("lat_note"), str) else ""
     gap = "-" if note else "n/a"    # the latency note below says why these are missing
+    if pd.notna(p.get("energy_j_per_sample")):    # GPU rows only: a line where it exists, none elsewhere
+        extra.append(f"Energy: {_fmt(p['energy_j_per_sample'], '.3g', 'J/sample')} "
+                     f"(NVML, {_fmt(p.get('power_w_avg'), '.0f', 'W')} average)")
     if p.get("paper"):
         extra.append("Paper: " + textwrap.shorten(str(p["paper"]), 70))
     if p.get("on_front"):

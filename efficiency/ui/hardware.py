@@ -24,8 +24,16 @@ PEAK_TFLOPS = {
     "L40S": {"bf16": 362.0, "fp16": 362.0, "fp32": 91.6},
     "RTX 4090": {"bf16": 165.0, "fp16": 165.0, "fp32": 82.6},
 }
-# the machine by its readable name (schema ``hardware_name``): rows of two machines are two lines
-HARDWARE_CONFIG_COLUMNS = ["device", "hardware_name", "batch_size", "dtype", "mode"]
+# a configuration's key, the machine by its readable name first (rows of two machines are two lines;
+# ``hardware``, the identity the name is made from, closes the table)
+HARDWARE_CONFIG_COLUMNS = ["hardware_name", "device", "dtype", "mode", "batch_size", "channels_last"]
+HARDWARE_CONFIG_HEADERS = {"hardware_name": "machine", "batch_size": "batch (samples per call)",
+                           "channels_last": "channels last", "models": "models measured",
+                           "energy_models": "models with energy (NVML)", "noisy_rows": "noisy rows",
+                           "failed_rows": "failed rows (error)", "first_measured": "first measured (UTC date)",
+                           "last_measured": "last measured (UTC date)", "torch_versions": "torch",
+                           "hardware": "machine identity"}
+HARDWARE_CONFIG_TABLE = list(dict.fromkeys([*HARDWARE_CONFIG_COLUMNS, *HARDWARE_CONFIG_HEADERS]))
 
 
 def peak_tflops(device_name, dtype: str) -> float | None:
@@ -56,17 +64,42 @@ def achieved_tflops(rows: pd.DataFrame) -> pd.Series:
     return flops_per_item(rows) * batch / (rows["lat_p50_ms"] / 1e3) / 1e12
 
 
+def _joined(values: pd.Series) -> str:
+    """The distinct non-empty values, sorted, comma-separated ("" when none)."""
+    return ", ".join(sorted({str(v) for v in values.dropna() if str(v)}))
+
+
 def hardware_configs(results: pd.DataFrame) -> pd.DataFrame:
-    """Every measured (device, machine, batch, dtype, mode) with its number of models; the machine
-    by its readable name (``device_name`` for rows of a frame without ``hardware_name``)."""
-    rows = good_rows(results)
+    """Every measured latency configuration (:data:`HARDWARE_CONFIG_COLUMNS`, and the machine's identity)
+    with its number of models with a good row, of those with an NVML energy figure, its noisy and its
+    failed rows, the dates of its first and last row, and the torch versions that measured it; failed rows
+    count even where no good row exists (a configuration tried and lost is still one measured)."""
+    keys = [*HARDWARE_CONFIG_COLUMNS, "hardware"]
+    rows = results.reindex(columns=[*keys, "kind", "model", "error", "noisy", "device_name", "energy_j_per_sample",
+                                    "energy_j_per_token", "measured_at", "torch_version"])
     rows = rows[rows["kind"] == "latency"]
     if rows.empty:
-        return pd.DataFrame(columns=HARDWARE_CONFIG_COLUMNS + ["models"])
-    if "hardware_name" not in rows:
-        rows = rows.assign(hardware_name=rows.get("device_name", ""))
-    return (rows.groupby(HARDWARE_CONFIG_COLUMNS, dropna=False)["model"]
-            .nunique().reset_index(name="models"))
+        return pd.DataFrame(columns=HARDWARE_CONFIG_TABLE)
+    good = rows["error"].fillna("").astype(str) == ""
+    energy = pd.to_numeric(rows["energy_j_per_sample"], errors="coerce").notna() | pd.to_numeric(
+        rows["energy_j_per_token"], errors="coerce").notna()
+    name = rows["hardware_name"].astype(object).where(rows["hardware_name"].notna() & (rows["hardware_name"] != ""),
+                                                      rows["device_name"])
+    day = rows["measured_at"].astype(object).where(rows["measured_at"].notna(), None).map(
+        lambda t: str(t)[:10] if t else None)
+    rows = rows.assign(hardware_name=name.fillna(""), hardware=rows["hardware"].fillna(""),
+                       channels_last=rows["channels_last"].astype(object).where(rows["channels_last"].notna(), False)
+                       .astype(bool), batch_size=pd.to_numeric(rows["batch_size"], errors="coerce").astype("Int64"),
+                       _good_model=rows["model"].where(good), _energy_model=rows["model"].where(good & energy),
+                       _noisy=(rows["noisy"].astype(object).where(rows["noisy"].notna(), False).astype(bool) & good),
+                       _failed=~good, _day=day)
+    g = rows.groupby(keys, dropna=False)
+    out = pd.DataFrame({"models": g["_good_model"].nunique(), "energy_models": g["_energy_model"].nunique(),
+                        "noisy_rows": g["_noisy"].sum(), "failed_rows": g["_failed"].sum(),
+                        "first_measured": g["_day"].min(), "last_measured": g["_day"].max(),
+                        "torch_versions": g["torch_version"].agg(_joined)}).reset_index()
+    out = out.sort_values(["device", "hardware_name", "dtype", "mode", "batch_size", "channels_last"], kind="stable")
+    return out.reindex(columns=HARDWARE_CONFIG_TABLE).reset_index(drop=True)
 
 
 def hardware_table(results: pd.DataFrame, models: list[str] | None = None) -> pd.DataFrame:

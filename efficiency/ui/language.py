@@ -83,17 +83,24 @@ def pair_for_task(offered: list[str], current: str, known: list[str]) -> str:
 def speed_gaps(results: pd.DataFrame, models, device: str, dtype: str, mode: str, batch: int) -> dict[str, str]:
     """``model -> why it has no good latency row`` in the configuration, for each of ``models``
     without one: the error its failed row recorded there (or in any configuration: a model that
-    does not fit fails everywhere), else "not measured"."""
-    cols = [c for c in ("model", "kind", "error", "device", "dtype", "mode", "batch_size") if c in results]
+    does not fit fails everywhere); where the batch did not fit and a smaller one was measured
+    instead (70B-class models), the row's note naming that batch; else "not measured"."""
+    cols = [c for c in ("model", "kind", "error", "device", "dtype", "mode", "batch_size", "latency_notes")
+            if c in results]
     rows = results[cols]
     rows = rows[(rows["kind"] == "latency") & rows["model"].isin(set(models))]
-    in_cfg = ((rows["device"] == device) & (rows["dtype"] == dtype) & (rows["mode"] == mode)
-              & (pd.to_numeric(rows["batch_size"], errors="coerce") == batch))
+    same = (rows["device"] == device) & (rows["dtype"] == dtype) & (rows["mode"] == mode)
+    in_cfg = same & (pd.to_numeric(rows["batch_size"], errors="coerce") == batch)
     good = set(good_rows(rows[in_cfg])["model"])
     errors = rows[rows["error"].fillna("").astype(str) != ""]
     here = dict(zip(errors[in_cfg.loc[errors.index]]["model"], errors[in_cfg.loc[errors.index]]["error"]))
     anywhere = dict(zip(errors["model"], errors["error"]))
-    return {m: str(here.get(m) or anywhere.get(m) or "not measured")
+    smaller = {}
+    if "latency_notes" in rows:
+        notes = good_rows(rows[same]).dropna(subset=["latency_notes"])
+        notes = notes[notes["latency_notes"].astype(str).str.startswith(f"batch {batch} does not fit")]
+        smaller = {m: f"{n} (shown at that batch)" for m, n in zip(notes["model"], notes["latency_notes"])}
+    return {m: str(here.get(m) or smaller.get(m) or anywhere.get(m) or "not measured")
             for m in sorted(set(models)) if m not in good}
 
 

@@ -1,9 +1,12 @@
 """The per-model tables every view starts from (no torch, no Streamlit): counts, latency per
 hardware configuration with its derived columns, accuracy per metric, and what the caches hold.
 
-Only rows without an error enter a view (:func:`efficiency.store.query.good_rows`). When several
-latency rows match one hardware configuration for a model (channels-last on and off, say), the
-table keeps the fastest p50 and says which in ``channels_last``. Units: see :mod:`efficiency.ui.axes`.
+Only rows without an error enter a view (:func:`efficiency.store.query.good_rows`). A view's latency
+comes from one machine (the row key's ``hardware``): two CPUs, or two GPU models, measured in the same
+configuration are never mixed in one chart (:func:`main_machine` picks the one with the most models,
+:func:`machine_note` says what the others hold). When several latency rows match one hardware
+configuration for a model on that machine (channels-last on and off, say), the table keeps the fastest
+p50 and says which in ``channels_last``. Units: see :mod:`efficiency.ui.axes`.
 """
 from __future__ import annotations
 
@@ -61,12 +64,51 @@ def count_table(results: pd.DataFrame) -> pd.DataFrame:
     return language_counts(rows).reset_index(drop=True)
 
 
-def latency_table(results: pd.DataFrame, device: str, batch: int, dtype: str, mode: str) -> pd.DataFrame:
-    """The fastest good latency row per model for one hardware configuration."""
+def config_rows(results: pd.DataFrame, device: str, batch: int, dtype: str, mode: str) -> pd.DataFrame:
+    """The good latency rows of one configuration, on every machine."""
     rows = good_rows(results)
     rows = rows[(rows["kind"] == "latency") & (rows["device"] == device) & (rows["dtype"] == dtype)
                 & (rows["mode"] == mode)]
-    rows = rows[pd.to_numeric(rows["batch_size"], errors="coerce") == batch]
+    return rows[pd.to_numeric(rows["batch_size"], errors="coerce") == batch]
+
+
+def main_machine(rows: pd.DataFrame) -> str | None:
+    """The ``hardware`` holding the most models among latency ``rows`` (ties: the first by name), or
+    None when the rows have no machine column or no rows."""
+    if "hardware" not in rows or rows.empty:
+        return None
+    n = rows.groupby(rows["hardware"].astype(str))["model"].nunique()
+    return str(sorted(n.index, key=lambda h: (-n[h], h))[0])
+
+
+def machine_note(results: pd.DataFrame, device: str, batch: int, dtype: str, mode: str, models) -> str:
+    """What other machines hold in this configuration for ``models`` (the view's), in words: empty
+    when one machine measured all of them."""
+    rows = config_rows(results, device, batch, dtype, mode)
+    rows = rows[rows["model"].isin(set(models))]
+    main = main_machine(rows)
+    if main is None:
+        return ""
+    shown = set(rows.loc[rows["hardware"].astype(str) == main, "model"])
+    other = rows[~rows["model"].isin(shown)]
+    if other.empty:
+        return ""
+    name = str(rows.loc[rows["hardware"].astype(str) == main, "hardware_name"].iloc[0])
+    others = ", ".join(sorted(set(other["hardware_name"].astype(str))))
+    n = other["model"].nunique()
+    return (f"Latency is from one machine, {name}; {n} model{'s' if n != 1 else ''} measured in this "
+            f"configuration only on another ({others}) {'are' if n != 1 else 'is'} not mixed in: model "
+            "detail and the Hardware page show their rows.")
+
+
+def latency_table(results: pd.DataFrame, device: str, batch: int, dtype: str, mode: str,
+                  hardware: str | None = None) -> pd.DataFrame:
+    """The fastest good latency row per model for one hardware configuration on one machine
+    (``hardware``; None: :func:`main_machine`)."""
+    rows = config_rows(results, device, batch, dtype, mode)
+    machine = hardware if hardware is not None else main_machine(rows)
+    if machine is not None:
+        rows = rows[rows["hardware"].astype(str) == machine]
     rows = rows.sort_values("latency_ms_p50", kind="stable").drop_duplicates("model", keep="first").copy()
     rows = latency_derived(rows)
     if batch != 1 and rows["decode_tps"].notna().any():

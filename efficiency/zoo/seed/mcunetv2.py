@@ -19,16 +19,27 @@ Convention, as the paper counts it (int8 activations, 1 byte per value, kB = 102
   only one patch's tensors are alive, next to the buffer that collects the stage's full output;
   the rest of the network runs layer by layer. The image is read patch by patch (the paper
   notes it can be decoded partially), so the stage input counts as a patch too.
+* **squeeze-and-excitation** (a block's ``se`` width): while it runs, the depthwise output stays
+  alive (it is then gated in place) beside its pooled vector and the reduced one. It needs the
+  whole feature map, so it cannot run inside the patch stage (an error there).
 
-Pure functions on shape descriptions: no torch, no model needed. The MCUNetV2 ImageNet networks
-themselves are found by the paper's neural architecture search and their per-layer
-configuration is not given in a form we could read, so this module does not build them
-(see ``tests/test_seed_models_c.py`` for the MobileNetV2 figures checked against the paper).
+The peak functions work on shape descriptions, without a model. The paper's own ImageNet networks
+(MCUNetV2-M4, -H7 of its Table 2) have no published per-layer configuration; the zoo builds the one
+MCUNetV2 ImageNet network whose layers the authors did publish, TinyEngine's example model
+(:mod:`efficiency.zoo.seed.mcunetv2_net`, variant ``tinyengine_large``), and
+:func:`tinyengine_large_peaks` gives its peak SRAM under both schedules (see
+``tests/test_seed_models_c.py``, which also checks MobileNetV2's figures against the paper).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from efficiency.zoo.seed import mcunetv2_net
+from efficiency.zoo.seed.mcunetv2_net import tinyengine_large   # the builder data/seed/mcunetv2.csv names
+
+__all__ = ["Conv", "Block", "PeakMemory", "peak_layer_by_layer", "peak_patch_based", "inverted_residual",
+           "mobilenet_v2_blocks", "tinyengine_large_blocks", "tinyengine_large_peaks", "tinyengine_large"]
 
 BYTES_PER_VALUE = 1   # int8 activations, as the paper measures
 
@@ -46,6 +57,7 @@ class Conv:
 class Block:
     layers: tuple[Conv, ...]
     residual: bool = False
+    se: int = 0               # squeeze-and-excitation width after the depthwise layer; 0 = none
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,10 @@ def _layer_peaks(blocks: tuple[Block, ...], size: int) -> tuple[list[int], int]:
             inp = layer.c_in * size * size
             size = out_size(size, layer.stride)
             held = block_in if _holds_input(block, i) else 0
-            peaks.append((_alive(layer, inp, layer.c_out * size * size) + held) * BYTES_PER_VALUE)
+            out = layer.c_out * size * size
+            peaks.append((_alive(layer, inp, out) + held) * BYTES_PER_VALUE)
+            if block.se and layer.depthwise:   # SE: depthwise output + pooled and reduced vectors
+                peaks.append((out + layer.c_out + block.se + held) * BYTES_PER_VALUE)
     return peaks, size
 
 
@@ -107,6 +122,8 @@ def peak_patch_based(blocks: tuple[Block, ...], resolution: int, n_patches: int,
                      n_stage_blocks: int) -> PeakMemory:
     """Peak activation bytes when the first ``n_stage_blocks`` blocks run as ``n x n`` patches."""
     stage, rest = blocks[:n_stage_blocks], blocks[n_stage_blocks:]
+    if any(block.se for block in stage):
+        raise ValueError("squeeze-and-excitation pools the whole feature map: it cannot run in the patch stage")
     layers = [layer for block in stage for layer in block.layers]
     full_sides = []
     size = resolution
@@ -151,3 +168,26 @@ def mobilenet_v2_blocks(num_classes: int = 1000) -> tuple[Block, ...]:
             c = c_out
     blocks.append(Block((Conv(c, 1280),)))
     return tuple(blocks)
+
+
+def tinyengine_large_blocks() -> tuple[Block, ...]:
+    """TinyEngine's example MCUNetV2 network (:mod:`efficiency.zoo.seed.mcunetv2_net`), layer for
+    layer as the zoo builds it (the test compares them); the classifier is not an activation peak."""
+    stem, first = mcunetv2_net.STEM, mcunetv2_net.FIRST
+    blocks = [Block((Conv(3, stem, 3, 2),)), Block((Conv(stem, first),))]
+    c = first
+    for k, mid, c_out, stride, se in mcunetv2_net.BLOCKS:
+        layers = (Conv(c, mid), Conv(mid, mid, k, stride, depthwise=True), Conv(mid, c_out))
+        blocks.append(Block(layers, residual=stride == 1 and c == c_out, se=se))
+        c = c_out
+    blocks.append(Block((Conv(c, mcunetv2_net.HEAD),)))
+    return tuple(blocks)
+
+
+def tinyengine_large_peaks(resolution: int = 224) -> PeakMemory:
+    """Its peak SRAM layer by layer and with the authors' schedule (``examples/mcunetv2_se_large.py``:
+    4 x 4 patches over the first 8 convolutions, i.e. the first 4 blocks of the description)."""
+    blocks = tinyengine_large_blocks()
+    n_layers = [sum(len(b.layers) for b in blocks[:n]) for n in range(len(blocks) + 1)]
+    return peak_patch_based(blocks, resolution, mcunetv2_net.N_PATCHES,
+                            n_layers.index(mcunetv2_net.PATCH_LAYERS))
