@@ -51,6 +51,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from efficiency.zoo.seed import layers
+
 HEAD_DIM = 16          # q/k channels per head; heads = C / 16 (the authors' head_dims)
 HEAD_MUL = 6           # classifier_mul: the per-token head layer widens C to 6C
 HEAD_WIDTH = 1984      # classifer_head_dim[1]
@@ -85,11 +87,7 @@ class Subnet:
 
 def conv_bn(c_in: int, c_out: int, k: int = 1, stride: int = 1, groups: int = 1,
             act: bool = True) -> nn.Sequential:
-    layers: list[nn.Module] = [nn.Conv2d(c_in, c_out, k, stride, k // 2, groups=groups, bias=False),
-                               nn.BatchNorm2d(c_out)]
-    if act:
-        layers.append(nn.Hardswish())
-    return nn.Sequential(*layers)
+    return layers.conv_bn(c_in, c_out, k, stride, groups, nn.Hardswish if act else None)
 
 
 class SqueezeExcite(nn.Module):

@@ -17,6 +17,8 @@ from __future__ import annotations
 from torch import nn
 import torch
 
+from efficiency.zoo.seed import layers
+
 # (kernel, expansion, out channels, stride); None = the "skip" candidate
 FBNET_B: tuple[tuple[int, int, int, int] | None, ...] = (
     (3, 1, 16, 1),
@@ -31,11 +33,8 @@ FBNET_B: tuple[tuple[int, int, int, int] | None, ...] = (
 
 def conv_bn(c_in: int, c_out: int, k: int = 1, stride: int = 1, groups: int = 1,
             relu: bool = True, bias: bool = True) -> nn.Sequential:
-    layers: list[nn.Module] = [nn.Conv2d(c_in, c_out, k, stride, k // 2, groups=groups, bias=bias),
-                               nn.BatchNorm2d(c_out)]
-    if relu:
-        layers.append(nn.ReLU(inplace=True))
-    return nn.Sequential(*layers)
+    # the blocks' convolutions keep a bias (the paper's count includes it), the stem and head do not
+    return layers.conv_bn(c_in, c_out, k, stride, groups, nn.ReLU if relu else None, bias)
 
 
 class FBNetBlock(nn.Module):

@@ -28,6 +28,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from efficiency.zoo.seed import layers
+
 STEM = 16           # 3x3 stride-2 convolution, BN, ReLU6
 FIRST = 16          # 1x1 convolution, BN, no activation
 # one inverted residual block per row: (kernel, expanded width, out channels, stride, SE width; 0 = no SE)
@@ -51,11 +53,7 @@ FILE_MACS = 216_815_264       # multiply-adds of those layers at 224 x 224 (kern
 
 def conv_bn(c_in: int, c_out: int, k: int = 1, stride: int = 1, groups: int = 1,
             relu6: bool = True) -> nn.Sequential:
-    layers: list[nn.Module] = [nn.Conv2d(c_in, c_out, k, stride, k // 2, groups=groups, bias=False),
-                               nn.BatchNorm2d(c_out)]
-    if relu6:
-        layers.append(nn.ReLU6(inplace=True))
-    return nn.Sequential(*layers)
+    return layers.conv_bn(c_in, c_out, k, stride, groups, nn.ReLU6 if relu6 else None)
 
 
 class SqueezeExcite(nn.Module):

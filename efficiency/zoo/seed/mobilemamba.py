@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from efficiency.zoo.seed import layers
 from efficiency.zoo.seed.selective_scan import selective_scan
 
 
@@ -48,8 +49,7 @@ class MobileMambaConfig:
 
 
 def conv_bn(cin: int, cout: int, k: int = 1, stride: int = 1, groups: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False),
-                         nn.BatchNorm2d(cout))
+    return layers.conv_bn(cin, cout, k, stride, groups)
 
 
 class Residual(nn.Module):
