@@ -23,9 +23,9 @@ pages = {key: st.Page(file, title=title, icon=ICONS[key], url_path=None if key =
 current = st.navigation(list(pages.values()))
 page_key = next(k for k, p in pages.items() if p.title == current.title)
 
-ui.style()
+router.style()
 data = ui.data()
 ui.sidebar(data, page_key)
 with router.routed():
     current.run()
-ui.share_box(ui.state())   # pages that stop early call ui.stop(), which draws it first
+router.share_box(ui.state())   # pages that stop early call ui.stop(), which draws it first

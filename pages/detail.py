@@ -13,8 +13,8 @@ from efficiency.ui.commands import llm_measure_command, refresh_command
 from efficiency.ui.configs import HwConfig, config_of, gap_text, other_implementations
 from efficiency.ui.curves import (batch_curves, batch_notes, by_config, drawn_lines, resolution_curves,
                                   resolution_lines, resolution_notes, resolution_table)
-from efficiency.ui.detail import (batch_figure, default_model, find_model, model_latencies, op_breakdown, op_counts,
-                                  resolution_figure, similar_models)
+from efficiency.ui.detail import (batch_figure, default_model, find_model, latency_display, model_latencies,
+                                  op_breakdown, op_counts, resolution_figure, similar_models)
 from efficiency.ui.language import group_info, group_y_label
 from efficiency.ui.language_detail import accuracy_rows, count_facts, is_language, speed_errors, speed_table
 from efficiency.ui.seed_claims import claimed_accuracy
@@ -117,13 +117,7 @@ def latency_rows(lat_all, row) -> None:
     if lat_all.empty:
         st.info(f"No latency rows for this model. Measure them with `{refresh_command(row['arch'], s)}`.")
         return
-    st.dataframe(lat_all[["device", "device_name", "batch_size", "dtype", "mode", "channels_last", "lat_p50_ms",
-                          "lat_p90_ms", "latency_ms_p99", "throughput_sps", "achieved_tflops", "mem_mib",
-                          "energy_j_per_sample", "power_w_avg", "n_samples", "noisy", "measured_at"]].rename(columns={
-        "lat_p50_ms": "p50 (ms/batch)", "lat_p90_ms": "p90 (ms/batch)", "latency_ms_p99": "p99 (ms/batch)",
-        "throughput_sps": "throughput (samples/s)", "achieved_tflops": "achieved TFLOP/s (2·MACs·batch/p50)",
-        "mem_mib": "peak memory (MiB)", "energy_j_per_sample": "energy (J/sample, NVML)",
-        "power_w_avg": "power (W, average)"}), hide_index=True, width="stretch", placeholder="")
+    st.dataframe(latency_display(lat_all), hide_index=True, width="stretch", placeholder="")
 
 
 def batch_section(model: str) -> None:

@@ -5,11 +5,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from efficiency.ui import figures as plot
+from efficiency.ui import models_table as mt
 from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.axes import AXES, LANGUAGE, METRIC_UNITS, axes_for_task, hw_text
-from efficiency.ui.budget import add_budget, answer_lines, budget_answer
-from efficiency.ui.chart_view import for_print, for_screen
+from efficiency.ui.budget import answer_lines, budget_answer
+from efficiency.ui.chart_view import for_print
 from efficiency.ui.claims_view import CLAIM_AXES
 from efficiency.ui.commands import measure_hint
 from efficiency.ui.configs import config_of
@@ -41,63 +42,66 @@ x = c1.selectbox("Cost (x axis)", offered, key="w_x",
 ui.seed("w_highlight", s.highlight)
 highlight = c2.text_input("Highlight models (name or glob like resnet5*)", key="w_highlight", max_chars=200,
                           help="Matching models are drawn in colour and named; the rest of the zoo stays in grey.")
-opts = c3.popover("Chart options", icon=":material/tune:", use_container_width=True)
-ui.seed("w_logx", s.log_x)
+opts = c3.popover("Chart options", icon=":material/tune:", width="stretch")
+ui.seed_in_popover("w_logx", s.log_x)
 log_x = opts.toggle("log x", key="w_logx")
-ui.seed("w_logy", s.log_y)
+ui.seed_in_popover("w_logy", s.log_y)
 log_y = opts.toggle("log y", key="w_logy")
-ui.seed("w_labels", s.labels)
+ui.seed_in_popover("w_labels", s.labels)
 labels_on = opts.toggle("labels", key="w_labels", help="Name the front's and the highlighted models on the chart "
                         "(placed clear of each other and of every marker; on a phone they are hidden).")
-ui.seed("w_claims", s.claims)
+ui.seed_in_popover("w_claims", s.claims)
 claims_on = opts.toggle("paper claims", key="w_claims", help="Overlay the papers' own numbers as hollow diamonds, "
                         "at their compute corrected to this axis' convention.")
-ui.seed("w_seedacc", s.seed_claims)
+ui.seed_in_popover("w_seedacc", s.seed_claims)
 seed_claims = opts.toggle("seed claims", key="w_seedacc", help=f"Off by default. Seed architectures (our own "
                           f"implementations of papers' models, no published accuracy of their own) drawn as purple "
                           f"stars: {SEED_LEGEND}. They never join the Pareto front, which uses reference-table "
                           "accuracy only; the hover says whether a claim would sit beyond it.")
-ui.seed("w_color", s.color)
+ui.seed_in_popover("w_color", s.color)
 color = opts.segmented_control("Colour by", COLOR_BY, key="w_color") or s.color
-ui.seed("w_bubble", s.bubble)
+ui.seed_in_popover("w_bubble", s.bubble)
 bubble = opts.segmented_control("Marker size", BUBBLES, key="w_bubble",
                                 help="Marker area proportional to parameters or to peak memory "
                                      "(memory of the sidebar's hardware configuration).") or s.bubble
 
 # ---- filters (sidebar)
 counts = ui.counts(d)
-sb = st.sidebar
-sb.header("Filters")
+# in a popover: the browser builds its nine widgets only when it is opened, not on every first
+# visit (bench/bench_first_paint.py); the filters in effect are listed under it
+sb = st.sidebar.popover("Filters", icon=":material/filter_list:", width="stretch")
 srcs = sorted(counts["source"].dropna().astype(str).unique())
 fams = sorted(counts["family"].dropna().astype(str).unique())
-ui.seed("w_sources", [v for v in s.sources if v in srcs])
+ui.seed_in_popover("w_sources", list(s.sources), srcs)
 sources = sb.multiselect("Sources", srcs, key="w_sources", placeholder="all sources")
-ui.seed("w_families", [v for v in s.families if v in fams])
+ui.seed_in_popover("w_families", list(s.families), fams)
 families = sb.multiselect("Families", fams, key="w_families", placeholder="all families")
-ui.seed("w_search", s.search)
+ui.seed_in_popover("w_search", s.search)
 search = sb.text_input("Keep only names containing (or glob like resnet*)", key="w_search", max_chars=200,
                        help="A filter: models that do not match leave the chart. To see models in place, "
                             "highlight them above the chart instead.")
-ui.seed("w_seed", s.seed_only)
+ui.seed_in_popover("w_seed", s.seed_only)
 seed_only = sb.checkbox("Seed-paper architectures only", key="w_seed")
-ui.seed("w_test", s.show_test)
+ui.seed_in_popover("w_test", s.show_test)
 show_test = sb.checkbox("Show timm's test networks", key="w_test",
                         help="timm's tiny test_* architectures exist for timm's unit tests; hidden by default.")
 a1, a2 = sb.columns(2)
-ui.seed("w_amin", s.acc_min)
+ui.seed_in_popover("w_amin", s.acc_min)
 acc_min = a1.number_input("accuracy ≥", value=None, key="w_amin", format="%.2f")
-ui.seed("w_amax", s.acc_max)
+ui.seed_in_popover("w_amax", s.acc_max)
 acc_max = a2.number_input("accuracy ≤", value=None, key="w_amax", format="%.2f")
 unit_x = AXES[x].unit
-ui.seed("w_cmin", s.cost_min)
+ui.seed_in_popover("w_cmin", s.cost_min)
 cost_min = a1.number_input(f"cost ≥ ({unit_x})", value=None, key="w_cmin", format="%g")
-ui.seed("w_cmax", s.cost_max)
+ui.seed_in_popover("w_cmax", s.cost_max)
 cost_max = a2.number_input(f"cost ≤ ({unit_x})", value=None, key="w_cmax", format="%g")
 
 s = ui.update(x=x, log_x=log_x, log_y=log_y, color=color, claims=claims_on, sources=tuple(sources),
               families=tuple(families), search=search, seed_only=seed_only, show_test=show_test, acc_min=acc_min,
               acc_max=acc_max, cost_min=cost_min, cost_max=cost_max, highlight=highlight, labels=labels_on,
               bubble=bubble, seed_claims=seed_claims)
+active = mt.active_filters(s) + (["timm's test networks shown"] if s.show_test else [])
+st.sidebar.caption("Filters in effect: " + "; ".join(active) + "." if active else "No filter: every model of the task.")
 
 # ---- the view
 v = ui.view(d, s)
@@ -132,7 +136,7 @@ else:
                                 format="%g", help=f"On {hw}; among the models plotted with the current filters.")
     s = ui.update(budget_ms=budget)
     if budget is not None and math.isfinite(budget):
-        answer = budget_answer(v, budget, k=4)
+        answer = budget_answer(v, budget, k=ui.BUDGET_RUNNERS)
         unit = f" {METRIC_UNITS.get(s.y_metric, '%')}"
         lines = answer_lines(answer, hw, v.y_label.split(" (")[0], unit)
         (panel.success if answer.best is not None else panel.warning)(lines[0])
@@ -142,20 +146,19 @@ else:
 if s.highlight.strip() and len(v.points):
     hits = v.points[search_mask(v.points, s.highlight)]
     hits = hits.sort_values("y", ascending=not v.higher_is_better)
-    panel.markdown(f"**{len(hits):,} of {len(v.points):,} plotted models match '{s.highlight}'**"
+    # the pattern stays out of the bold: "**... 'resnet*'**" showed as italics with a stray star
+    panel.markdown(f"**{len(hits):,} of {len(v.points):,}** plotted models match '{s.highlight}'"
                    + ("" if hits.empty else " (in colour; the rest in grey)"))
-    panel.markdown("  \n".join(f"{r.model}: {r.y:.2f}" for r in hits.head(5).itertuples()))
+    panel.markdown("  \n".join(f"{mt.escape_markdown(r.model)}: {r.y:.2f}" for r in hits.head(5).itertuples()))
 
-fig = ui.figure(d, s)                 # a copy of the cached figure: drawing on it is safe
-if answer is not None:
-    add_budget(fig, v, answer)
 dark = getattr(st.context.theme, "type", None) == "dark"
-for_screen(fig, dark)
+spec = ui.screen_figure(d, s, dark, answer.budget_ms if answer is not None else None)   # the budget drawn on it
 with chart_col:
-    event = st.plotly_chart(fig, key="pareto_chart", on_select="rerun", selection_mode=("points", "box", "lasso"),
+    event = st.plotly_chart(ui.chart_figure(spec), key="pareto_chart", on_select="rerun",
+                            selection_mode=("points", "box", "lasso"),
                             theme=None, config={"displaylogo": False, "scrollZoom": True, "responsive": True,
                                                 "toImageButtonOptions": {"format": "svg", "filename": "pareto"}})
-    st.caption(fig.layout.meta.get("caption", "").replace("<br>", " "))
+    st.caption(spec["layout"].get("meta", {}).get("caption", "").replace("<br>", " "))
 # on a phone the plot is about 300 px wide: labels placed for 420 px and more would touch there
 st.html("<style>@media (max-width: 640px) { .js-plotly-plot .annotation { display: none; } }</style>")
 picked = []
@@ -192,10 +195,13 @@ if not AXES[s.x].needs_hw:   # on a latency axis the same line sits above the ch
 # ---- the front as a table
 st.subheader("The front")
 if len(v.front):
-    front = front_table(v.front, AXES[s.x].column, f"x: {AXES[s.x].short} ({unit_x})", v.y_label,
-                        v.group is not None)
-    st.dataframe(front, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.4g") for c in front.columns[2:]}, placeholder="")
+    short = AXES[s.x].short
+    front = front_table(v.front, AXES[s.x].column, short if short == unit_x else f"{short} ({unit_x})", v.y_label,
+                        v.group is not None).drop(columns="family")     # the id names the family
+    # markdown, not st.dataframe: the front is short, and a data grid costs the first visit about
+    # 0.9 s of CPU (bench/bench_first_paint.py); the sortable table of every model is the Models page
+    st.container(height=420 if len(front) > 12 else "content", border=False).markdown(
+        mt.markdown_table(front, {v.y_label: 2}))
     st.caption(f"Speed on {hw}. " + (f"Highest {AXES[s.x].short} first; each model here is more accurate than "
                f"every model with a higher {AXES[s.x].short}." if v.benefit else
                "Cost-ascending; every model here beats all cheaper ones."))
@@ -208,7 +214,7 @@ st.subheader("Export")
 
 def printed(fmt: str) -> bytes:
     """The figure as published (legend at the right, caption beneath, light), budget included."""
-    return plot.figure_bytes(for_print(go.Figure(fig)), fmt)
+    return plot.figure_bytes(for_print(go.Figure(spec)), fmt)
 
 
 e1, e2, e3, e4 = st.columns(4)
@@ -218,7 +224,7 @@ e2.download_button("Figure (PNG)", data=lambda: printed("png"), file_name="paret
                    mime="image/png", on_click="ignore", icon=":material/download:")
 e3.download_button("Figure (SVG)", data=lambda: printed("svg"), file_name="pareto.svg",
                    mime="image/svg+xml", on_click="ignore", icon=":material/download:")
-e4.download_button("Points (CSV)", data=plot.points_csv(v), file_name="pareto_points.csv", mime="text/csv",
+e4.download_button("Points (CSV)", data=lambda: plot.points_csv(v), file_name="pareto_points.csv", mime="text/csv",
                    on_click="ignore", icon=":material/download:")
 st.caption(f"Same figure from the command line: `python -m efficiency.plot --x {s.x} --y {s.y_dataset}:{s.y_metric}"
            f" --task {s.task} --device {s.device} --batch {s.batch} --dtype {s.dtype} --mode {s.mode}"

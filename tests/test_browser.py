@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -48,34 +49,42 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(env_extra: dict | None = None):
+def streamlit_server(env_extra: dict | None = None, script: Path | None = None):
+    """``streamlit run`` of app.py (or ``script``) on a free port; yields its base URL.
+
+    The server's output goes to a temporary file, not a pipe: a pipe nobody reads fills up and
+    blocks the server after enough log lines (long benchmarks)."""
     port = free_port()
     env = {**os.environ, "EFFICIENCY_RESULTS": str(FIX / "results.parquet"),
            "EFFICIENCY_ACCURACY": str(FIX / "accuracy.parquet"), "EFFICIENCY_CLAIMS": str(FIX / "paper_claims.csv"),
            **(env_extra or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start: " + (proc.stdout.read().decode()[-2000:] if proc.stdout else ""))
-            time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
+    script = Path(script) if script else ROOT / "app.py"
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+                                 "--server.port", str(port), "--server.address", "127.0.0.1",
+                                 "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                                cwd=script.parent, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            deadline = time.monotonic() + 120       # a loaded 2-core machine imports slowly
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError("streamlit did not start: " + log.read().decode(errors="replace")[-2000:])
+                time.sleep(0.3)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @contextlib.contextmanager
@@ -265,3 +274,81 @@ def test_phone_width_chart_uses_the_width(base_url):
         assert page.locator('[data-testid="stSidebar"][aria-expanded="true"]').count() == 0   # controls collapsed
         page.wait_for_timeout(800)
         page.screenshot(path=str(ART / "pareto_390px.png"), full_page=True)
+
+
+# --------------------------------------------------------------------------- issue 13 item 10: the models table
+
+GRID = '[data-testid="stDataFrame"]'
+# the data grid draws on a canvas; its accessible twin (a <table> inside the canvas) holds the
+# header texts (an arrow marks the sorted column) and the rows in their shown order
+GRID_JS = """() => {
+  const g = document.querySelector('[data-testid="stDataFrame"]');
+  if (!g) return null;
+  const heads = Array.from(g.querySelectorAll('thead th')).map(t => t.textContent);
+  const rows = Array.from(g.querySelectorAll('tbody tr'))
+                    .map(r => Array.from(r.querySelectorAll('td')).map(c => c.textContent));
+  return heads.length && rows.length ? {heads, rows} : null;
+}"""
+
+
+def models_page_table():
+    """What the Models page lists for the default view, as the page builds it."""
+    from efficiency.ui import models_table as mt
+    v = expected({})
+    return mt.models_table(v.points).rename(columns=mt.headers(v.y_label))
+
+
+def test_models_table_sorts_by_a_clicked_header(base_url):
+    table = models_page_table()
+    model = table.columns[0]
+    ART.mkdir(exist_ok=True)
+    with browser_page() as page:
+        page.goto(f"{base_url}/models")
+        canvas = page.locator(f'{GRID} [data-testid="data-grid-canvas"]')
+        canvas.wait_for(timeout=90000)
+        grid = wait_for(page, GRID_JS, lambda g: g["rows"][0][0] == table[model].iloc[0])   # best accuracy first
+        assert [h.lstrip("↑↓ ") for h in grid["heads"]][:3] == list(table.columns[:3])
+        box = canvas.bounding_box()
+        header = (box["x"] + 40, box["y"] + 17)           # inside the pinned model column's header cell
+        page.mouse.click(*header)
+        grid = wait_for(page, GRID_JS, lambda g: g["heads"][0].startswith("↑"))
+        wait_for(page, GRID_JS, lambda g: g["rows"][0][0] == min(table[model]))
+        page.mouse.click(*header)                         # a second click sorts descending
+        wait_for(page, GRID_JS, lambda g: g["heads"][0].startswith("↓") and g["rows"][0][0] == max(table[model]))
+        # a number column: whichever header lies under the click, its smallest value comes first
+        page.mouse.click(box["x"] + 260, header[1])      # past the model column (medium: 200 px)
+        grid = wait_for(page, GRID_JS, lambda g: any(h.startswith("↑") for h in g["heads"][1:]))
+        col = next(i for i, h in enumerate(grid["heads"]) if h.startswith("↑"))
+        values = table[table.columns[col]].dropna()
+        assert abs(float(grid["rows"][0][col].replace(",", "")) - values.min()) <= 0.01 * abs(values.min()) + 0.01
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ART / "models_sorted.png"), full_page=False)
+
+
+TOGGLES_JS = """() => Object.fromEntries(
+  Array.from(document.querySelectorAll('[data-testid="stPopoverBody"] input[type=checkbox]'))
+       .map(i => [i.closest('label').textContent.trim(), i.checked]))"""
+
+
+def test_popovers_show_the_state_after_reruns(base_url):
+    """The Pareto page's filters and chart options sit in popovers, which the browser builds only
+    when opened: a filter from the link stays in effect across a rerun that never opened them,
+    and opening them afterwards shows the state in effect, not the widgets' defaults."""
+    resnets = {m for m in expected({}).points["model"] if "resnet" in m}
+    with browser_page() as page:
+        page.goto(f"{base_url}/?fam=resnet")
+        read_figure(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("Filters in effect: families: resnet").wait_for(timeout=60000)
+        sidebar.get_by_text("CPU", exact=True).click()          # a rerun that never opened the popover
+        data = wait_for(page, FIGURE_JS, lambda d: "dev=cpu" in page.url and any(t["meta"] == "points" for t in d))
+        plotted = {i for t in data if t["meta"] == "points" for i in t["ids"]}
+        assert plotted and plotted <= resnets and "fam=resnet" in page.url
+        sidebar.get_by_role("button", name="Filters").click()
+        popover = page.get_by_test_id("stPopoverBody")
+        popover.get_by_label("Keep only names containing (or glob like resnet*)", exact=True).wait_for(timeout=30000)
+        popover.get_by_text("resnet", exact=True).first.wait_for(timeout=30000)   # the family's chip
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Chart options").click()       # first opened after the rerun too
+        toggles = wait_for(page, TOGGLES_JS, lambda t: "labels" in t)
+        assert toggles["log x"] is True and toggles["labels"] is True and toggles["log y"] is False, toggles

@@ -182,3 +182,14 @@ def test_models_page_opens_a_models_detail(fixture_env):
     assert not at.exception, at.exception
     assert at.title[0].value == "Model detail"
     assert at.selectbox(key="w_model").value == target
+
+
+def test_markdown_table_escapes_rounds_and_blanks():
+    """The explorer's front table (markdown, not a data grid: first paint): ids escaped, numbers to
+    meaningful digits, missing values blank, booleans in words."""
+    df = pd.DataFrame({"model": ["timm/a_b|c*d", "x"], "GMACs": [0.024189, 123456.7],
+                       "top-1 (%)": [57.918, np.nan], "on front": [True, False]})
+    lines = mt.markdown_table(df, {"top-1 (%)": 2}).splitlines()
+    assert lines[1] == "|:---|---:|---:|:---|"
+    assert lines[2] == "| timm/a\\_b\\|c\\*d | 0.0242 | 57.92 | yes |"
+    assert lines[3] == "| x | 123,000 |  | no |"

@@ -299,3 +299,20 @@ def test_shipped_pareto_on_the_energy_axis(shipped_env):
     assert drawn, [t.get("meta") for t in chart["data"]]
     plotted = int({m.label: m.value for m in at.metric}["Models plotted"])
     assert plotted > 0 or any("have an energy figure" in i.value for i in at.info)
+
+
+def test_detail_latency_table_names_the_machine_and_rounds():
+    """Model detail's latency table: the machine by its readable name first, numbers to 3 significant
+    digits, missing values blank (NaN, drawn blank by the page)."""
+    from efficiency.ui.detail import latency_display
+
+    lat = pd.DataFrame([{"hardware_name": "NVIDIA H200, 140 GiB, 700 W limit", "device": "cuda", "batch_size": 1,
+                         "dtype": "bf16", "mode": "eager", "channels_last": False, "lat_p50_ms": 6.61437,
+                         "lat_p90_ms": 6.9, "latency_ms_p99": 7.01234, "throughput_sps": 157.2327,
+                         "achieved_tflops": None, "mem_mib": 1234.567, "energy_j_per_sample": 0.0123456,
+                         "power_w_avg": 301.26, "n_samples": 40, "noisy": False, "measured_at": "2026-12-03"}])
+    out = latency_display(lat)
+    assert list(out.columns[:2]) == ["machine", "device"]
+    r = out.iloc[0]
+    assert r["p50 (ms/batch)"] == 6.61 and r["throughput (samples/s)"] == 157.0 and r["peak memory (MiB)"] == 1230.0
+    assert r["energy (J/sample, NVML)"] == 0.0123 and pd.isna(r["achieved TFLOP/s (2·MACs·batch/p50)"])

@@ -17,6 +17,7 @@ from efficiency.ui.curves import drawn_lines, level_of_failure, resolution_lines
 from efficiency.ui.explorer import ENERGY_COLUMNS, is_test_network
 from efficiency.ui.figures import FONT, PALETTE
 from efficiency.ui.numbers import fmt
+from efficiency.ui.models_table import round_column
 from efficiency.ui.hardware import achieved_tflops
 from efficiency.ui.state import ViewState
 from efficiency.ui.tables import LAT_KEEP, accuracy_values, count_table, latency_derived, latency_table
@@ -63,6 +64,25 @@ def model_latencies(results: pd.DataFrame, model: str) -> pd.DataFrame:
         return rows
     rows["achieved_tflops"] = achieved_tflops(rows)
     return rows.sort_values(["device", "batch_size", "dtype", "mode"]).reset_index(drop=True)
+
+
+LATENCY_DISPLAY = {
+    "hardware_name": "machine", "device": "device", "batch_size": "batch", "dtype": "dtype", "mode": "mode",
+    "channels_last": "channels_last", "lat_p50_ms": "p50 (ms/batch)", "lat_p90_ms": "p90 (ms/batch)",
+    "latency_ms_p99": "p99 (ms/batch)", "throughput_sps": "throughput (samples/s)",
+    "achieved_tflops": "achieved TFLOP/s (2·MACs·batch/p50)", "mem_mib": "peak memory (MiB)",
+    "energy_j_per_sample": "energy (J/sample, NVML)", "power_w_avg": "power (W, average)",
+    "n_samples": "timed calls", "noisy": "noisy", "measured_at": "measured at (UTC)"}
+
+
+def latency_display(lat: pd.DataFrame) -> pd.DataFrame:
+    """:func:`model_latencies` as the detail page shows it: the machine by name first, numbers to
+    three significant digits, headers with units."""
+    out = lat.reindex(columns=list(LATENCY_DISPLAY)).copy()
+    for col in ("lat_p50_ms", "lat_p90_ms", "latency_ms_p99", "throughput_sps", "achieved_tflops", "mem_mib",
+                "energy_j_per_sample", "power_w_avg"):
+        out[col] = round_column(pd.to_numeric(out[col], errors="coerce"))
+    return out.rename(columns=LATENCY_DISPLAY)
 
 
 def compare_table(results: pd.DataFrame, accuracy: pd.DataFrame, models: list[str],

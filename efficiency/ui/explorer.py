@@ -145,8 +145,9 @@ def latency_notes(state: ViewState, pts: pd.DataFrame, results: pd.DataFrame | N
         return [("warning", f"No latency rows for {hw_text(state)}. {measure_hint(state)}, "
                  "or pick a measured configuration in the sidebar.")]
     if (~have).sum():
-        return [("info", f"{int((~have).sum())} models have no latency for {hw_text(state)} "
-                 f"and are not plotted. {measure_hint(state)}.")]
+        n = int((~have).sum())
+        return [("info", f"{n} model{'s have' if n != 1 else ' has'} no latency for {hw_text(state)} and "
+                 f"{'are' if n != 1 else 'is'} not plotted. {measure_hint(state)}.")]
     return []
 
 

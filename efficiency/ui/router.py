@@ -1,4 +1,5 @@
-"""Pages run inside app.py's router, even when a shared link is the first visit of a fresh server.
+"""Pages run inside app.py's router, even when a shared link is the first visit of a fresh server;
+and what the router draws around every page (the style sheet, the copy-link box).
 
 Until some script run in the server process calls ``st.navigation``, Streamlit treats a folder
 named ``pages/`` as its old multipage layout: a first visit to ``/detail`` runs ``pages/detail.py``
@@ -14,10 +15,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import runpy
+from dataclasses import replace
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
 from efficiency import paths
+from efficiency.ui.state import ViewState, to_query
 
 APP = paths.REPO / "app.py"
 
@@ -42,3 +46,39 @@ def ensure_routed() -> None:
         return
     runpy.run_path(str(APP), run_name="__main__")
     st.stop()   # the page already ran inside app.py
+
+
+# --------------------------------------------------------------------------- around every page
+
+CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
+[data-testid="stMetricValue"] { font-size: 1.9rem; }
+</style>"""
+
+
+def style() -> None:
+    st.html(CSS)
+
+
+def share_url(s: ViewState) -> str:
+    """The link that restores ``s``: this server, the page's path, the state as query params."""
+    base = ""
+    try:
+        base = st.context.url or ""
+    except Exception:  # noqa: BLE001 - no browser context (tests, bare mode)
+        base = ""
+    parts = urlsplit(base) if base else None
+    host = f"{parts.scheme}://{parts.netloc}" if parts and parts.netloc else "http://localhost:8501"
+    path = "" if s.page == "pareto" else s.page
+    q = to_query(replace(s, page="pareto"))        # the path says the page
+    return f"{host}/{path}" + (f"?{urlencode(q)}" if q else "")
+
+
+def share_box(s: ViewState) -> None:
+    """Copy-link control: the URL that restores the current view (st.code has a copy button). In a
+    popover, whose content the browser builds only when it is opened: ``st.code`` loads a 1.6 MB
+    syntax highlighter, about 1 s of CPU on every first visit when it sat in an expander (built
+    while closed; bench/bench_first_paint.py)."""
+    with st.sidebar.popover("Share this view", icon=":material/link:", width="stretch"):
+        st.code(share_url(s), language=None, wrap_lines=True)
+        st.caption("Opening the link restores page, axes, filters, selection and hardware.")

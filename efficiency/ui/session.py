@@ -17,14 +17,14 @@ recommends instead of passing ``value=`` to a keyed widget.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
 
-from efficiency.ui import configs, language
+from efficiency.ui import configs, language, router
 from efficiency.ui import data as uidata
 from efficiency.ui import tables
 from efficiency.ui.axes import LANGUAGE, x_for_task
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 MODE_LABELS = {"cuda_graph": "CUDA graph", "compile": "compile", "cpu": "CPU", "cuda": "GPU (CUDA)"}
+BUDGET_RUNNERS = 4      # models a latency-budget answer names (the best and runners-up), in words and drawn
 
 
 # --------------------------------------------------------------------------- data
@@ -109,6 +110,19 @@ def _figure(key: tuple, state: ViewState, _results: pd.DataFrame, _accuracy: pd.
     return figures.build_figure(v, overlay)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _screen_figure(key: tuple, state: ViewState, dark: bool, budget_ms: float | None, _results: pd.DataFrame,
+                   _accuracy: pd.DataFrame, _claims: pd.DataFrame) -> dict:
+    # a dict, not a go.Figure: unpickling a Figure rebuilds and validates it, and theming it costs as
+    # much again (0.35 s a run together, bench/bench_first_paint.py); a dict unpickles in milliseconds
+    from efficiency.ui.budget import add_budget, budget_answer
+    from efficiency.ui.chart_view import for_screen
+    fig, v = _figure(key, state, _results, _accuracy, _claims), _view(key, state, _results, _accuracy)
+    if budget_ms is not None:
+        add_budget(fig, v, budget_answer(v, budget_ms, k=BUDGET_RUNNERS))
+    return for_screen(fig, dark).to_dict()
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def _counts(key: tuple, _results: pd.DataFrame) -> pd.DataFrame:
     return tables.count_table(_results)
@@ -136,9 +150,31 @@ def view(d: Data, state: ViewState) -> View:
     return _view(d.key, view_key(state), d.results, d.accuracy)
 
 
-def figure(d: Data, state: ViewState) -> go.Figure:
-    """The Pareto figure of ``state`` (memoised like :func:`view`)."""
-    return _figure(d.key, view_key(state), d.results, d.accuracy, d.claims)
+def screen_figure(d: Data, state: ViewState, dark: bool, budget_ms: float | None = None) -> dict:
+    """The Pareto figure as shown (:func:`efficiency.ui.chart_view.for_screen`, theme, budget drawn), a
+    plotly dict of its own, memoised like :func:`view`; :func:`chart_figure` hands it to st.plotly_chart."""
+    return _screen_figure(d.key, view_key(state), dark, budget_ms, d.results, d.accuracy, d.claims)
+
+
+@functools.cache
+def _built_figure_type() -> type:
+    import plotly.graph_objects as go   # plotly is only needed once a figure is drawn
+
+    class BuiltFigure(go.Figure):
+        """``st.plotly_chart`` serialises a figure's ``to_dict()``: this one returns the dict it was
+        given, where a Figure built from it would validate and deep-copy it again (0.1 - 0.2 s)."""
+        def __init__(self, spec: dict):
+            super().__init__()
+            self._spec = spec
+
+        def to_dict(self) -> dict:
+            return self._spec
+    return BuiltFigure
+
+
+def chart_figure(spec: dict) -> go.Figure:
+    """``spec`` (:func:`screen_figure`) for ``st.plotly_chart`` only: anything else needs ``go.Figure(spec)``."""
+    return _built_figure_type()(spec)
 
 
 def counts(d: Data) -> pd.DataFrame:
@@ -171,18 +207,14 @@ def seed(key: str, value) -> None:
         st.session_state[key] = value
 
 
-def share_url(s: ViewState) -> str:
-    """The link that restores ``s``: this server, the page's path, the state as query params."""
-    base = ""
-    try:
-        base = st.context.url or ""
-    except Exception:  # noqa: BLE001 - no browser context (tests, bare mode)
-        base = ""
-    parts = urlsplit(base) if base else None
-    host = f"{parts.scheme}://{parts.netloc}" if parts and parts.netloc else "http://localhost:8501"
-    path = "" if s.page == "pareto" else s.page
-    q = to_query(replace(s, page="pareto"))        # the path says the page
-    return f"{host}/{path}" + (f"?{urlencode(q)}" if q else "")
+def seed_in_popover(key: str, value, options: list | None = None) -> None:
+    """:func:`seed` for a widget in a popover, whose widgets the browser builds only when it is
+    opened; Streamlit sends a value only on the run that set it, so one first opened after a rerun
+    showed defaults (labels off while drawn). Written back every run, it is sent every run;
+    ``options``: a multiselect's choices (they change with the task), which the value keeps to."""
+    seed(key, value)
+    kept = st.session_state[key]
+    st.session_state[key] = [v for v in kept if v in options] if options is not None else kept
 
 
 # --------------------------------------------------------------------------- shared sidebar
@@ -296,26 +328,9 @@ EAGER_GPU_NOTE = ("Eager GPU latency at small batch mostly measures the host CPU
                   "not the GPU: compare GPUs on CUDA graph or large-batch rows.")
 
 
-CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 2.2rem; }
-[data-testid="stMetricValue"] { font-size: 1.9rem; }
-</style>"""
-
-
-def style() -> None:
-    st.html(CSS)
-
-
-def share_box(s: ViewState) -> None:
-    """Copy-link control: the URL that restores the current view (st.code has a copy button)."""
-    with st.sidebar.expander("Share this view", expanded=False):
-        st.code(share_url(s), language=None, wrap_lines=True)
-        st.caption("Opening the link restores page, axes, filters, selection and hardware.")
-
-
 def stop() -> None:
     """``st.stop()`` for pages, with the copy-link box drawn first (nothing renders after a stop)."""
-    share_box(state())
+    router.share_box(state())
     st.stop()
 
 
