@@ -113,7 +113,7 @@ def latency_table(results: pd.DataFrame, device: str, batch: int, dtype: str, mo
     rows = latency_derived(rows)
     if batch != 1 and rows["decode_tps"].notna().any():
         # time to first token is measured at batch 1 only: a larger batch's view shows that one
-        first = latency_table(results, device, 1, dtype, mode)
+        first = latency_table(results, device, 1, dtype, mode, hardware=machine)   # the same machine
         rows["ttft_ms"] = rows["model"].map(first.set_index("model")["ttft_ms"])
     return rows
 
