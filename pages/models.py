@@ -44,7 +44,7 @@ config[names["acc"]] = st.column_config.NumberColumn(names["acc"], format="%.2f"
 st.dataframe(shown.rename(columns=names), hide_index=True, width="stretch", height=560, placeholder="",
              column_config=config)
 hw = hw_text(s, v.device_name)
-st.caption(f"{len(shown)} of {len(table)} models. Latency, throughput and memory on {hw} (sidebar); "
+st.caption(f"{len(shown):,} of {len(table):,} models. Latency, throughput and memory on {hw} (sidebar); "
            "GMACs count one multiply-add once (timm/torchvision 'FLOPs'), GFLOPs = 2 × GMACs; counts per "
            "sample at batch 1. 3 significant digits; accuracy as published, 2 decimals."
            + (f" Language models: accuracy is protocol group {v.group['protocol_group']}; GMACs are a 512-token "

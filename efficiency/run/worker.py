@@ -145,7 +145,7 @@ def measure_latency(entry: ZooEntry, spec: LatencySpec) -> tuple[dict, str]:
                            channels_last=spec.channels_last, min_time_s=spec.min_time_s,
                            max_time_s=spec.max_time_s, **kw)
     try:
-        built = build(entry)
+        built = build(entry, device=spec.device)
         make_input = None
         if built.list_input or entry.task == "optical_flow":
             make_input = functools.partial(_expanded, built.inputs, built.list_input)

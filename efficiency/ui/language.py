@@ -130,5 +130,5 @@ def axis_gap_notes(state, pts: pd.DataFrame) -> list[tuple[str, str]]:
     names = [str(m).split("/", 1)[-1] for m in pts.loc[lacking, "model"]]
     why = {"train_flops": " (no pre-training token count read from their paper or card: data/llm)",
            "decode_gflops_4096": " (their context is shorter than 4096 tokens)"}.get(state.x, "")
-    return [("info", f"{len(names)} of {len(pts)} models have no {spec.short}{why} and are not plotted: "
+    return [("info", f"{len(names):,} of {len(pts):,} models have no {spec.short}{why} and are not plotted: "
              f"{', '.join(sorted(names)[:8])}{' ...' if len(names) > 8 else ''}.")]
