@@ -4,6 +4,7 @@ import streamlit as st
 
 from efficiency.ui import figures as plot
 from efficiency.ui import router
+from efficiency.ui import data as uidata
 from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text, y_label
 from efficiency.ui.commands import measure_hint
@@ -103,7 +104,7 @@ def resolution_section(models: list[str]) -> None:
     """Latency and GMACs against input size for the compared models' weights, in the sidebar's configuration."""
     st.subheader("Latency versus input resolution")
     current = config_of(s)
-    curves = resolution_curves(d.results, models, s.device, s.dtype, s.mode, s.batch)
+    curves = resolution_curves(uidata.with_sweep(d.results, d.sweep), models, s.device, s.dtype, s.mode, s.batch)
     lines = resolution_lines(curves)
     if lines:
         st.plotly_chart(resolution_figure(curves, current.text), theme=None, config={"displaylogo": False})

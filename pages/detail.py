@@ -6,6 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from efficiency.ui import router
+from efficiency.ui import data as uidata
 from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text, y_label
 from efficiency.ui.claims_view import claims_for_model
@@ -17,6 +18,7 @@ from efficiency.ui.detail import (batch_figure, default_model, find_model, laten
                                   op_breakdown, op_counts, resolution_figure, similar_models)
 from efficiency.ui.language import group_info, group_y_label
 from efficiency.ui.language_detail import accuracy_rows, count_facts, is_language, speed_errors, speed_table
+from efficiency.ui.models_table import escape_markdown
 from efficiency.ui.seed_claims import claimed_accuracy
 
 router.ensure_routed()
@@ -140,7 +142,7 @@ def resolution_section(model: str) -> None:
     """Latency and GMACs against input size over this weight's zoo entries at other sizes, in the
     sidebar's configuration; a one-line note when fewer than two sizes were measured there."""
     st.markdown("#### Latency versus input resolution")
-    curves = resolution_curves(d.results, [model], s.device, s.dtype, s.mode, s.batch)
+    curves = resolution_curves(uidata.with_sweep(d.results, d.sweep), [model], s.device, s.dtype, s.mode, s.batch)
     lines = resolution_lines(curves)
     if not lines:
         st.caption(" ".join(resolution_notes(d.results, [model], curves, current.text))
@@ -182,11 +184,12 @@ of_task = counts[counts["task"] == s.task] if (counts["task"] == s.task).any() e
 model = find_model(counts, wanted) if wanted else default_model(of_task, measured, current)
 if wanted and model is None:     # say so; never open another model in its place
     near = similar_models(counts, wanted)
-    st.warning(f"No model '{wanted}' in the results cache (the link names it). "
+    # the link's text shown as typed: markdown would read "*net*" as emphasis
+    st.warning(f"No model '{escape_markdown(wanted)}' in the results cache (the link names it). "
                + (f"Similar ids: {', '.join(f'`{m}`' for m in near)}. " if near else "")
                + f"If it is a zoo entry, measure it with `{refresh_command(wanted)}`.")
 elif wanted and model != wanted:
-    st.caption(f"'{wanted}' is an architecture: showing its first entry, {model}.")
+    st.caption(f"'{escape_markdown(wanted)}' is an architecture: showing its first entry, {escape_markdown(model)}.")
 if model is not None:
     ui.seed("w_model", model)
     if st.session_state["w_model"] not in ids:

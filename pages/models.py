@@ -20,7 +20,7 @@ if ui.no_results_message(d):
 v = ui.view(d, s)
 for level, msg in v.notes:
     (st.warning if level == "warning" else st.info)(msg)
-filters = mt.active_filters(s)
+filters = mt.active_filters(s, markdown=True)   # a caption is markdown: '*net*' is no emphasis
 if filters:
     st.caption("Explorer filters in effect: " + "; ".join(filters) + ".")
 

@@ -16,6 +16,7 @@ from efficiency.ui.commands import measure_hint
 from efficiency.ui.configs import config_of
 from efficiency.ui.explorer import search_mask
 from efficiency.ui.language import group_words
+from efficiency.ui.machine_choice import machine_sidebar
 from efficiency.ui.seed_claims import LEGEND as SEED_LEGEND
 from efficiency.ui.state import BUBBLES
 from efficiency.ui.tables import front_table
@@ -65,6 +66,9 @@ bubble = opts.segmented_control("Marker size", BUBBLES, key="w_bubble",
                                 help="Marker area proportional to parameters or to peak memory "
                                      "(memory of the sidebar's hardware configuration).") or s.bubble
 
+# ---- the machine the latency comes from (sidebar, under the hardware configuration; x decides whether it shows)
+s = machine_sidebar(d, s, x)
+
 # ---- filters (sidebar)
 counts = ui.counts(d)
 # in a popover: the browser builds its nine widgets only when it is opened, not on every first
@@ -100,7 +104,7 @@ s = ui.update(x=x, log_x=log_x, log_y=log_y, color=color, claims=claims_on, sour
               families=tuple(families), search=search, seed_only=seed_only, show_test=show_test, acc_min=acc_min,
               acc_max=acc_max, cost_min=cost_min, cost_max=cost_max, highlight=highlight, labels=labels_on,
               bubble=bubble, seed_claims=seed_claims)
-active = mt.active_filters(s) + (["timm's test networks shown"] if s.show_test else [])
+active = mt.active_filters(s, markdown=True) + (["timm's test networks shown"] if s.show_test else [])
 st.sidebar.caption("Filters in effect: " + "; ".join(active) + "." if active else "No filter: every model of the task.")
 
 # ---- the view
@@ -147,7 +151,7 @@ if s.highlight.strip() and len(v.points):
     hits = v.points[search_mask(v.points, s.highlight)]
     hits = hits.sort_values("y", ascending=not v.higher_is_better)
     # the pattern stays out of the bold: "**... 'resnet*'**" showed as italics with a stray star
-    panel.markdown(f"**{len(hits):,} of {len(v.points):,}** plotted models match '{s.highlight}'"
+    panel.markdown(f"**{len(hits):,} of {len(v.points):,}** plotted models match '{mt.escape_markdown(s.highlight)}'"
                    + ("" if hits.empty else " (in colour; the rest in grey)"))
     panel.markdown("  \n".join(f"{mt.escape_markdown(r.model)}: {r.y:.2f}" for r in hits.head(5).itertuples()))
 

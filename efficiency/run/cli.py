@@ -21,7 +21,7 @@ from efficiency.run.plan import UNTIMED_SOURCES, Job, LatencySpec, plan, stale_l
 from efficiency.run.summary import print_summary
 from efficiency.run.sweep import Recorder, Terminated, sigterm_as_interrupt, sweep
 from efficiency.store import cache
-from efficiency.zoo import UnknownModelError, ZooEntry, load_zoo
+from efficiency.zoo import UnknownModelError, ZooEntry, load_zoo, resolution
 
 
 # --------------------------------------------------------------------------- selection
@@ -46,16 +46,35 @@ def _custom_entries(args) -> list[ZooEntry]:
 
 
 def select(args) -> list[ZooEntry]:
-    """The zoo entries and --custom models the command line names."""
+    """The zoo entries and --custom models the command line names, with --resolution's other sizes."""
     entries = _custom_entries(args)
+    zoo = None
     if args.models or not args.custom:
+        zoo = load_zoo()
         try:
-            entries += load_zoo().select(args.models, task=args.task)
+            entries += zoo.select(args.models, task=args.task)
         except UnknownModelError as exc:
             raise UsageError(str(exc)) from None
     if not entries:
         raise UsageError(f"no zoo entry has task {args.task!r}")
-    return entries
+    return at_resolutions(entries, args.resolution, zoo) if args.resolution else entries
+
+
+def at_resolutions(entries: list[ZooEntry], sizes: list[int], zoo) -> list[ZooEntry]:
+    """--resolution: ``entries`` with each eligible one at ``sizes`` (efficiency.zoo.resolution), saying
+    which selected models it does not apply to (measured at their own size only)."""
+    try:
+        found = resolution.derive(entries, sizes, zoo)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if found.ineligible:
+        names = ", ".join(e.id for e in found.ineligible[:5]) + (" ..." if len(found.ineligible) > 5 else "")
+        print(f"Note: --resolution applies to timm and torchvision classification models taking a square image; "
+              f"{len(found.ineligible)} selected models are measured at their own input size only: {names}")
+    print(f"--resolution {' '.join(str(s) for s in resolution.check_sizes(sizes))}: "
+          f"{len(found.derived)} entries derived at other sizes (no published accuracy), "
+          f"{len(found.from_zoo)} zoo entries added at sizes the zoo has.")
+    return found.entries
 
 
 # --------------------------------------------------------------------------- configurations
@@ -229,8 +248,13 @@ def _print_list(jobs: list[Job], n_models: int) -> int:
     for job in jobs:
         what = (["count"] if job.count else []) + [f"{s.device}/b{s.batch_size}/{s.dtype}/{s.mode}"
                                                   for s in job.latency]
-        print(f"{job.head.id}  (+{len(job.entries) - 1} sharing it)  {' '.join(what)}")
-    print(f"{n_models} models selected, {len(jobs)} builds to run")
+        derived = [e for e in job.entries if e.derived_from]
+        origin = (f"  [derived from {derived[0].derived_from}" + (f" and {len(derived) - 1} more" if len(derived) > 1
+                                                                    else "") + "]") if derived else ""
+        print(f"{job.head.id}  (+{len(job.entries) - 1} sharing it)  {' '.join(what)}{origin}")
+    n_derived = len({e.id for j in jobs for e in j.entries if e.derived_from})
+    print(f"{n_models} models selected, {len(jobs)} builds to run"
+          + (f" ({n_derived} derived entries at other input sizes among them)" if n_derived else ""))
     return 0
 
 
@@ -257,10 +281,25 @@ def _executor(jobs: list[Job], args, client) -> Executor:
     return DaskExecutor(own, limits, cluster=cluster)
 
 
+class _LabellingRecorder(Recorder):
+    """A :class:`Recorder` that writes ``derived_from`` on the rows of derived entries (--resolution)
+    as they come back, so the cache and any side file say so from the start (a worker's rows carry
+    the entry's identity columns, which do not include it)."""
+
+    def __init__(self, jobs: list[Job], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.derived_from = {e.id: e.derived_from for j in jobs for e in j.entries if e.derived_from}
+
+    def record(self, done) -> None:
+        for row in done.rows:
+            row["derived_from"] = self.derived_from.get(row.get("model"), "")
+        super().record(done)
+
+
 def _execute(jobs: list[Job], args, path: Path, n_models: int, t_start: float, client=None) -> int:
     executor = _executor(jobs, args, client)
-    recorder = Recorder(path, args.flush_every, total=len(jobs), progress=not args.no_progress,
-                        force=args.force)
+    recorder = _LabellingRecorder(jobs, path, args.flush_every, total=len(jobs), progress=not args.no_progress,
+                                  force=args.force)
     try:
         stop = sweep(jobs, executor, recorder)
     except KeyboardInterrupt as late:   # a SIGTERM held back during the final merge, raised after it

@@ -12,6 +12,8 @@ Examples::
     python -m efficiency.refresh --task classification --latency-max-gmacs 20
     python -m efficiency.refresh --device cuda --batch-size 1 256 --dtype bf16 --mode eager cuda_graph
     python -m efficiency.refresh --custom mypkg.models:build --input-size 3,224,224 --accuracy 76.1
+    python -m efficiency.refresh --models 'timm/resnet50.a1_in1k@224' --resolution 128 224 320 512
+    python -m efficiency.refresh @bench/sweeps/resolution_curve.args --device cuda --batch-size 1 64
     python -m efficiency.refresh @gpu_args.txt      # arguments read from a file, one per line
     python -m efficiency.refresh --cache data/results.parquet --merge FILE   # rows a failed run saved aside
     python -m efficiency.refresh --executor dask --scheduler tcp://HOST:8786 --device cuda   # a Dask cluster
@@ -31,6 +33,7 @@ from pathlib import Path
 from efficiency.run import limits
 from efficiency.store import cache
 from efficiency.vocab import DEVICES, DTYPES, MODES, TASKS
+from efficiency.zoo.resolution import LARGEST, SMALLEST
 
 FLUSH_EVERY_S = 15.0
 
@@ -73,6 +76,11 @@ def _selection_options(sel) -> None:
     sel.add_argument("--input-size", metavar="C,H,W", help="per-sample input size of --custom models, e.g. 3,224,224")
     sel.add_argument("--accuracy", type=float, metavar="TOP1",
                      help="ImageNet-1k top-1 (%%) of the --custom model, shown on the dashboard")
+    sel.add_argument("--resolution", nargs="+", type=int, metavar="PX",
+                     help="also measure each selected timm or torchvision classification model at these "
+                          "square input sizes (px), for latency-versus-resolution curves: a size the zoo "
+                          "has is that zoo entry; any other is derived (id '<zoo id>@<px>', no published "
+                          "accuracy, kept out of the dashboard's model set). Needs --models")
     sel.add_argument("--list", action="store_true", help="print the selected models and the work to do, then exit")
 
 
@@ -145,8 +153,13 @@ def _option_problems(args) -> list[tuple[bool, str]]:
     """(refused?, why) for every option with a constraint argparse cannot express."""
     batches = (args.batch_size or []) + (args.cuda_graph_batch_size or [])
     gmacs = args.latency_max_gmacs
+    sizes = args.resolution or []
     return [
         (args.skip_counts and args.skip_latency, "--skip-counts and --skip-latency together leave nothing to do"),
+        (bool(sizes) and not args.models, "--resolution needs --models: every classification model of the zoo "
+                                          "at several sizes is thousands of builds"),
+        (any(not SMALLEST <= s <= LARGEST for s in sizes),
+         f"--resolution sizes must be between {SMALLEST} and {LARGEST} px, got {sizes}"),
         (args.jobs < 1, f"--jobs must be at least 1, got {args.jobs}"),
         (args.scheduler is not None and args.executor != "dask", "--scheduler needs --executor dask"),
         (args.threads is not None and args.threads < 1, f"--threads must be at least 1, got {args.threads}"),

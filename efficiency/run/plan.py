@@ -258,16 +258,20 @@ def plan(entries: list[ZooEntry], existing, versions: dict, count: bool,
     return jobs
 
 
-LABEL_COLUMNS = ("family", "paper")  # descriptive, not part of what was measured
+# descriptive, not part of what was measured; ``derived_from`` (refresh --resolution) is also set on the
+# rows as the refresh records them (efficiency.run.cli), and relabelled here where they lack it (rows of
+# a side file merged later) or where the zoo has since published that size (then no longer derived)
+LABEL_COLUMNS = ("family", "paper", "derived_from")
 
 
 def stale_labels(existing, entries: list[ZooEntry]):
-    """Cached rows of ``entries`` whose descriptive labels differ from the zoo's now (the zoo's
-    family rule or the seed-paper table changed after they were written), relabelled. Their
-    measurements stay valid, so they are relabelled rather than recomputed."""
+    """Cached rows of ``entries`` whose descriptive labels (:data:`LABEL_COLUMNS`) differ from the
+    zoo's now (the zoo's family rule or the seed-paper table changed after they were written),
+    relabelled. Their measurements stay valid, so they are relabelled rather than recomputed."""
     if existing.empty:
         return existing
-    want = {e.id: {"family": e.family, "paper": e.paper} for e in entries}
+    existing = existing.reindex(columns=list(dict.fromkeys([*existing.columns, *LABEL_COLUMNS])))
+    want = {e.id: {c: getattr(e, c) for c in LABEL_COLUMNS} for e in entries}
     rows = existing[existing["model"].isin(want)]
     if rows.empty:
         return rows

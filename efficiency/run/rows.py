@@ -60,7 +60,8 @@ def identity(entry: ZooEntry) -> dict:
     """The ID columns of ``entry``'s rows."""
     return {"model": entry.id, "source": entry.source, "arch": entry.arch, "weights": entry.weights,
             "task": entry.task, "family": entry.family, "input_size": entry.input_size_str,
-            "paper": entry.paper, "user_accuracy": entry.user_accuracy}
+            "paper": entry.paper, "user_accuracy": entry.user_accuracy,
+            "derived_from": entry.derived_from}
 
 
 def now() -> str:

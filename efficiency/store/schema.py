@@ -15,9 +15,9 @@ from __future__ import annotations
 # that the refresh planner and the counter read the one value.
 COUNTER_VERSION = "1"
 
-# 2: the ``hardware`` key column and ``hardware_name`` (older caches are upgraded when read:
-# efficiency.store.upgrade)
-SCHEMA_VERSION = 2
+# 2: the ``hardware`` key column and ``hardware_name``; 3: ``derived_from`` (older caches are upgraded
+# when read: efficiency.store.upgrade)
+SCHEMA_VERSION = 3
 
 # identity of the zoo entry (shared by count and latency rows)
 ID_COLUMNS = [
@@ -30,6 +30,8 @@ ID_COLUMNS = [
     "input_size",   # "3x224x224" (video: "3x16x112x112"), per sample
     "paper",        # seed paper title the architecture implements, or ""
     "user_accuracy",  # custom models only: ImageNet-1k top-1 (%) the user gave, else NaN
+    "derived_from",   # refresh --resolution: the zoo id this entry's weights come from, built at another
+                      # input size (no published accuracy; not one of the dashboard's models); "" else
 ]
 
 # measurement configuration

@@ -12,6 +12,9 @@ machine cannot be established from its columns: it is marked ``unknown``, with w
 ``hardware_name``; a refresh then measures afresh rather than take it as current on a machine that may
 differ. Count rows do not depend on the machine: ``any``.
 
+Version 2 -> 3: ``derived_from`` (entries the refresh's ``--resolution`` derives at other input sizes).
+Every version-2 row came from the zoo's own entries or a user's model: ``""``.
+
 One exception, :data:`V1_GPU_MACHINES`: a GPU row whose name and driver are those of the machines this
 project's GPU rows were measured on. Every version-1 GPU row says "NVIDIA H200" with driver 580.159.04;
 the H200 (SXM; the NVL part names itself "NVIDIA H200 NVL") has one memory size, and the lent machines
@@ -71,7 +74,12 @@ def to_v2(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-STEPS = {1: to_v2}   # from version -> the step to the next one
+def to_v3(df: pd.DataFrame) -> pd.DataFrame:
+    """Version 2 -> 3: ``derived_from`` "" on every row (see the module docstring)."""
+    return df.assign(derived_from="")
+
+
+STEPS = {1: to_v2, 2: to_v3}   # from version -> the step to the next one
 
 
 def upgrade(df: pd.DataFrame, version: int) -> pd.DataFrame:

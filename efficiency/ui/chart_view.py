@@ -5,6 +5,8 @@ viewer's light or dark theme); :func:`for_print` turns it back (legend at the ri
 beneath, light) for the PNG/SVG/HTML exports. Both edit the figure in place and return it."""
 from __future__ import annotations
 
+import textwrap
+
 import plotly.graph_objects as go
 
 from efficiency.ui import figures as plot
@@ -14,6 +16,43 @@ DARK_BG = "#0e1117"           # Streamlit's dark background, so the chart does n
 DARK_SWAPS = {plot.FRONT_COLOR: "#f2f2f2", "#000000": "#ffffff", plot.REST_COLOR: "#4a4f5a",
               plot.OTHER_COLOR: "#6b7080", "#222": "#e8e8e8"}
 LIGHT_SWAPS = {v: k for k, v in DARK_SWAPS.items()}
+
+# The screen legend sits below the plot and must fit a phone (390 px viewport: a 358 px wide chart),
+# whose width the server never learns. So an entry's name wraps at LEGEND_CHARS characters (a 7 px
+# character, wider than the 12 px font's average, plus the symbol: under 330 px), and the figure grows
+# by the legend's height at that width (rows packed as plotly packs them), which a wider screen gives
+# to the plot instead. A longer name was cut at the chart's edge, and a legend past half the figure's
+# height scrolled inside it, hiding entries.
+PHONE_CHART_PX = 350        # a 390 px viewport's chart, less the legend's border and padding
+LEGEND_CHARS = 38           # per line of an entry's name
+CHAR_PX, SYMBOL_PX = 7, 48  # a 12 px character at most; the symbol, its gap and the gap to the next entry
+ROW_PX, LINE_PX = 29, 16    # one entry row; each further line of a wrapped name
+SCREEN_PLOT_PX = 320        # the plot's height at the phone width, under the title and above the x axis
+SCREEN_FRAME_PX = 70        # x axis ticks and title, bottom margin (measured: 58 px at 390 px)
+
+
+def legend_name(name: str) -> str:
+    """``name`` wrapped onto lines of at most :data:`LEGEND_CHARS` characters (plotly's ``<br>``)."""
+    return "<br>".join(textwrap.wrap(name, LEGEND_CHARS, break_on_hyphens=False)) or name
+
+
+def legend_height(names: list[str], width_px: int = PHONE_CHART_PX) -> int:
+    """The screen legend's height in px at ``width_px``: its title row, then the entries (names as
+    :func:`legend_name` wraps them) packed left to right into rows, as plotly packs a horizontal legend."""
+    rows, used, lines = [], width_px, 0        # lines: the most lines of any entry in the current row
+    for name in names:
+        parts = name.split("<br>")
+        w = SYMBOL_PX + CHAR_PX * max(len(p) for p in parts)
+        if used + w > width_px:                # does not fit beside the row's last entry: a new row
+            rows.append(lines)
+            used, lines = 0, 0
+        used, lines = used + w, max(lines, len(parts))
+    rows.append(lines)
+    return ROW_PX + sum(ROW_PX + LINE_PX * (n - 1) for n in rows if n)
+
+
+def _shown_in_legend(t) -> bool:
+    return t.showlegend is not False and bool(t.name)
 
 
 def _swap(color, swaps: dict):
@@ -63,12 +102,19 @@ def _has_subtitle(fig: go.Figure) -> bool:
 
 def for_screen(fig: go.Figure, dark: bool) -> go.Figure:
     """Legend in rows below the plot, caption out (the page prints it), the viewer's theme."""
-    fig.layout.meta = {"caption": caption_of(fig)}
+    shown = [t for t in fig.data if _shown_in_legend(t)]
+    fig.layout.meta = {"caption": caption_of(fig), "legend_names": [t.name for t in shown]}
     fig.layout.annotations = [a for a in fig.layout.annotations if a.name != "caption"]
+    for t in shown:
+        t.name = legend_name(t.name)
     # the legend sits at the bottom of the whole figure (not a fraction of the plot's height, which
-    # a phone shrinks) and pushes the plot up; smaller axis titles fit a 280 px plot
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="bottom", yref="container"),
-                      margin=dict(l=54, r=8, t=48 + 22 * _has_subtitle(fig), b=20), title_font_size=17, font_size=13)
+    # a phone shrinks), across its full width, its title above the entries (beside them it took 60 px
+    # from every row), and pushes the plot up; smaller axis titles fit a 320 px plot
+    top = 48 + 22 * _has_subtitle(fig)
+    height = max(plot.HEIGHT, top + SCREEN_PLOT_PX + SCREEN_FRAME_PX + legend_height([t.name for t in shown]))
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", xref="container", y=0, yanchor="bottom",
+                                  yref="container", maxheight=1, title_side="top left"),
+                      height=height, margin=dict(l=54, r=8, t=top, b=20), title_font_size=17, font_size=13)
     fig.update_xaxes(title_font_size=13)
     fig.update_yaxes(title_font_size=13)
     return apply_theme(fig, dark)
@@ -76,9 +122,16 @@ def for_screen(fig: go.Figure, dark: bool) -> go.Figure:
 
 def for_print(fig: go.Figure) -> go.Figure:
     """Undo :func:`for_screen`: legend at the right, caption beneath, light theme."""
-    caption = (fig.layout.meta or {}).get("caption", "") if isinstance(fig.layout.meta, dict) else ""
-    fig.update_layout(legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top", yref="paper"),
-                      margin=dict(l=80, r=20, t=60 + 24 * _has_subtitle(fig), b=140), title_font_size=20, font_size=15)
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    caption, names = meta.get("caption", ""), meta.get("legend_names")
+    shown = [t for t in fig.data if _shown_in_legend(t)]
+    if names and len(names) == len(shown):      # the names as built, unwrapped (traces added since: none)
+        for t, name in zip(shown, names):
+            t.name = name
+    fig.update_layout(legend=dict(orientation="v", x=1.01, xanchor="left", xref="paper", y=1, yanchor="top",
+                                  yref="paper", maxheight=None, title_side="top"),
+                      height=plot.HEIGHT, margin=dict(l=80, r=20, t=60 + 24 * _has_subtitle(fig), b=140),
+                      title_font_size=20, font_size=15)
     fig.update_xaxes(title_font_size=15)
     fig.update_yaxes(title_font_size=15)
     if caption and not caption_of(fig):

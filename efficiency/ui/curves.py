@@ -21,7 +21,8 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from efficiency.ui.numbers import fmt
+from efficiency.ui.numbers import floats, fmt
+from efficiency.ui.tables import samples_per_s
 
 # a batch curve's configuration: the latency row's key columns but model, kind and batch
 CURVE_KEYS = ["hardware", "device", "dtype", "mode", "channels_last"]
@@ -60,10 +61,6 @@ class CurveConfig(NamedTuple):
         return f"{self.machine} {self.short_settings}"
 
 
-def _num(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series, errors="coerce").astype(float)
-
-
 def _text(series: pd.Series) -> pd.Series:
     return series.astype(object).where(series.notna(), "").astype(str)
 
@@ -74,25 +71,25 @@ def latency_rows(results: pd.DataFrame, models=None) -> pd.DataFrame:
     failed row, ``error`` "" on a good one, ``gmacs`` per sample (1 multiply-add = 1)."""
     rows = results.reindex(columns=[*ROW_COLUMNS, "kind", "task", "batch_size", "latency_ms_p50", "throughput",
                                     "macs"])
-    keep = (rows["kind"] == "latency") & (rows["task"] != LANGUAGE) & _num(rows["batch_size"]).notna()
+    keep = (rows["kind"] == "latency") & (rows["task"] != LANGUAGE) & floats(rows, "batch_size").notna()
     if models is not None:
         keep &= rows["model"].isin(set(models))
     rows = rows[keep.fillna(False).astype(bool)]
     error = _text(rows["error"])
     good = error == ""
-    batch, p50 = _num(rows["batch_size"]), _num(rows["latency_ms_p50"])
+    batch = floats(rows, "batch_size")
     name = _text(rows["hardware_name"])
     out = pd.DataFrame({c: _text(rows[c]) for c in ("model", "source", "arch", "weights", "input_size", "hardware",
                                                     "device", "dtype", "mode")})
     out["channels_last"] = rows["channels_last"].astype(object).where(rows["channels_last"].notna(), False).astype(bool)
     out["hardware_name"] = name.where(name != "", out["hardware"].where(out["hardware"] != "", out["device"]))
     out["batch"] = batch.astype(int)
-    out["samples_per_s"] = _num(rows["throughput"]).fillna(batch * 1e3 / p50).where(good)
-    out["lat_p50_ms"] = p50.where(good)
+    out["samples_per_s"] = samples_per_s(rows).where(good)   # the explorer's formula (tables)
+    out["lat_p50_ms"] = floats(rows, "latency_ms_p50").where(good)
     out["noisy"] = rows["noisy"].astype(object).where(rows["noisy"].notna(), False).astype(bool) & good
-    out["energy_j_per_sample"] = _num(rows["energy_j_per_sample"]).where(good)
-    out["power_w_avg"] = _num(rows["power_w_avg"]).where(good)
-    out["gmacs"] = _num(rows["macs"]) / 1e9
+    out["energy_j_per_sample"] = floats(rows, "energy_j_per_sample").where(good)
+    out["power_w_avg"] = floats(rows, "power_w_avg").where(good)
+    out["gmacs"] = floats(rows, "macs") / 1e9
     out["error"] = error
     return out[ROW_COLUMNS].reset_index(drop=True)
 

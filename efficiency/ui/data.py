@@ -11,6 +11,11 @@ Reading goes through :mod:`efficiency.store.query` / :mod:`efficiency.reference.
 file is not an error here: the loaders return an empty frame with the right columns
 plus a message saying how to produce the file, so every page can say what is missing
 instead of raising.
+
+Rows of entries the refresh derived at other input sizes (``--resolution``; a ``derived_from`` zoo id)
+are no reference models: no accuracy was published at their size. :func:`read_results` keeps them out
+of the results every page lists and counts (:attr:`Loaded.df`) and hands them apart
+(:attr:`Loaded.sweep`), for the latency-versus-resolution curves (:func:`with_sweep`).
 """
 from __future__ import annotations
 
@@ -66,10 +71,27 @@ def mtime(path: Path) -> float:
 
 @dataclass
 class Loaded:
-    """A table plus what went wrong reading it (empty list when all is well)."""
+    """A table plus what went wrong reading it (empty list when all is well); for the results, the
+    rows of derived entries apart in ``sweep`` (module docstring)."""
     df: pd.DataFrame
     path: Path
     problems: list[str] = field(default_factory=list)
+    sweep: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ALL_COLUMNS))
+
+
+def is_derived(df: pd.DataFrame) -> pd.Series:
+    """Rows of entries derived at another input size (refresh --resolution), by ``derived_from``."""
+    if "derived_from" not in df.columns:
+        return pd.Series(False, index=df.index)
+    return df["derived_from"].fillna("").astype(str) != ""
+
+
+def with_sweep(results: pd.DataFrame, sweep: pd.DataFrame) -> pd.DataFrame:
+    """The reference rows and the derived ones together: what latency-versus-resolution curves read
+    (``efficiency.ui.curves.resolution_curves``), never a model list or count."""
+    if sweep is None or sweep.empty:
+        return results
+    return pd.concat([results, sweep.reindex(columns=results.columns)], ignore_index=True)
 
 
 def read_results(path: Path) -> Loaded:
@@ -82,7 +104,8 @@ def read_results(path: Path) -> Loaded:
     except Exception as exc:  # noqa: BLE001 - a corrupt cache must become a message, not a traceback
         return Loaded(pd.DataFrame(columns=ALL_COLUMNS), path, [_unreadable(path, exc)])
     df = df.reindex(columns=list(dict.fromkeys(list(ALL_COLUMNS) + list(df.columns))))
-    return Loaded(df, path, problems)
+    derived = is_derived(df)
+    return Loaded(df[~derived].reset_index(drop=True), path, problems, sweep=df[derived].reset_index(drop=True))
 
 
 def _unreadable(path: Path, exc: Exception) -> str:

@@ -2,9 +2,9 @@
 (count table joined with the configuration's latency and the chosen accuracy), the user's
 filters, the front, and notes saying what is missing; plus the latency-budget query.
 
-:func:`build_view` is a pipeline of small pure steps: :func:`device_label`, :func:`join_points`,
-:func:`data_notes` / :func:`latency_notes`, :func:`filter_mask` (the table :data:`FILTERS`),
-:func:`mark_front`.
+:func:`build_view` is a pipeline of small pure steps: the machine the latency comes from
+(:mod:`efficiency.ui.machines`), :func:`device_label`, :func:`join_points`, the notes
+(:mod:`efficiency.ui.view_notes`), :func:`filter_mask` (the table :data:`FILTERS`), :func:`mark_front`.
 """
 from __future__ import annotations
 
@@ -17,14 +17,13 @@ import numpy as np
 import pandas as pd
 
 from efficiency.ui.axes import AXES, LANGUAGE, X_COLUMN, hw_text, x_label, y_label
-from efficiency.ui import configs, language, seed_claims
-from efficiency.ui.commands import measure_hint
+from efficiency.ui import configs, language, machines, seed_claims
 from efficiency.ui.pareto import pareto_mask
 from efficiency.ui.state import DEFAULT, ViewState
 from efficiency.ui.tables import LAT_KEEP, accuracy_values, count_table, latency_table, machine_note
+from efficiency.ui.view_notes import Note, data_notes, energy_notes, latency_notes
 from efficiency.vocab import ALL_TASKS
 
-Note = tuple[str, str]      # (level "info" | "warning", text)
 
 
 @dataclass
@@ -110,58 +109,6 @@ def join_points(counts: pd.DataFrame, lat: pd.DataFrame, acc: pd.DataFrame, x: s
     pts["x"] = pts[X_COLUMN[x]].astype(float)
     pts["y"] = pts["acc"].astype(float)
     return pts
-
-
-def data_notes(state: ViewState, n_task: int, n_joined: int, have_accuracy: bool) -> list[Note]:
-    """What the caches lack for the view: models of the task, the accuracy metric, models'
-    accuracy (``n_task`` models of the task, ``n_joined`` of them with accuracy)."""
-    notes: list[Note] = []
-    if not n_task:
-        notes.append(("warning", "The results cache has no models for task "
-                      f"'{state.task}'. Compute some with `python -m efficiency.refresh --task {state.task}`."))
-    if not have_accuracy:
-        notes.append(("warning", f"No published accuracy for {state.y_dataset} {state.y_metric}. "
-                      "Pick another dataset/metric in the sidebar, or rebuild the table with "
-                      "`python -m efficiency.reference.accuracy_build`."))
-    elif n_task - n_joined:
-        notes.append(("info", f"{n_task - n_joined} of {n_task} models have no {state.y_dataset} {state.y_metric} "
-                      "and are not plotted."))
-    return notes
-
-
-def latency_notes(state: ViewState, pts: pd.DataFrame, results: pd.DataFrame | None = None) -> list[Note]:
-    """On a hardware axis: no model, or some models, lack latency for the configuration (with a
-    command only when the refresh accepts the configuration; for language models, each one's
-    reason: the error its row recorded, such as "does not fit", or "not measured")."""
-    if not AXES[state.x].needs_hw:
-        return []
-    have = pts["lat_p50_ms"].notna()
-    if state.task == LANGUAGE and results is not None and (~have).any():
-        gaps = language.speed_gaps(results, pts.loc[~have, "model"], state.device, state.dtype, state.mode,
-                                   state.batch)
-        return [("info", f"{int((~have).sum())} of {len(pts)} models have no speed row for {hw_text(state)} "
-                 f"and are not plotted: {language.gaps_note(gaps)}. {measure_hint(state, sorted(gaps))}.")]
-    if not have.any() and len(pts):
-        return [("warning", f"No latency rows for {hw_text(state)}. {measure_hint(state)}, "
-                 "or pick a measured configuration in the sidebar.")]
-    if (~have).sum():
-        n = int((~have).sum())
-        return [("info", f"{n} model{'s have' if n != 1 else ' has'} no latency for {hw_text(state)} and "
-                 f"{'are' if n != 1 else 'is'} not plotted. {measure_hint(state)}.")]
-    return []
-
-
-def energy_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
-    """On the energy axis: how many models with latency in the configuration have no energy, and why
-    (NVML reads a GPU's board counter; GPU rows measured before it was recorded have none)."""
-    lacking = pts["y"].notna() & pts["lat_p50_ms"].notna() & pts["x"].isna()
-    if not lacking.any():
-        return []
-    have = int((pts["y"].notna() & pts["x"].notna()).sum())
-    why = ("energy is NVML's GPU board counter: CPU rows have none" if state.device == "cpu" else
-           "their rows were measured before energy was recorded, or NVML could not read the counter")
-    return [("info", f"{have:,} of {have + int(lacking.sum()):,} models with latency for {hw_text(state)} have an "
-             f"energy figure; {int(lacking.sum()):,} have none ({why}) and are not plotted.")]
 
 
 def is_test_network(df: pd.DataFrame) -> pd.Series:
@@ -292,15 +239,19 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState,
     counts = count_table(results)
     if state.task != ALL_TASKS:
         counts = counts[counts["task"] == state.task]
-    lat = latency_table(results, state.device, state.batch, state.dtype, state.mode)
+    # the machines are read only when one was chosen (automatic: latency_table's own main machine)
+    machine, fallback = (machines.resolve(state, machines.machine_options(results, state, counts["model"]))
+                         if state.hw_id else (None, ""))
+    lat = latency_table(results, state.device, state.batch, state.dtype, state.mode, hardware=machine)
     device_name = device_label(lat, state.device)
     acc, hib = accuracy_values(accuracy, state.y_dataset, state.y_metric)
     group = language.group_info(accuracy, state.y_dataset, state.y_metric)
     pts = join_points(counts, lat, acc, state.x)
-    mixed = machine_note(results, state.device, state.batch, state.dtype, state.mode, pts["model"])
+    mixed = machine_note(results, state.device, state.batch, state.dtype, state.mode, pts["model"], machine)
     notes = (data_notes(state, len(counts), len(pts), not acc.empty) + latency_notes(state, pts, results)
              + (energy_notes(state, pts) if X_COLUMN[state.x] == ENERGY_COLUMNS[0] else
-                language.axis_gap_notes(state, pts)) + ([("info", mixed)] if mixed and AXES[state.x].needs_hw else []))
+                language.axis_gap_notes(state, pts)) + ([("info", fallback)] if fallback else [])
+             + ([("info", mixed)] if mixed and (AXES[state.x].needs_hw or machine is not None) else []))
     coverage = latency_coverage(results, state, pts)
     n_candidates = int((pts["x"].notna() & pts["y"].notna()).sum())
     pts = pts[filter_mask(pts, state)].reset_index(drop=True)

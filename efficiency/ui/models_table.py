@@ -161,15 +161,17 @@ def csv_bytes(table: pd.DataFrame, acc_label: str) -> bytes:
     return table.rename(columns=headers(acc_label)).to_csv(index=False, na_rep="").encode("utf-8")
 
 
-def active_filters(state: ViewState) -> list[str]:
+def active_filters(state: ViewState, markdown: bool = False) -> list[str]:
     """The explorer's filters that ``state`` applies, in words (the Models page shows the same view,
-    so a table with fewer rows than the zoo must say why)."""
-    out = []
+    so a table with fewer rows than the zoo must say why); ``markdown``: the typed text (a name
+    pattern like ``*net*``, family and source names) escaped for Streamlit's markdown (captions),
+    where it showed in italics with its stars gone."""
+    out, lit = [], (escape_markdown if markdown else str)
     for label, items in (("sources", state.sources), ("families", state.families)):
         if items:
-            out.append(f"{label}: {', '.join(items)}")
+            out.append(f"{label}: {', '.join(lit(i) for i in items)}")
     if state.search:
-        out.append(f"name matches '{state.search}'")
+        out.append(f"name matches '{lit(state.search)}'")
     if state.seed_only:
         out.append("seed-paper architectures only")
     for label, lo, hi in (("accuracy", state.acc_min, state.acc_max), ("cost", state.cost_min, state.cost_max)):

@@ -1,7 +1,11 @@
-"""One number formatter for hover cards and detail tables (no plotly, no Streamlit)."""
+"""One number formatter for hover cards and detail tables, and one reader of a table's numeric
+column (no plotly, no Streamlit)."""
 from __future__ import annotations
 
 import math
+
+import numpy as np
+import pandas as pd
 
 
 def fmt(v, spec: str, unit: str = "", missing: str = "n/a") -> str:
@@ -13,3 +17,11 @@ def fmt(v, spec: str, unit: str = "", missing: str = "n/a") -> str:
     if not math.isfinite(f):
         return missing
     return f"{f:{spec}}{(' ' + unit) if unit else ''}"
+
+
+def floats(rows: pd.DataFrame, column: str) -> pd.Series:
+    """``rows[column]`` as float: NaN where missing or not a number, and everywhere when the column is
+    absent (an older cache has no language columns)."""
+    if column not in rows:
+        return pd.Series(np.nan, index=rows.index, dtype=float)
+    return pd.to_numeric(rows[column], errors="coerce").astype(float)

@@ -11,14 +11,13 @@ tables it reads passed as underscore-prefixed arguments, which Streamlit does no
 and figures are keyed on :func:`efficiency.ui.explorer.view_key`, so reruns that only change the
 page, the selection or the budget reuse them.
 
-Widgets are keyed ``w_<field>`` and seeded from the state only when their key is
-absent (first run, or after a page change cleaned them up), the pattern Streamlit
-recommends instead of passing ``value=`` to a keyed widget.
+Widgets are keyed ``w_<field>`` and seeded from the state only when their key is absent (first
+run, or after a page change cleaned them up), as Streamlit recommends over ``value=`` on a keyed widget.
 """
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -67,6 +66,7 @@ class Data:
     claims: pd.DataFrame
     problems: list[str]
     key: tuple            # (path, mtime) of each table: the key of everything derived
+    sweep: pd.DataFrame = field(default_factory=pd.DataFrame)  # refresh --resolution's derived sizes: curves only
 
     @property
     def empty(self) -> bool:
@@ -85,7 +85,7 @@ def data() -> Data:
     acc = _read_accuracy(*acc_key, res_key, res.df)
     claims = _read_claims(*claims_key)
     return Data(res.df, acc.df, claims.df, res.problems + acc.problems + claims.problems,
-                (res_key, acc_key, claims_key))
+                (res_key, acc_key, claims_key), res.sweep)
 
 
 # --------------------------------------------------------------------------- memo functions

@@ -74,6 +74,9 @@ class ViewState:
     bubble: str = "none"                     # marker area by a third quantity: one of BUBBLES
     # seed architectures at their paper's claimed accuracy and our measured compute (never on the front)
     seed_claims: bool = False
+    # the machine a view's latency comes from: a row's ``hardware`` identity; "" = automatic (the
+    # machine with the most models in the configuration, efficiency.ui.tables.main_machine)
+    hw_id: str = ""
 
 
 DEFAULT = ViewState()
@@ -85,7 +88,7 @@ _KEYS = {
     "search": "q", "acc_min": "amin", "acc_max": "amax", "cost_min": "cmin", "cost_max": "cmax",
     "seed_only": "seed", "selection": "sel", "device": "dev", "batch": "bs", "dtype": "dtype",
     "mode": "mode", "budget_ms": "budget", "show_test": "test", "highlight": "hl", "labels": "labels",
-    "bubble": "size", "seed_claims": "seedacc",
+    "bubble": "size", "seed_claims": "seedacc", "hw_id": "hw",
 }
 # fields whose value must be one of a fixed vocabulary (efficiency.vocab; axis labels: efficiency.ui.axes)
 _CHOICES = {"page": tuple(PAGES), "x": X_AXES, "color": COLOR_BY, "device": DEVICES, "dtype": DTYPES,
@@ -154,6 +157,12 @@ def _parse_value(name: str, raw: str):
         if not raw.isdigit() or not 1 <= int(raw) <= 1 << 20:
             raise ValueError("not a batch size")
         return int(raw)
+    if name == "hw_id":
+        # an identity is only compared with the rows' ``hardware`` column; one no row holds falls back
+        # to the automatic machine where the view is built (efficiency.ui.machines.resolve)
+        if len(raw) > MAX_TEXT or not raw.isprintable() or raw != raw.strip():
+            raise ValueError("not a machine identity")
+        return raw
     if name in ("search", "highlight"):
         if len(raw) > MAX_TEXT:
             raise ValueError("too long")

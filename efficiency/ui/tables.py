@@ -3,10 +3,11 @@ hardware configuration with its derived columns, accuracy per metric, and what t
 
 Only rows without an error enter a view (:func:`efficiency.store.query.good_rows`). A view's latency
 comes from one machine (the row key's ``hardware``): two CPUs, or two GPU models, measured in the same
-configuration are never mixed in one chart (:func:`main_machine` picks the one with the most models,
-:func:`machine_note` says what the others hold). When several latency rows match one hardware
-configuration for a model on that machine (channels-last on and off, say), the table keeps the fastest
-p50 and says which in ``channels_last``. Units: see :mod:`efficiency.ui.axes`.
+configuration are never mixed in one chart (:func:`main_machine` picks the one with the most models
+unless the user chose one, :mod:`efficiency.ui.machines`; :func:`machine_note` says what the others
+hold). When several latency rows match one hardware configuration for a model on that machine
+(channels-last on and off, say), the table keeps the fastest p50 and says which in ``channels_last``.
+Units: see :mod:`efficiency.ui.axes`.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pandas as pd
 from efficiency.reference.accuracy import metrics_available
 
 from efficiency.store.query import good_rows
+from efficiency.ui.numbers import floats as _num
 
 MIB = 2 ** 20
 
@@ -25,14 +27,6 @@ GIB, KIB = 2 ** 30, 2 ** 10
 LAT_KEEP = ["model", "device_name", "channels_last", "lat_p50_ms", "lat_p90_ms", "throughput_sps",
             "ms_per_sample", "mem_mib", "noisy", "ttft_ms", "decode_tps", "decode_ms_token", "bound_fraction",
             "bound_tps", "energy_j_token"]
-
-
-def _num(rows: pd.DataFrame, column: str) -> pd.Series:
-    """``rows[column]`` as float (NaN where missing, and everywhere when the column is absent: an
-    older cache has no language columns)."""
-    if column not in rows:
-        return pd.Series(np.nan, index=rows.index, dtype=float)
-    return pd.to_numeric(rows[column], errors="coerce").astype(float)
 
 
 def language_counts(rows: pd.DataFrame) -> pd.DataFrame:
@@ -81,23 +75,26 @@ def main_machine(rows: pd.DataFrame) -> str | None:
     return str(sorted(n.index, key=lambda h: (-n[h], h))[0])
 
 
-def machine_note(results: pd.DataFrame, device: str, batch: int, dtype: str, mode: str, models) -> str:
-    """What other machines hold in this configuration for ``models`` (the view's), in words: empty
-    when one machine measured all of them."""
-    rows = config_rows(results, device, batch, dtype, mode)
-    rows = rows[rows["model"].isin(set(models))]
-    main = main_machine(rows)
-    if main is None:
+def machine_note(results: pd.DataFrame, device: str, batch: int, dtype: str, mode: str, models,
+                 hardware: str | None = None) -> str:
+    """Which machine the latency of ``models`` (the view's) comes from, and what other machines hold in
+    this configuration for them, in words. ``hardware``: the machine the user chose (it is always
+    named); None: :func:`main_machine`, named only when another machine holds some of the models."""
+    every = config_rows(results, device, batch, dtype, mode)
+    rows = every[every["model"].isin(set(models))]
+    main = hardware if hardware is not None else main_machine(rows)
+    if main is None or "hardware" not in every:
         return ""
-    shown = set(rows.loc[rows["hardware"].astype(str) == main, "model"])
-    other = rows[~rows["model"].isin(shown)]
+    mine = every[every["hardware"].astype(str) == main]
+    name = str(mine["hardware_name"].iloc[0]) if len(mine) else main
+    other = rows[~rows["model"].isin(set(mine["model"]))]
+    said = f"Latency is from the chosen machine, {name}" if hardware is not None else ""
     if other.empty:
-        return ""
-    name = str(rows.loc[rows["hardware"].astype(str) == main, "hardware_name"].iloc[0])
+        return f"{said}." if said else ""
     others = ", ".join(sorted(set(other["hardware_name"].astype(str))))
     n = other["model"].nunique()
-    return (f"Latency is from one machine, {name}; {n} model{'s' if n != 1 else ''} measured in this "
-            f"configuration only on another ({others}) {'are' if n != 1 else 'is'} not mixed in: model "
+    return (f"{said or f'Latency is from one machine, {name}'}; {n} model{'s' if n != 1 else ''} measured in "
+            f"this configuration only on another ({others}) {'are' if n != 1 else 'is'} not mixed in: model "
             "detail and the Hardware page show their rows.")
 
 
@@ -122,18 +119,19 @@ def latency_derived(rows: pd.DataFrame) -> pd.DataFrame:
     """A copy of latency ``rows`` with lat_p50_ms, lat_p90_ms, throughput_sps (batch / p50 when the
     row has none), ms_per_sample and mem_mib (CUDA max allocated, else CPU RSS growth) added."""
     rows = rows.copy()
-    p50 = pd.to_numeric(rows["latency_ms_p50"], errors="coerce").astype(float)
-    rows["lat_p50_ms"] = p50
-    rows["lat_p90_ms"] = pd.to_numeric(rows["latency_ms_p90"], errors="coerce").astype(float)
-    thr = pd.to_numeric(rows["throughput"], errors="coerce").astype(float)
-    batch = pd.to_numeric(rows["batch_size"], errors="coerce").astype(float)
-    thr = thr.fillna(batch / (p50 / 1e3))
-    rows["throughput_sps"] = thr
+    rows["lat_p50_ms"] = _num(rows, "latency_ms_p50")
+    rows["lat_p90_ms"] = _num(rows, "latency_ms_p90")
+    thr = rows["throughput_sps"] = samples_per_s(rows)
     rows["ms_per_sample"] = 1e3 / thr
-    gpu = pd.to_numeric(rows["mem_gpu_max_allocated_bytes"], errors="coerce").astype(float)
-    cpu = pd.to_numeric(rows["mem_cpu_rss_growth_bytes"], errors="coerce").astype(float)
+    gpu, cpu = _num(rows, "mem_gpu_max_allocated_bytes"), _num(rows, "mem_cpu_rss_growth_bytes")
     rows["mem_mib"] = np.where(rows["device"] == "cuda", gpu, cpu) / MIB
     return decode_derived(rows)
+
+
+def samples_per_s(rows: pd.DataFrame) -> pd.Series:
+    """Samples per second of latency ``rows``: the row's stored ``throughput``, batch / p50 where it
+    has none (the one formula: the explorer's table and the batch curves both use it)."""
+    return _num(rows, "throughput").fillna(_num(rows, "batch_size") / (_num(rows, "latency_ms_p50") / 1e3))
 
 
 def decode_derived(rows: pd.DataFrame) -> pd.DataFrame:

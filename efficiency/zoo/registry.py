@@ -28,7 +28,7 @@ from efficiency.measure.environment import library_versions
 from efficiency.zoo import ids
 
 # bump when ZooEntry's fields change: listings cached under the old layout are then not read
-LISTING_VERSION = 3
+LISTING_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,10 @@ class ZooEntry:
     input_size: tuple[int, ...]   # per sample, e.g. (3, 224, 224); video (3, T, H, W)
     paper: str = ""               # seed paper the architecture implements, "" if none
     user_accuracy: float | None = None  # custom models: ImageNet-1k top-1 the user gave
+    # the zoo id this entry was derived from at another input size (refresh --resolution,
+    # efficiency.zoo.resolution); "" for the zoo's own entries. A derived entry is no reference model:
+    # nothing was published at its size, and the dashboard keeps it out of its model set
+    derived_from: str = ""
 
     @property
     def input_size_str(self) -> str:

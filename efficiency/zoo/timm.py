@@ -44,15 +44,26 @@ def entries(table: Path = TABLE) -> list[ZooEntry]:
 
 
 def create(entry: ZooEntry):
-    """The architecture with random weights (``pretrained=False``)."""
+    """The architecture with random weights (``pretrained=False``) at the entry's input size."""
+    try:
+        return _create(entry.name, entry.input_size[-1])
+    except Exception as exc:
+        if not entry.derived_from:
+            raise
+        # a size of our choosing (refresh --resolution): say so, beside the model's own reason
+        raise ValueError(f"{entry.arch} cannot be built at {entry.input_size[-1]} px "
+                         f"({type(exc).__name__}: {exc})") from exc
+
+
+def _create(name: str, size: int):
     import timm
 
-    size = entry.input_size[-1]
     try:
-        # ViT-style models fix their position embeddings at construction: give them the
-        # table's image size. Convolutional models reject the keyword; build them plainly.
-        return timm.create_model(entry.name, pretrained=False, img_size=size)
+        # ViT-style models fix their position embeddings (and LeViT, EfficientViT-M their attention
+        # biases) at construction: give them the entry's image size. Convolutional models reject the
+        # keyword and take any size: build them plainly.
+        return timm.create_model(name, pretrained=False, img_size=size)
     except TypeError as exc:
         if "img_size" not in str(exc):
             raise
-        return timm.create_model(entry.name, pretrained=False)
+        return timm.create_model(name, pretrained=False)

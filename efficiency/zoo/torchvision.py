@@ -147,6 +147,8 @@ def _builder_kwargs(entry: ZooEntry, weight) -> dict:
         # the SWAG end-to-end weights are ViTs at 384/518 px: the builder takes the size
         # from the weights' meta, which we must pass ourselves without weights
         kwargs["image_size"] = int(weight.meta["min_size"][0])
+    if entry.derived_from:
+        kwargs.update(_size_kwargs(entry))
     if entry.arch == "googlenet":
         # the published weights drop the auxiliary heads (aux_logits=False)
         kwargs.update(aux_logits=False, init_weights=False)
@@ -156,6 +158,18 @@ def _builder_kwargs(entry: ZooEntry, weight) -> dict:
     if categories is not None and entry.task != "optical_flow":
         kwargs["num_classes"] = len(categories)
     return kwargs
+
+
+def _size_kwargs(entry: ZooEntry) -> dict:
+    """What a derived classification entry (refresh --resolution) passes for its input size: ViTs size
+    their position embedding and MaxViT its partitions at construction; the other classifiers
+    (convolutional, Swin's padded windows) take any size as built."""
+    size = int(entry.input_size[-1])
+    if entry.arch.startswith("vit_"):
+        return {"image_size": size}
+    if entry.arch.startswith("maxvit_"):
+        return {"input_size": (size, size)}
+    return {}
 
 
 def create(entry: ZooEntry):

@@ -1,0 +1,68 @@
+"""The machines a view's latency can come from (no torch, no Streamlit).
+
+A view takes its latency from ONE machine (a row's ``hardware`` identity,
+:mod:`efficiency.ui.tables`): by default the one with the most models in the hardware configuration
+(:func:`efficiency.ui.tables.main_machine`), or the one the user picked (``ViewState.hw_id``).
+:func:`machine_options` lists the machines that hold good latency rows of the view's device, batch,
+dtype and mode for the view's models, each with its readable name and how many of those models it
+measured; :func:`resolve` turns the state's choice into the machine to read, falling back to the
+automatic one (with a note) when no row of the configuration comes from the chosen machine: a link
+from another cache, a garbled id, or a device switched since the choice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from efficiency.ui.configs import config_of
+from efficiency.ui.models_table import escape_markdown
+from efficiency.ui.state import ViewState
+from efficiency.ui.tables import config_rows
+
+AUTOMATIC = ""      # ViewState.hw_id of the automatic choice
+
+
+@dataclass(frozen=True)
+class Machine:
+    hardware: str       # the rows' identity (``hardware`` key column): what ViewState.hw_id holds
+    name: str           # the same in words (``hardware_name``)
+    models: int         # models it measured in the configuration
+
+    @property
+    def label(self) -> str:
+        """``NVIDIA H200, 140 GiB, 700 W limit (932 models)``: the chooser's text."""
+        return f"{self.name} ({self.models:,} model{'s' if self.models != 1 else ''})"
+
+
+def machine_options(results: pd.DataFrame, state: ViewState, models=None) -> list[Machine]:
+    """The machines with good latency rows in ``state``'s configuration for ``models`` (None: every
+    model), most models first, ties by identity (the order :func:`~efficiency.ui.tables.main_machine`
+    uses, so over every model the first is the automatic one)."""
+    rows = config_rows(results, state.device, state.batch, state.dtype, state.mode)
+    return machines_in(rows if models is None else rows[rows["model"].isin(set(models))])
+
+
+def machines_in(rows: pd.DataFrame) -> list[Machine]:
+    """:func:`machine_options` of latency ``rows`` already narrowed to one configuration."""
+    if rows.empty or "hardware" not in rows:
+        return []
+    hw = rows["hardware"].astype(str)
+    name = rows["hardware_name"].fillna("").astype(str) if "hardware_name" in rows else hw
+    name = name.where(name != "", hw)          # a row without a name is still told apart by its identity
+    n = rows.groupby(hw)["model"].nunique()
+    names = name.groupby(hw).first()
+    out = [Machine(str(h), str(names[h]), int(n[h])) for h in n.index]
+    return sorted(out, key=lambda m: (-m.models, m.hardware))
+
+
+def resolve(state: ViewState, options: list[Machine]) -> tuple[str | None, str]:
+    """``(machine, note)``: the ``hardware`` to read latency from (None: the automatic choice) and, when
+    the state's choice is not among ``options``, a note saying the automatic one is shown instead."""
+    if state.hw_id == AUTOMATIC:
+        return None, ""
+    if any(m.hardware == state.hw_id for m in options):
+        return state.hw_id, ""
+    shown = escape_markdown(state.hw_id[:80])
+    return None, (f"No latency rows come from the chosen machine '{shown}' in {config_of(state).text} for "
+                  "these models: latency is from the automatic choice, the machine with the most models.")
