@@ -134,6 +134,6 @@ def test_page_restores_view_options_and_answers_beside_the_chart(fixture_env):
     answer = " ".join(s.value for s in at.success)
     assert "efficientnet_b0" in answer and "within 5 ms" in answer
     md = " ".join(m.value for m in at.markdown)
-    assert "models have no latency on" in md and "plotted models match 'resnet*'" in md
+    assert "models have no latency on" in md and "plotted models match 'resnet\\*'" in md  # escaped: shown literally, not as emphasis
     q = dict(at.query_params)
     assert q.get("hl") in ("resnet*", ["resnet*"]) and q.get("size") in ("params", ["params"])
