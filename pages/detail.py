@@ -14,7 +14,7 @@ from efficiency.ui.commands import llm_measure_command, refresh_command
 from efficiency.ui.configs import HwConfig, config_of, gap_text, other_implementations
 from efficiency.ui.curves import (batch_curves, batch_notes, by_config, drawn_lines, resolution_curves,
                                   resolution_lines, resolution_notes, resolution_table)
-from efficiency.ui.detail import (batch_figure, default_model, find_model, latency_display, model_latencies,
+from efficiency.ui.detail import (batch_figure, default_model, find_model, latency_display, model_latencies, random_weights_note,
                                   op_breakdown, op_counts, resolution_figure, similar_models)
 from efficiency.ui.language import group_info, group_y_label
 from efficiency.ui.language_detail import accuracy_rows, count_facts, is_language, speed_errors, speed_table
@@ -207,6 +207,8 @@ st.subheader(model)
 st.caption(f"arch `{row['arch']}` · weights `{row['weights'] or '-'}` · {row['source']} · task {row['task']} · "
            f"family {row['family']} · input {row['input_size']}{' tokens' if lang else ''} per sample"
            + (f" · seed paper: *{row['paper']}*" if row.get("paper") else ""))
+if note := random_weights_note(str(row["task"]), str(row["arch"]), str(row["source"])):
+    st.caption(note)
 
 acc_all = d.accuracy[d.accuracy["model"] == model]
 lat_all = model_latencies(d.results, model)

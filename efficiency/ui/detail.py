@@ -75,6 +75,41 @@ LATENCY_DISPLAY = {
     "n_samples": "timed calls", "noisy": "noisy", "measured_at": "measured at (UTC)"}
 
 
+# Detections per image a torchvision detector returns when built as the zoo builds it, with random weights,
+# and its cap (detections_per_img): the output of `python bench/detector_random_weights.py` (CPU, one image of
+# noise at the zoo's input size; bench/RESULTS.md). Post-processing and the mask/keypoint heads work on those
+# boxes, so they decide whether the random-weight latency over- or understates trained weights' work.
+RANDOM_WEIGHT_DETECTIONS = {
+    "fasterrcnn_mobilenet_v3_large_320_fpn": (0, 100), "fasterrcnn_mobilenet_v3_large_fpn": (0, 100),
+    "fasterrcnn_resnet50_fpn": (0, 100), "fasterrcnn_resnet50_fpn_v2": (100, 100),
+    "fcos_resnet50_fpn": (0, 100), "keypointrcnn_resnet50_fpn": (0, 100),
+    "maskrcnn_resnet50_fpn": (3, 100), "maskrcnn_resnet50_fpn_v2": (90, 100),
+    "retinanet_resnet50_fpn": (300, 300), "retinanet_resnet50_fpn_v2": (0, 300),
+    "ssd300_vgg16": (200, 200), "ssdlite320_mobilenet_v3_large": (300, 300),
+}
+
+
+def random_weights_note(task: str, arch: str, source: str = "torchvision") -> str:
+    """What a detector's random weights (no weights are downloaded here) do to its measured work;
+    empty for models whose work does not depend on the weights' values (the seed detectors end at their
+    heads' raw outputs, without post-processing)."""
+    if task != "detection" or source != "torchvision":
+        return ""
+    said = "Built with random weights, "
+    if arch not in RANDOM_WEIGHT_DETECTIONS:
+        return (said + "whose detections per image were not checked: post-processing works on the boxes that "
+                "clear the score threshold, so latency may differ from trained weights'.")
+    n, cap = RANDOM_WEIGHT_DETECTIONS[arch]
+    if n == cap:
+        return (said + f"it returns its cap of {cap} detections per image: post-processing (and any mask or "
+                "keypoint head) does the most work it allows, so this latency is an upper bound of that work.")
+    if n == 0:
+        return (said + "it returns no detection: the last post-processing steps (and any mask or keypoint head) "
+                "do no work, so this latency is a lower bound of that work.")
+    return (said + f"it returns {n} of at most {cap} detections per image; trained weights on a real image "
+            "return a different number, so post-processing time differs from theirs.")
+
+
 def latency_display(lat: pd.DataFrame) -> pd.DataFrame:
     """:func:`model_latencies` as the detail page shows it: the machine by name first, numbers to
     three significant digits, headers with units."""

@@ -20,7 +20,7 @@ from efficiency.ui.axes import AXES, LANGUAGE, X_COLUMN, hw_text, x_label, y_lab
 from efficiency.ui import configs, language, machines, seed_claims
 from efficiency.ui.pareto import pareto_mask
 from efficiency.ui.state import DEFAULT, ViewState
-from efficiency.ui.tables import LAT_KEEP, accuracy_values, count_table, latency_table, machine_note
+from efficiency.ui.tables import LAT_KEEP, accuracy_values, config_rows, count_table, latency_table, machine_note
 from efficiency.ui.view_notes import Note, data_notes, energy_notes, latency_notes
 from efficiency.vocab import ALL_TASKS
 
@@ -239,15 +239,17 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState,
     counts = count_table(results)
     if state.task != ALL_TASKS:
         counts = counts[counts["task"] == state.task]
+    # the configuration's rows, filtered once for the machine choice, the latency and the machine note
+    rows = config_rows(results, state.device, state.batch, state.dtype, state.mode)
     # the machines are read only when one was chosen (automatic: latency_table's own main machine)
-    machine, fallback = (machines.resolve(state, machines.machine_options(results, state, counts["model"]))
+    machine, fallback = (machines.resolve(state, machines.machine_options(results, state, counts["model"], rows))
                          if state.hw_id else (None, ""))
-    lat = latency_table(results, state.device, state.batch, state.dtype, state.mode, hardware=machine)
+    lat = latency_table(results, state.device, state.batch, state.dtype, state.mode, hardware=machine, rows=rows)
     device_name = device_label(lat, state.device)
     acc, hib = accuracy_values(accuracy, state.y_dataset, state.y_metric)
     group = language.group_info(accuracy, state.y_dataset, state.y_metric)
     pts = join_points(counts, lat, acc, state.x)
-    mixed = machine_note(results, state.device, state.batch, state.dtype, state.mode, pts["model"], machine)
+    mixed = machine_note(results, state.device, state.batch, state.dtype, state.mode, pts["model"], machine, rows)
     notes = (data_notes(state, len(counts), len(pts), not acc.empty) + latency_notes(state, pts, results)
              + (energy_notes(state, pts) if X_COLUMN[state.x] == ENERGY_COLUMNS[0] else
                 language.axis_gap_notes(state, pts)) + ([("info", fallback)] if fallback else [])

@@ -35,11 +35,14 @@ class Machine:
         return f"{self.name} ({self.models:,} model{'s' if self.models != 1 else ''})"
 
 
-def machine_options(results: pd.DataFrame, state: ViewState, models=None) -> list[Machine]:
+def machine_options(results: pd.DataFrame, state: ViewState, models=None,
+                    rows: pd.DataFrame | None = None) -> list[Machine]:
     """The machines with good latency rows in ``state``'s configuration for ``models`` (None: every
     model), most models first, ties by identity (the order :func:`~efficiency.ui.tables.main_machine`
-    uses, so over every model the first is the automatic one)."""
-    rows = config_rows(results, state.device, state.batch, state.dtype, state.mode)
+    uses, so over every model the first is the automatic one); ``rows``: the configuration's
+    :func:`~efficiency.ui.tables.config_rows` when the caller has them."""
+    if rows is None:
+        rows = config_rows(results, state.device, state.batch, state.dtype, state.mode)
     return machines_in(rows if models is None else rows[rows["model"].isin(set(models))])
 
 

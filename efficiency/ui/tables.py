@@ -76,11 +76,12 @@ def main_machine(rows: pd.DataFrame) -> str | None:
 
 
 def machine_note(results: pd.DataFrame, device: str, batch: int, dtype: str, mode: str, models,
-                 hardware: str | None = None) -> str:
+                 hardware: str | None = None, rows: pd.DataFrame | None = None) -> str:
     """Which machine the latency of ``models`` (the view's) comes from, and what other machines hold in
     this configuration for them, in words. ``hardware``: the machine the user chose (it is always
-    named); None: :func:`main_machine`, named only when another machine holds some of the models."""
-    every = config_rows(results, device, batch, dtype, mode)
+    named); None: :func:`main_machine`, named only when another machine holds some of the models.
+    ``rows``: :func:`config_rows` of this configuration when the caller already has them."""
+    every = config_rows(results, device, batch, dtype, mode) if rows is None else rows
     rows = every[every["model"].isin(set(models))]
     main = hardware if hardware is not None else main_machine(rows)
     if main is None or "hardware" not in every:
@@ -99,10 +100,10 @@ def machine_note(results: pd.DataFrame, device: str, batch: int, dtype: str, mod
 
 
 def latency_table(results: pd.DataFrame, device: str, batch: int, dtype: str, mode: str,
-                  hardware: str | None = None) -> pd.DataFrame:
+                  hardware: str | None = None, rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """The fastest good latency row per model for one hardware configuration on one machine
-    (``hardware``; None: :func:`main_machine`)."""
-    rows = config_rows(results, device, batch, dtype, mode)
+    (``hardware``; None: :func:`main_machine`); ``rows`` as in :func:`machine_note`."""
+    rows = config_rows(results, device, batch, dtype, mode) if rows is None else rows
     machine = hardware if hardware is not None else main_machine(rows)
     if machine is not None:
         rows = rows[rows["hardware"].astype(str) == machine]
