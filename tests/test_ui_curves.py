@@ -316,3 +316,20 @@ def test_detail_latency_table_names_the_machine_and_rounds():
     r = out.iloc[0]
     assert r["p50 (ms/batch)"] == 6.61 and r["throughput (samples/s)"] == 157.0 and r["peak memory (MiB)"] == 1230.0
     assert r["energy (J/sample, NVML)"] == 0.0123 and pd.isna(r["achieved TFLOP/s (2·MACs·batch/p50)"])
+
+
+def test_resolution_figure_rings_noisy_latency_points_and_says_so_in_the_hover():
+    rows = [_lat("timm/net.w1@224", 1, 1.0), _lat("timm/net.w1@288", 1, 1.4, noisy=True),
+            _lat("timm/net.w1@384", 1, 2.2, noisy=True)]
+    df = pd.concat([_zoo(), _frame(rows)], ignore_index=True).drop_duplicates(
+        ["model", "kind", "batch_size", "hardware", "dtype"], keep="last")
+    got = curves.resolution_curves(df, ["timm/net.w1@224"], "cuda", "bf16", "eager", 1)
+    got = got[got["hardware"] == H200[0]]
+    fig = resolution_figure(got, "CUDA, batch 1, bf16, eager")
+    ringed = [t for t in fig.data if t.meta == "noisy"]
+    assert len(ringed) == 1 and list(ringed[0].x) == [288.0, 384.0] and list(ringed[0].y) == [1.4, 2.2]
+    latency = [t for t in fig.data if t.meta == "curve" and t.xaxis == "x"][0]
+    assert ["noisy row" in h for h in latency.hovertext] == [False, True, True]
+    clean = resolution_figure(curves.resolution_curves(_zoo(), ["timm/net.w1@224"], "cuda", "bf16", "eager", 1),
+                              "x")
+    assert not [t for t in clean.data if t.meta == "noisy"]

@@ -240,14 +240,23 @@ def batch_figure(curves: pd.DataFrame) -> go.Figure:
 def resolution_figure(curves: pd.DataFrame, config_text: str) -> go.Figure:
     """Latency p50 (left) and GMACs (right) against input resolution, a line per ``line`` of
     :func:`~efficiency.ui.curves.resolution_curves` with two or more sizes; log scales (compute grows
-    with the square of the side); the models asked about drawn as stars (meta "current")."""
-    fig, starred = make_subplots(rows=1, cols=2, horizontal_spacing=0.12), False
+    with the square of the side); the models asked about drawn as stars (meta "current"); noisy latency
+    rows ringed (meta "noisy"): at batch 1 eager a small network's GPU time is mostly kernel launches, whose
+    jitter can outweigh the size's own effect."""
+    fig, starred, ringed = make_subplots(rows=1, cols=2, horizontal_spacing=0.12), False, False
     lines = resolution_lines(curves)
     for i, line in enumerate(lines):
         sub, color = curves[curves["line"] == line], PALETTE[i % len(PALETTE)]
         hover = [f"<b>{r.model}</b>{' (this model)' if r.current else ''}<br>{r.resolution:g} px, input {r.input_size}"
                  f"<br>p50 {fmt(r.lat_p50_ms, '.3g', 'ms')} per batch<br>{fmt(r.gmacs, '.3g', 'GMACs')} per sample"
-                 for r in sub.itertuples()]
+                 + ("<br><i>noisy row</i>" if r.noisy else "") for r in sub.itertuples()]
+        noisy = sub[sub["noisy"].astype(bool)] if "noisy" in sub else sub.iloc[:0]
+        if len(noisy):
+            fig.add_trace(go.Scatter(x=noisy["resolution"], y=noisy["lat_p50_ms"], mode="markers", meta="noisy",
+                                     name="noisy row (ringed)", legendgroup="noisy", showlegend=not ringed,
+                                     hoverinfo="skip", marker=dict(symbol="circle-open", size=16, color="#222")),
+                          row=1, col=1)
+            ringed = True
         for col, y in ((1, "lat_p50_ms"), (2, "gmacs")):
             fig.add_trace(go.Scatter(x=sub["resolution"], y=sub[y], mode="lines+markers", name=line, legendgroup=line,
                                      showlegend=col == 1, line=dict(color=color, width=2), meta="curve",
