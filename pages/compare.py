@@ -10,9 +10,10 @@ from efficiency.ui.axes import hw_text, y_label
 from efficiency.ui.commands import measure_hint
 from efficiency.ui.configs import config_of
 from efficiency.ui.curves import (batch_curves, batch_notes, by_model, configurations, drawn_lines, of_config,
-                                  preferred, resolution_curves, resolution_lines, resolution_notes, resolution_table)
+                                  resolution_curves, resolution_lines, resolution_notes, resolution_table)
 from efficiency.ui import language_detail as ld
-from efficiency.ui.detail import batch_figure, compare_table, models_coverage, resolution_figure
+from efficiency.ui.detail import (batch_figure, compare_table, latency_machine, models_coverage, on_machine,
+                                  preferred_config, resolution_figure)
 from efficiency.ui.language import group_info, group_words, group_y_label
 
 router.ensure_routed()
@@ -39,8 +40,9 @@ if len(chosen) < 2:
 
 # language models compare on decode compute and speed, not on images per second
 lang = set(counts.loc[counts["model"].isin(chosen), "task"]) == {"language"}
-t = compare_table(d.results, d.accuracy, chosen, s, columns=ld.COMPARE_COLUMNS if lang else None)
-hw = hw_text(s)
+machine = latency_machine(d.results, s, chosen)      # one machine for every model's latency, never two mixed
+t = compare_table(d.results, d.accuracy, chosen, s, columns=ld.COMPARE_COLUMNS if lang else None, machine=machine)
+hw = hw_text(s, machine.name or None)
 group = group_info(d.accuracy, s.y_dataset, s.y_metric)
 ylab = group_y_label(group) if group else y_label(s.y_dataset, s.y_metric)
 if lang:
@@ -53,6 +55,9 @@ else:
 if group:
     st.caption(f"Accuracy: protocol group {group['protocol_group']} ({group_words(group)}).")
 st.dataframe(t.rename(columns=cols), hide_index=True, width="stretch", placeholder="")
+if machine.hardware is not None:
+    how = "the chosen machine" if machine.chosen else "the automatic machine (Machine in the Pareto sidebar)"
+    st.caption(" ".join([f"Latency from {how}, {machine.name}.", *machine.notes]))
 if t["acc"].isna().any():
     st.info(f"Some models have no published {s.y_dataset} {s.y_metric}: pick another metric in the sidebar.")
 have, total, best = models_coverage(d.results, chosen, s)
@@ -89,7 +94,7 @@ def batch_section(models: list[str]) -> None:
                 icon=":material/info:")
         return
     pick = st.selectbox("Configuration (machine, dtype, mode)", options, format_func=lambda c: c.text,
-                        index=options.index(preferred(options, s.device, s.dtype, s.mode)),
+                        index=options.index(preferred_config(options, s, machine.hardware)),
                         help="Configurations where at least one of these models has two or more batch sizes.")
     one = by_model(of_config(curves, pick))
     if drawn_lines(one):
@@ -104,14 +109,16 @@ def resolution_section(models: list[str]) -> None:
     """Latency and GMACs against input size for the compared models' weights, in the sidebar's configuration."""
     st.subheader("Latency versus input resolution")
     current = config_of(s)
-    curves = resolution_curves(uidata.with_sweep(d.results, d.sweep), models, s.device, s.dtype, s.mode, s.batch)
+    hw = machine.hardware if machine.chosen else None     # a chosen machine's lines only; else each machine's own
+    curves = resolution_curves(on_machine(uidata.with_sweep(d.results, d.sweep), hw), models, s.device, s.dtype,
+                               s.mode, s.batch)
     lines = resolution_lines(curves)
     if lines:
         st.plotly_chart(resolution_figure(curves, current.text), theme=None, config={"displaylogo": False})
         table = resolution_table(curves, lines)
         st.dataframe(table, hide_index=True, width="stretch", placeholder="",
                      column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns[2:-1]})
-    notes = resolution_notes(d.results, models, curves, current.text)
+    notes = resolution_notes(d.results, models, curves, hw_text(s, machine.name) if hw else current.text)
     if notes or not lines:
         st.caption("  \n".join(notes) or "None of these entries has an image input size: no resolution curve.")
 

@@ -14,15 +14,15 @@ from efficiency.ui.commands import llm_measure_command, refresh_command
 from efficiency.ui.configs import HwConfig, config_of, gap_text, other_implementations
 from efficiency.ui.curves import (batch_curves, batch_notes, by_config, drawn_lines, resolution_curves,
                                   resolution_lines, resolution_notes, resolution_table)
-from efficiency.ui.detail import (batch_figure, default_model, find_model, latency_display, model_latencies, random_weights_note,
-                                  op_breakdown, op_counts, resolution_figure, similar_models)
+from efficiency.ui.detail import (batch_figure, default_model, find_model, headline_row, latency_display,
+                                  latency_machine, model_latencies, on_machine, op_breakdown, op_counts,
+                                  random_weights_note, resolution_figure, similar_models)
 from efficiency.ui.language import group_info, group_y_label
 from efficiency.ui.language_detail import accuracy_rows, count_facts, is_language, speed_errors, speed_table
 from efficiency.ui.models_table import escape_markdown
 from efficiency.ui.seed_claims import claimed_accuracy
 
 router.ensure_routed()
-
 
 
 def latency_gap(model: str, current: HwConfig, measured: dict, others: list[str]) -> None:
@@ -43,12 +43,14 @@ def vision_headline(row, mine, acc_all) -> None:
     c[0].metric("GMACs / sample", f"{row['gmacs']:.3f}",
                 help="1 multiply-add = 1 MAC; timm/torchvision call this 'GFLOPs'")
     c[1].metric("GFLOPs / sample", f"{row['gflops']:.3f}", help="true FLOPs = 2 x MACs")
-    c[2].metric("Parameters", f"{row['params_m']:.2f} M", help=f"{int(row['params']):,} exactly; "
-                f"{int(row['param_bytes_fp32'] or 0) / 2**20:,.1f} MiB in fp32" if pd.notna(row["params"]) else None)
+    fp32 = row.get("param_bytes_fp32")     # absent from a row without it: said nothing rather than "0 MiB"
+    c[2].metric("Parameters", f"{row['params_m']:.2f} M", help=f"{int(row['params']):,} exactly"
+                + (f"; {int(fp32) / 2**20:,.1f} MiB in fp32" if pd.notna(fp32) and fp32 else "")
+                if pd.notna(row["params"]) else None)
     top = acc_all[(acc_all["dataset"] == s.y_dataset) & (acc_all["metric"] == s.y_metric)]
     c[3].metric(y_label(s.y_dataset, s.y_metric), f"{top['value'].iloc[0]:.2f}" if len(top) else "n/a")
     c[4].metric("Latency p50", f"{mine['lat_p50_ms'].min():.3g} ms" if len(mine) else "not measured",
-                help=f"milliseconds per forward call of one batch on {hw_text(s)} (sidebar)")
+                help=f"milliseconds per forward call of one batch on {hw_text(s, machine.name or None)} (sidebar)")
 
 
 def vision_accuracy(acc_all, source: str) -> None:
@@ -81,7 +83,7 @@ def language_headline(row, mine, acc_all) -> None:
     none = ("no decode (masked LM)" if pd.isna(row["decode_gflops_512"]) else
             str(failed["error"].iloc[0]).split(":")[0] if len(failed) else "not measured")
     c[4].metric("Decode tokens/s", f"{tps:,.0f}" if pd.notna(tps) else none,
-                help=f"tokens of the whole batch per second on {hw_text(s)} (sidebar)")
+                help=f"tokens of the whole batch per second on {hw_text(s, machine.name or None)} (sidebar)")
 
 
 def language_sections(model: str, row, acc_all) -> None:
@@ -114,12 +116,24 @@ def gmacs_text(macs) -> str:
     return f"{macs / 1e9:.4f} GMACs" if pd.notna(macs) else "not run"
 
 
+def machine_caption() -> None:
+    """Which machine the headline's latency comes from, and what it leaves out."""
+    if machine.hardware is None:
+        return
+    how = "the chosen machine" if machine.chosen else "the automatic machine (Machine in the Pareto sidebar)"
+    st.caption(" ".join([f"Latency from {how}, {machine.name}.", *machine.notes]))
+
+
 def latency_rows(lat_all, row) -> None:
     st.markdown("#### Latency per hardware configuration")
     if lat_all.empty:
         st.info(f"No latency rows for this model. Measure them with `{refresh_command(row['arch'], s)}`.")
         return
-    st.dataframe(latency_display(lat_all), hide_index=True, width="stretch", placeholder="")
+    st.dataframe(latency_display(lat_all, headline_row(lat_all, s, machine.hardware)), hide_index=True,
+                 width="stretch", placeholder="")
+    if machine.hardware is not None:
+        st.caption(f"Every machine's rows; ticked under *headline*: the row the latency above shows "
+                   f"({machine.name}).")
 
 
 def batch_section(model: str) -> None:
@@ -142,10 +156,14 @@ def resolution_section(model: str) -> None:
     """Latency and GMACs against input size over this weight's zoo entries at other sizes, in the
     sidebar's configuration; a one-line note when fewer than two sizes were measured there."""
     st.markdown("#### Latency versus input resolution")
-    curves = resolution_curves(uidata.with_sweep(d.results, d.sweep), [model], s.device, s.dtype, s.mode, s.batch)
+    # a chosen machine's lines only; automatic: each machine measured its own line
+    hw = machine.hardware if machine.chosen else None
+    curves = resolution_curves(on_machine(uidata.with_sweep(d.results, d.sweep), hw), [model], s.device, s.dtype,
+                               s.mode, s.batch)
     lines = resolution_lines(curves)
     if not lines:
-        st.caption(" ".join(resolution_notes(d.results, [model], curves, current.text))
+        where = hw_text(s, machine.name) if hw else current.text
+        st.caption(" ".join(resolution_notes(d.results, [model], curves, where))
                    or "This entry's input has no image size (a curve needs one).")
         return
     st.plotly_chart(resolution_figure(curves, current.text), theme=None, config={"displaylogo": False})
@@ -212,13 +230,17 @@ if note := random_weights_note(str(row["task"]), str(row["arch"]), str(row["sour
 
 acc_all = d.accuracy[d.accuracy["model"] == model]
 lat_all = model_latencies(d.results, model)
+machine = latency_machine(d.results, s, [model])      # the one machine the headline reads (never two mixed)
 mine = lat_all[(lat_all["device"] == s.device) & (lat_all["batch_size"] == s.batch) & (lat_all["dtype"] == s.dtype)
-               & (lat_all["mode"] == s.mode)] if len(lat_all) else lat_all
+               & (lat_all["mode"] == s.mode) & (lat_all["hardware"].astype(str) == machine.hardware)
+               ] if len(lat_all) else lat_all
 if lang:
     language_headline(row, mine, acc_all)
+    machine_caption()
     language_sections(model, row, acc_all)
 else:
     vision_headline(row, mine, acc_all)
+    machine_caption()
     if mine.empty:
         latency_gap(model, current, measured, other_implementations(counts, model))
     vision_accuracy(acc_all, str(row["source"]))

@@ -1,5 +1,8 @@
-"""The ``python -m efficiency.refresh`` command lines the pages suggest (no torch, no Streamlit)."""
+"""The ``python -m efficiency.refresh`` and ``python -m efficiency.plot`` command lines the pages show (no torch,
+no Streamlit)."""
 from __future__ import annotations
+
+import shlex
 
 from efficiency.ui.state import ViewState
 from efficiency.vocab import unsupported_configuration
@@ -33,6 +36,19 @@ def refresh_command(models: str | list[str] = "*", state: ViewState | None = Non
         cmd += (f" --device {state.device} --batch-size {state.batch} --dtype {state.dtype}"
                 f" --mode {state.mode}")
     return cmd
+
+
+def plot_command(state: ViewState, out: str = "pareto.svg") -> str:
+    """The ``efficiency.plot`` command drawing ``state``'s Pareto figure (efficiency.ui.plot_cli): axes, task,
+    hardware configuration, the chosen machine when there is one (else the CLI's automatic one, as the page's),
+    and the model filter."""
+    cmd = (f"python -m efficiency.plot --x {state.x} --y {state.y_dataset}:{state.y_metric} --task {state.task}"
+           f" --device {state.device} --batch {state.batch} --dtype {state.dtype} --mode {state.mode}")
+    if state.hw_id:
+        cmd += f" --hw {shlex.quote(state.hw_id)}"       # quoted for a POSIX shell: it holds spaces
+    if state.search:
+        cmd += f" --models {shlex.quote(state.search)}"
+    return cmd + f" --out {out}"
 
 
 def configuration_problem(state: ViewState) -> str | None:

@@ -5,6 +5,7 @@ several models side by side, throughput against batch size and latency against i
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -12,15 +13,16 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from efficiency.store.query import good_rows
+from efficiency.ui import machines
 from efficiency.ui.configs import HwConfig, available, config_of, coverage, widest
-from efficiency.ui.curves import drawn_lines, level_of_failure, resolution_lines, short_error
+from efficiency.ui.curves import CurveConfig, drawn_lines, level_of_failure, preferred, resolution_lines, short_error
 from efficiency.ui.explorer import ENERGY_COLUMNS, is_test_network
 from efficiency.ui.figures import FONT, PALETTE
 from efficiency.ui.numbers import fmt
 from efficiency.ui.models_table import round_column
 from efficiency.ui.hardware import achieved_tflops
 from efficiency.ui.state import ViewState
-from efficiency.ui.tables import LAT_KEEP, accuracy_values, count_table, latency_derived, latency_table
+from efficiency.ui.tables import LAT_KEEP, accuracy_values, config_rows, count_table, latency_derived, latency_table
 
 COMPARE_COLUMNS = ["model", "arch", "family", "source", "gmacs", "gflops", "params_m", "acc", "lat_p50_ms",
                    "lat_p90_ms", "throughput_sps", "mem_mib", "energy_j_per_sample"]
@@ -110,23 +112,90 @@ def random_weights_note(task: str, arch: str, source: str = "torchvision") -> st
             "return a different number, so post-processing time differs from theirs.")
 
 
-def latency_display(lat: pd.DataFrame) -> pd.DataFrame:
+def latency_display(lat: pd.DataFrame, headline=None) -> pd.DataFrame:
     """:func:`model_latencies` as the detail page shows it: the machine by name first, numbers to
-    three significant digits, headers with units."""
+    three significant digits, headers with units; ``headline``: the index of the row the headline
+    shows (:func:`headline_row`), ticked in a first column (none when no row is)."""
     out = lat.reindex(columns=list(LATENCY_DISPLAY)).copy()
     for col in ("lat_p50_ms", "lat_p90_ms", "latency_ms_p99", "throughput_sps", "achieved_tflops", "mem_mib",
                 "energy_j_per_sample", "power_w_avg"):
         out[col] = round_column(pd.to_numeric(out[col], errors="coerce"))
+    if headline is not None:
+        out.insert(0, "headline", out.index == headline)
     return out.rename(columns=LATENCY_DISPLAY)
 
 
+class LatencyMachine(NamedTuple):
+    """The one machine a page reads its models' latency from in the sidebar's configuration: its
+    ``hardware`` identity (None: no row of these models there), ``name`` in words, whether the user
+    ``chosen`` it (ViewState.hw_id), and ``notes``: a fallback, models measured only elsewhere."""
+    hardware: str | None
+    name: str
+    chosen: bool
+    notes: tuple[str, ...]
+
+
+def latency_machine(results: pd.DataFrame, state: ViewState, models) -> LatencyMachine:
+    """The machine Model detail and Compare read ``models``' latency from, as the explorer does: the
+    chosen one (``state.hw_id``) when it measured some of them in ``state``'s configuration, else the
+    automatic one (the configuration's machine with the most models), else, when that one measured none
+    of them, the machine that measured the most of them. Rows of two machines are never mixed."""
+    rows = config_rows(results, state.device, state.batch, state.dtype, state.mode)
+    options = machines.machine_options(results, state, models, rows)
+    if not options:
+        return LatencyMachine(None, "", False, ())
+    chosen, fallback = machines.resolve(state, options)
+    every = machines.machines_in(rows)          # every[0]: the automatic machine (most models of any task)
+    auto = every[0] if any(m.hardware == every[0].hardware for m in options) else None
+    pick = next(m for m in options if m.hardware == chosen) if chosen else (auto or options[0])
+    notes = [fallback] if fallback else []
+    if not chosen and auto is None:
+        these = "this model" if len(set(models)) == 1 else "these models"
+        notes.append(f"The automatic machine ({every[0].name}) did not measure {these} in this configuration: "
+                     f"latency is from {pick.name}.")
+    mine = set(rows.loc[rows["hardware"].astype(str) == pick.hardware, "model"])
+    elsewhere = sorted(set(models) & set(rows["model"]) - mine)
+    if elsewhere:
+        names = ", ".join(m.name for m in options if m.hardware != pick.hardware)
+        notes.append(f"Measured in this configuration only on another machine ({names}), not mixed in: "
+                     + ", ".join(elsewhere) + ".")
+    return LatencyMachine(pick.hardware, pick.name, bool(chosen), tuple(notes))
+
+
+def headline_row(lat: pd.DataFrame, state: ViewState, hardware: str | None):
+    """The index of the row of :func:`model_latencies` the detail headline shows: the fastest p50 of
+    ``hardware`` in ``state``'s configuration (None when it has none)."""
+    if lat.empty or hardware is None:
+        return None
+    mine = lat[(lat["device"] == state.device) & (lat["batch_size"] == state.batch) & (lat["dtype"] == state.dtype)
+               & (lat["mode"] == state.mode) & (lat["hardware"].astype(str) == hardware)]
+    p50 = pd.to_numeric(mine["lat_p50_ms"], errors="coerce")
+    return p50.idxmin() if p50.notna().any() else (mine.index[0] if len(mine) else None)
+
+
+def on_machine(results: pd.DataFrame, hardware: str | None) -> pd.DataFrame:
+    """``results`` without other machines' latency rows (counts kept): a chosen machine's curves."""
+    keep = hardware is None or "hardware" not in results
+    return results if keep else results[(results["kind"] != "latency") | (results["hardware"].astype(str) == hardware)]
+
+
+def preferred_config(options: list[CurveConfig], state: ViewState, hardware: str | None) -> CurveConfig | None:
+    """The batch curves' default: :func:`~efficiency.ui.curves.preferred` among those on ``hardware``, if any."""
+    mine = [c for c in options if c.hardware == hardware]
+    return preferred(mine or options, state.device, state.dtype, state.mode)
+
+
 def compare_table(results: pd.DataFrame, accuracy: pd.DataFrame, models: list[str],
-                  state: ViewState, columns: list[str] | None = None) -> pd.DataFrame:
+                  state: ViewState, columns: list[str] | None = None,
+                  machine: LatencyMachine | None = None) -> pd.DataFrame:
     """One row per model: compute, params, accuracy of the view's metric, latency at the view's
-    hardware (``columns``: which, :data:`COMPARE_COLUMNS` by default; language models have theirs)."""
+    hardware on one machine (``machine``: :func:`latency_machine` of ``models``, computed when None; with
+    no machine none of them was measured there, and the automatic machine's rows hold none of them;
+    ``columns``: which, :data:`COMPARE_COLUMNS` by default; language models have theirs)."""
     counts = count_table(results)
     counts = counts[counts["model"].isin(models)]
-    lat = latency_table(results, state.device, state.batch, state.dtype, state.mode)
+    machine = latency_machine(results, state, models) if machine is None else machine
+    lat = latency_table(results, state.device, state.batch, state.dtype, state.mode, hardware=machine.hardware)
     acc, _ = accuracy_values(accuracy, state.y_dataset, state.y_metric)
     lat = lat.reindex(columns=LAT_KEEP + ENERGY_COLUMNS)
     df = counts.drop(columns=ENERGY_COLUMNS, errors="ignore").merge(lat, on="model", how="left")

@@ -3,6 +3,7 @@
     python -m efficiency.plot                          # ImageNet top-1 vs GMACs, classification zoo
     python -m efficiency.plot --x latency_p50 --device cuda --batch 256 --out front.svg
     python -m efficiency.plot --models 'resnet*' --y imagenet-real:top1 --out resnets.csv
+    python -m efficiency.plot --x latency_p50 --device cpu --dtype fp32 --mode eager --hw '?'   # lists the machines
 
 The view is built exactly as the Pareto page builds it (:func:`efficiency.ui.explorer.build_view`),
 the figure and the exports are :mod:`efficiency.ui.figures`.
@@ -17,10 +18,12 @@ from pathlib import Path
 from efficiency.ui import data as uidata
 from efficiency.ui.axes import AXES
 from efficiency.ui.claims_view import claims_overlay
+from efficiency.ui.configs import config_of
 from efficiency.ui.explorer import build_view
 from efficiency.ui.figures import build_figure, figure_bytes, points_csv
+from efficiency.ui.machines import machine_options
 from efficiency.ui.state import BUBBLES, ViewState
-from efficiency.vocab import COLOR_BY, DEVICES, DTYPES, MODES, X_AXES
+from efficiency.vocab import ALL_TASKS, COLOR_BY, DEVICES, DTYPES, MODES, X_AXES
 
 DESCRIPTION = "Publication-ready Pareto figures (plotly), their exports, and a command line (no torch)."
 FIGURE_FORMATS = ("html", "png", "svg", "pdf")
@@ -50,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=1, help="latency batch size (default 1)")
     p.add_argument("--dtype", choices=DTYPES, default="bf16", help="latency dtype (default bf16)")
     p.add_argument("--mode", choices=MODES, default="cuda_graph", help="latency mode (default cuda_graph)")
+    p.add_argument("--hw", default="", metavar="IDENTITY",
+                   help="the machine latency is read from: its identity as the results' `hardware` column holds it "
+                   "(e.g. 'gpu/NVIDIA H200/140GiB/700W'; the dashboard's Machine choice, URL key hw). Default: the "
+                   "machine with the most models in the configuration. One not measured there exits 2 listing "
+                   "those that were, so --hw '?' lists them")
     p.add_argument("--linear-x", action="store_true", help="linear x axis (default log)")
     p.add_argument("--log-y", action="store_true", help="log y axis")
     p.add_argument("--color", choices=COLOR_BY, default="family", help="colour by (default family)")
@@ -75,7 +83,21 @@ def state_from_args(a: argparse.Namespace) -> ViewState:
                    sources=tuple(a.source), families=tuple(a.family), search=a.models, seed_only=a.seed_only,
                    device=a.device, batch=a.batch, dtype=a.dtype, mode=a.mode, log_x=not a.linear_x,
                    log_y=a.log_y, color=a.color, claims=not a.no_claims, highlight=a.highlight,
-                   labels=not a.no_labels, bubble=a.bubble, seed_claims=a.seed_claims)
+                   labels=not a.no_labels, bubble=a.bubble, seed_claims=a.seed_claims, hw_id=a.hw)
+
+
+def unknown_machine(results, state: ViewState) -> str | None:
+    """Why ``state.hw_id`` cannot be plotted (no latency row of the task's models in the configuration comes
+    from it), naming the machines that measured them there, in one line; None when it can (or is unset)."""
+    if not state.hw_id:
+        return None
+    models = None if state.task == ALL_TASKS else results.loc[results["task"] == state.task, "model"]
+    options = machine_options(results, state, models)
+    if any(m.hardware == state.hw_id for m in options):
+        return None
+    where = f"{config_of(state).text} for {'all' if models is None else state.task} models"
+    listed = "; ".join(f"{m.hardware!r} ({m.label})" for m in options) or "none"
+    return f"--hw {state.hw_id!r}: no latency row from that machine in {where}; machines measured there: {listed}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     acc = uidata.read_accuracy(a.accuracy or uidata.path_for("accuracy"), res.df)
     for msg in res.problems + acc.problems:
         print(msg, file=sys.stderr)
+    if problem := unknown_machine(res.df, state):
+        print(problem, file=sys.stderr)
+        return 2
     view = build_view(res.df, acc.df, state)
     for level, msg in view.notes:
         print(f"{level}: {msg}", file=sys.stderr)
