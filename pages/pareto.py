@@ -12,7 +12,7 @@ from efficiency.ui.axes import AXES, LANGUAGE, METRIC_UNITS, axes_for_task, hw_t
 from efficiency.ui.budget import answer_lines, budget_answer
 from efficiency.ui.chart_view import for_print
 from efficiency.ui.claims_view import CLAIM_AXES
-from efficiency.ui.commands import measure_hint
+from efficiency.ui.commands import measure_hint, plot_command
 from efficiency.ui.configs import config_of
 from efficiency.ui.explorer import search_mask
 from efficiency.ui.language import group_words
@@ -230,6 +230,4 @@ e3.download_button("Figure (SVG)", data=lambda: printed("svg"), file_name="paret
                    mime="image/svg+xml", on_click="ignore", icon=":material/download:")
 e4.download_button("Points (CSV)", data=lambda: plot.points_csv(v), file_name="pareto_points.csv", mime="text/csv",
                    on_click="ignore", icon=":material/download:")
-st.caption(f"Same figure from the command line: `python -m efficiency.plot --x {s.x} --y {s.y_dataset}:{s.y_metric}"
-           f" --task {s.task} --device {s.device} --batch {s.batch} --dtype {s.dtype} --mode {s.mode}"
-           f"{' --models ' + repr(s.search) if s.search else ''} --out pareto.svg`")
+st.caption(f"Same figure from the command line: `{plot_command(s)}`")

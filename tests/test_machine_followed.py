@@ -185,8 +185,6 @@ def test_the_shown_command_carries_the_machine_and_parses_back_to_the_view():
         assert [getattr(back, f) for f in fields] == [getattr(state, f) for f in fields]
 
 
-@pytest.mark.xfail(strict=True, reason="pages/pareto.py builds its own command line until the lead makes it call "
-                   "efficiency.ui.commands.plot_command (out/notes/M2.md); then drop this mark")
 def test_pareto_page_shows_the_command_with_the_machine(machines_env):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for k, v in {**CPU_LINK, "hw": ZEN4[0]}.items():

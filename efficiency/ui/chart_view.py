@@ -5,6 +5,7 @@ viewer's light or dark theme); :func:`for_print` turns it back (legend at the ri
 beneath, light) for the PNG/SVG/HTML exports. Both edit the figure in place and return it."""
 from __future__ import annotations
 
+import math
 import textwrap
 
 import plotly.graph_objects as go
@@ -29,6 +30,17 @@ CHAR_PX, SYMBOL_PX = 7, 48  # a 12 px character at most; the symbol, its gap and
 ROW_PX, LINE_PX = 29, 16    # one entry row; each further line of a wrapped name
 SCREEN_PLOT_PX = 320        # the plot's height at the phone width, under the title and above the x axis
 SCREEN_FRAME_PX = 70        # x axis ticks and title, bottom margin (measured: 58 px at 390 px)
+# Margins that already hold the axes and the legend, so plotly lays the figure out once: when an
+# axis' automargin has to widen a margin, plotly draws every trace, measures, and draws them all
+# again (0.4 s of a 0.9 s first draw of the explorer's figure in headless Chromium,
+# bench/bench_first_paint.py). automargin stays on, so a label the estimate misses still gets its
+# room (and the second pass). The legend's rows depend on the chart's width, which the server never
+# learns: the margin is sized for the chart of a 1440 px window; narrower charts (phones) get the
+# second pass, wider ones a gap of a row or two between the x axis title and the legend.
+DESKTOP_CHART_PX = 727      # the chart's width in a 1440 px window (sidebar open, the answers panel beside it)
+X_AXIS_PX = 62              # x tick labels and title (13 px fonts) under the plot: 57 - 61 px measured
+Y_TITLE_PX, Y_CHAR_PX = 46, 8   # y title and ticks; per character of the widest y tick label (59 px for "90")
+RIGHT_PX = 16               # the last x tick label's overhang past the plot (9 - 13 px measured)
 
 
 def legend_name(name: str) -> str:
@@ -49,6 +61,24 @@ def legend_height(names: list[str], width_px: int = PHONE_CHART_PX) -> int:
         used, lines = used + w, max(lines, len(parts))
     rows.append(lines)
     return ROW_PX + sum(ROW_PX + LINE_PX * (n - 1) for n in rows if n)
+
+
+def y_tick_chars(fig: go.Figure) -> int:
+    """Characters of the widest y tick label plotly will write for the figure's y range (an estimate:
+    a round step of about a seventh of the range, its decimals, the wider end)."""
+    y = fig.layout.yaxis
+    if y.type == "log" or not y.range:
+        return 4                            # "0.01", "100", "1k"
+    lo, hi = y.range
+    step = abs(hi - lo) / 7 or 1.0
+    decimals = max(0, -math.floor(math.log10(step)))
+    return max(len(f"{v:.{decimals}f}") for v in (lo, hi))
+
+
+def screen_margin(fig: go.Figure, names: list[str], top: int) -> dict:
+    """The screen figure's margins (see :data:`DESKTOP_CHART_PX`)."""
+    return dict(l=Y_TITLE_PX + Y_CHAR_PX * y_tick_chars(fig), r=RIGHT_PX, t=top,
+                b=X_AXIS_PX + legend_height(names, DESKTOP_CHART_PX))
 
 
 def _shown_in_legend(t) -> bool:
@@ -114,7 +144,8 @@ def for_screen(fig: go.Figure, dark: bool) -> go.Figure:
     height = max(plot.HEIGHT, top + SCREEN_PLOT_PX + SCREEN_FRAME_PX + legend_height([t.name for t in shown]))
     fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", xref="container", y=0, yanchor="bottom",
                                   yref="container", maxheight=1, title_side="top left"),
-                      height=height, margin=dict(l=54, r=8, t=top, b=20), title_font_size=17, font_size=13)
+                      height=height, margin=screen_margin(fig, [t.name for t in shown], top), title_font_size=17,
+                      font_size=13)
     fig.update_xaxes(title_font_size=13)
     fig.update_yaxes(title_font_size=13)
     return apply_theme(fig, dark)
