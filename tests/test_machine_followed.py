@@ -40,6 +40,9 @@ def test_the_pages_machine_is_the_chosen_one_else_the_automatic_one():
         back = latency_machine(res, replace(CPU, hw_id=hw), [NET4])
         assert (back.hardware, back.chosen) == (ZEN3[0], False)
         assert "No latency rows come from the chosen machine" in back.notes[0]
+        assert "for this model:" in back.notes[0]                   # one model: not "these models"
+    two = latency_machine(res, replace(CPU, hw_id="cpu/No Such CPU/1c"), [NET2, NET4])
+    assert "for these models:" in two.notes[0]
     assert latency_machine(res, replace(CPU, batch=64), [NET2]).hardware is None     # nobody measured it there
 
 

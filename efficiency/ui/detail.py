@@ -144,13 +144,13 @@ def latency_machine(results: pd.DataFrame, state: ViewState, models) -> LatencyM
     options = machines.machine_options(results, state, models, rows)
     if not options:
         return LatencyMachine(None, "", False, ())
-    chosen, fallback = machines.resolve(state, options)
+    these = "this model" if len(set(models)) == 1 else "these models"
+    chosen, fallback = machines.resolve(state, options, these)
     every = machines.machines_in(rows)          # every[0]: the automatic machine (most models of any task)
     auto = every[0] if any(m.hardware == every[0].hardware for m in options) else None
     pick = next(m for m in options if m.hardware == chosen) if chosen else (auto or options[0])
     notes = [fallback] if fallback else []
     if not chosen and auto is None:
-        these = "this model" if len(set(models)) == 1 else "these models"
         notes.append(f"The automatic machine ({every[0].name}) did not measure {these} in this configuration: "
                      f"latency is from {pick.name}.")
     mine = set(rows.loc[rows["hardware"].astype(str) == pick.hardware, "model"])

@@ -59,13 +59,14 @@ def machines_in(rows: pd.DataFrame) -> list[Machine]:
     return sorted(out, key=lambda m: (-m.models, m.hardware))
 
 
-def resolve(state: ViewState, options: list[Machine]) -> tuple[str | None, str]:
+def resolve(state: ViewState, options: list[Machine], these: str = "these models") -> tuple[str | None, str]:
     """``(machine, note)``: the ``hardware`` to read latency from (None: the automatic choice) and, when
-    the state's choice is not among ``options``, a note saying the automatic one is shown instead."""
+    the state's choice is not among ``options``, a note saying the automatic one is shown instead
+    (``these``: what the note calls the models, "this model" on one model's detail)."""
     if state.hw_id == AUTOMATIC:
         return None, ""
     if any(m.hardware == state.hw_id for m in options):
         return state.hw_id, ""
     shown = escape_markdown(state.hw_id[:80])
     return None, (f"No latency rows come from the chosen machine '{shown}' in {config_of(state).text} for "
-                  "these models: latency is from the automatic choice, the machine with the most models.")
+                  f"{these}: latency is from the automatic choice, the machine with the most models.")
