@@ -3,6 +3,7 @@
     python bench/bench_first_paint.py                  # warm servers (default), 5 runs each, alternating
     python bench/bench_first_paint.py --cold           # fresh servers for every run: the first script run
     python bench/bench_first_paint.py --before /tmp/old/app.py --runs 8   # before/after in the same runs
+    python bench/bench_first_paint.py --variant nochart=/tmp/v1/app.py --variant html=/tmp/v2/app.py
 
 Servers: ``streamlit run app.py`` on the shipped cache (its default view is the Pareto page), a
 bare page written to a temporary folder (``st.set_page_config`` plus one ``st.plotly_chart`` of a
@@ -239,6 +240,9 @@ def measure(args) -> dict[str, list[dict]]:
         scripts = {"explorer": args.app, "bare": write_bare(Path(tmp), x, y)}
         if args.before:
             scripts["before"] = args.before
+        for name, path in args.variant:
+            scripts[name] = path
+            TITLE.setdefault(name, TITLE["explorer"])
         rows: dict[str, list[dict]] = {k: [] for k in scripts}
         browser = p.chromium.launch(executable_path=helpers.CHROMIUM, args=helpers.ARGS)
         try:
@@ -259,6 +263,13 @@ def measure(args) -> dict[str, list[dict]]:
     return rows
 
 
+def variant_arg(text: str) -> tuple[str, Path]:
+    name, sep, path = text.partition("=")
+    if not sep or not name or name in TITLE:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH/app.py with a new NAME, got {text!r}")
+    return name, Path(path).resolve()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, default=5)
@@ -268,6 +279,8 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=180.0, help="seconds per page (a loaded 2-core machine is slow)")
     p.add_argument("--app", type=Path, default=ROOT / "app.py", help="the explorer's app.py")
     p.add_argument("--before", type=Path, help="another checkout's app.py, measured in the same runs (before/after)")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME=APP", type=variant_arg,
+                   help="a further version of the explorer (its app.py), measured in the same runs; repeatable")
     p.add_argument("--chunks", action="store_true", help="list the JavaScript files each page loads (warm-up visit)")
     p.add_argument("--json", type=Path, help="also write every run's timings here")
     args = p.parse_args()

@@ -17,6 +17,7 @@ from efficiency.ui.configs import config_of
 from efficiency.ui.explorer import search_mask
 from efficiency.ui.language import group_words
 from efficiency.ui.machine_choice import machine_sidebar
+from efficiency.ui.pareto_page import filter_choices
 from efficiency.ui.seed_claims import LEGEND as SEED_LEGEND
 from efficiency.ui.state import BUBBLES
 from efficiency.ui.tables import front_table
@@ -70,12 +71,10 @@ bubble = opts.segmented_control("Marker size", BUBBLES, key="w_bubble",
 s = machine_sidebar(d, s, x)
 
 # ---- filters (sidebar)
-counts = ui.counts(d)
 # in a popover: the browser builds its nine widgets only when it is opened, not on every first
 # visit (bench/bench_first_paint.py); the filters in effect are listed under it
 sb = st.sidebar.popover("Filters", icon=":material/filter_list:", width="stretch")
-srcs = sorted(counts["source"].dropna().astype(str).unique())
-fams = sorted(counts["family"].dropna().astype(str).unique())
+srcs, fams = filter_choices(d)
 ui.seed_in_popover("w_sources", list(s.sources), srcs)
 sources = sb.multiselect("Sources", srcs, key="w_sources", placeholder="all sources")
 ui.seed_in_popover("w_families", list(s.families), fams)
@@ -126,21 +125,39 @@ if AXES[s.x].needs_hw:
 hw = hw_text(s, v.device_name)
 chart_col, panel = st.columns([3, 1])
 
+# ---- the chart before the answers beside it: Streamlit sends elements in the order the script
+# draws them, and the browser loads plotly (4.7 MB) only once the chart's element arrives, so the
+# chart goes first (bench/bench_first_paint.py). Its budget comes from the budget box's state,
+# which the box drawn below returns unchanged.
+have_lat = bool(v.points["lat_p50_ms"].notna().any()) if len(v.points) else False
+answer = None
+if have_lat:
+    ui.seed("w_budget", s.budget_ms)
+    budget = st.session_state["w_budget"]
+    s = ui.update(budget_ms=budget)
+    if budget is not None and math.isfinite(budget):
+        answer = budget_answer(v, budget, k=ui.BUDGET_RUNNERS)
+dark = getattr(st.context.theme, "type", None) == "dark"
+spec = ui.screen_figure(d, s, dark, answer.budget_ms if answer is not None else None)   # the budget drawn on it
+with chart_col:
+    event = st.plotly_chart(ui.chart_figure(spec), key="pareto_chart", on_select="rerun",
+                            selection_mode=("points", "box", "lasso"),
+                            theme=None, config={"displaylogo": False, "scrollZoom": True, "responsive": True,
+                                                "toImageButtonOptions": {"format": "svg", "filename": "pareto"}})
+    st.caption(spec["layout"].get("meta", {}).get("caption", "").replace("<br>", " "))
+# on a phone the plot is about 300 px wide: labels placed for 420 px and more would touch there
+st.html("<style>@media (max-width: 640px) { .js-plotly-plot .annotation { display: none; } }</style>")
+
 # ---- the answers beside the chart: the latency budget, the highlighted models
 panel.markdown("**Best accuracy under a latency budget**")
-answer = None
-have_lat = v.points["lat_p50_ms"].notna().any() if len(v.points) else False
 if not have_lat:
     panel.info(f"No latency measured for {hw} among the plotted models. {measure_hint(s)}, "
                "or pick another hardware configuration in the sidebar.")
 else:
-    ui.seed("w_budget", s.budget_ms)
-    budget = panel.number_input("Decode step p50 ≤ (ms per step of the batch)" if s.task == LANGUAGE else
-                                "Latency p50 ≤ (ms per batch)", min_value=0.0, value=None, key="w_budget",
-                                format="%g", help=f"On {hw}; among the models plotted with the current filters.")
-    s = ui.update(budget_ms=budget)
-    if budget is not None and math.isfinite(budget):
-        answer = budget_answer(v, budget, k=ui.BUDGET_RUNNERS)
+    panel.number_input("Decode step p50 ≤ (ms per step of the batch)" if s.task == LANGUAGE else
+                       "Latency p50 ≤ (ms per batch)", min_value=0.0, value=None, key="w_budget",
+                       format="%g", help=f"On {hw}; among the models plotted with the current filters.")
+    if answer is not None:
         unit = f" {METRIC_UNITS.get(s.y_metric, '%')}"
         lines = answer_lines(answer, hw, v.y_label.split(" (")[0], unit)
         (panel.success if answer.best is not None else panel.warning)(lines[0])
@@ -155,16 +172,6 @@ if s.highlight.strip() and len(v.points):
                    + ("" if hits.empty else " (in colour; the rest in grey)"))
     panel.markdown("  \n".join(f"{mt.escape_markdown(r.model)}: {r.y:.2f}" for r in hits.head(5).itertuples()))
 
-dark = getattr(st.context.theme, "type", None) == "dark"
-spec = ui.screen_figure(d, s, dark, answer.budget_ms if answer is not None else None)   # the budget drawn on it
-with chart_col:
-    event = st.plotly_chart(ui.chart_figure(spec), key="pareto_chart", on_select="rerun",
-                            selection_mode=("points", "box", "lasso"),
-                            theme=None, config={"displaylogo": False, "scrollZoom": True, "responsive": True,
-                                                "toImageButtonOptions": {"format": "svg", "filename": "pareto"}})
-    st.caption(spec["layout"].get("meta", {}).get("caption", "").replace("<br>", " "))
-# on a phone the plot is about 300 px wide: labels placed for 420 px and more would touch there
-st.html("<style>@media (max-width: 640px) { .js-plotly-plot .annotation { display: none; } }</style>")
 picked = []
 if event and getattr(event, "selection", None):
     for p in event.selection.get("points", []):
@@ -202,18 +209,18 @@ if len(v.front):
     short = AXES[s.x].short
     front = front_table(v.front, AXES[s.x].column, short if short == unit_x else f"{short} ({unit_x})", v.y_label,
                         v.group is not None).drop(columns="family")     # the id names the family
-    # markdown, not st.dataframe: the front is short, and a data grid costs the first visit about
-    # 0.9 s of CPU (bench/bench_first_paint.py); the sortable table of every model is the Models page
-    st.container(height=420 if len(front) > 12 else "content", border=False).markdown(
-        mt.markdown_table(front, {v.y_label: 2}))
+    # HTML, not st.dataframe nor markdown: the front is short, and a data grid or a markdown
+    # table costs the first visit's browser CPU ahead of the chart (bench/bench_first_paint.py);
+    # the sortable table of every model is the Models page
+    st.html(mt.html_table(front, {v.y_label: 2}, max_height_px=420 if len(front) > 12 else None))
     st.caption(f"Speed on {hw}. " + (f"Highest {AXES[s.x].short} first; each model here is more accurate than "
                f"every model with a higher {AXES[s.x].short}." if v.benefit else
                "Cost-ascending; every model here beats all cheaper ones."))
 else:
     st.info("No front: nothing is plotted for this view.")
 
-# ---- exports
-st.subheader("Export")
+# ---- exports: in a popover, whose buttons the browser builds only when it is opened (four
+# download buttons drawn on every first visit competed with the chart, bench/bench_first_paint.py)
 
 
 def printed(fmt: str) -> bytes:
@@ -221,13 +228,13 @@ def printed(fmt: str) -> bytes:
     return plot.figure_bytes(for_print(go.Figure(spec)), fmt)
 
 
-e1, e2, e3, e4 = st.columns(4)
-e1.download_button("Figure (HTML)", data=lambda: printed("html"), file_name="pareto.html",
-                   mime="text/html", on_click="ignore", icon=":material/download:")
-e2.download_button("Figure (PNG)", data=lambda: printed("png"), file_name="pareto.png",
-                   mime="image/png", on_click="ignore", icon=":material/download:")
-e3.download_button("Figure (SVG)", data=lambda: printed("svg"), file_name="pareto.svg",
-                   mime="image/svg+xml", on_click="ignore", icon=":material/download:")
-e4.download_button("Points (CSV)", data=lambda: plot.points_csv(v), file_name="pareto_points.csv", mime="text/csv",
-                   on_click="ignore", icon=":material/download:")
+exports = st.popover("Export the figure or its points", icon=":material/download:")
+exports.download_button("Figure (HTML)", data=lambda: printed("html"), file_name="pareto.html", mime="text/html",
+                        on_click="ignore", icon=":material/download:", width="stretch")
+exports.download_button("Figure (PNG)", data=lambda: printed("png"), file_name="pareto.png", mime="image/png",
+                        on_click="ignore", icon=":material/download:", width="stretch")
+exports.download_button("Figure (SVG)", data=lambda: printed("svg"), file_name="pareto.svg", mime="image/svg+xml",
+                        on_click="ignore", icon=":material/download:", width="stretch")
+exports.download_button("Points (CSV)", data=lambda: plot.points_csv(v), file_name="pareto_points.csv",
+                        mime="text/csv", on_click="ignore", icon=":material/download:", width="stretch")
 st.caption(f"Same figure from the command line: `{plot_command(s)}`")

@@ -184,12 +184,16 @@ def test_models_page_opens_a_models_detail(fixture_env):
     assert at.selectbox(key="w_model").value == target
 
 
-def test_markdown_table_escapes_rounds_and_blanks():
-    """The explorer's front table (markdown, not a data grid: first paint): ids escaped, numbers to
-    meaningful digits, missing values blank, booleans in words."""
-    df = pd.DataFrame({"model": ["timm/a_b|c*d", "x"], "GMACs": [0.024189, 123456.7],
+def test_html_table_escapes_rounds_and_blanks():
+    """The explorer's front table (HTML, neither a data grid nor markdown: first paint): text
+    escaped, numbers to meaningful digits and right-aligned, missing values blank, booleans in words."""
+    df = pd.DataFrame({"model": ["timm/a_b|c*d<i>", "x"], "GMACs": [0.024189, 123456.7],
                        "top-1 (%)": [57.918, np.nan], "on front": [True, False]})
-    lines = mt.markdown_table(df, {"top-1 (%)": 2}).splitlines()
-    assert lines[1] == "|:---|---:|---:|:---|"
-    assert lines[2] == "| timm/a\\_b\\|c\\*d | 0.0242 | 57.92 | yes |"
-    assert lines[3] == "| x | 123,000 |  | no |"
+    out = mt.html_table(df, {"top-1 (%)": 2})
+    body = out[out.index("<tbody>"):]
+    rows = body.split("<tr>")[1:]
+    assert rows[0] == ('<td>timm/a_b|c*d&lt;i&gt;</td><td class="num">0.0242</td><td class="num">57.92</td>'
+                       "<td>yes</td></tr>")
+    assert rows[1].startswith('<td>x</td><td class="num">123,000</td><td class="num"></td><td>no</td></tr>')
+    assert '<th class="num">GMACs</th>' in out and "<th>on front</th>" in out
+    assert "max-height" not in out and "max-height: 420px" in mt.html_table(df, max_height_px=420)

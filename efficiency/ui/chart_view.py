@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import textwrap
 
+import numpy as np
 import plotly.graph_objects as go
 
 from efficiency.ui import figures as plot
@@ -130,8 +131,21 @@ def _has_subtitle(fig: go.Figure) -> bool:
     return bool(fig.layout.title.subtitle.text)
 
 
+def plain_object_arrays(fig: go.Figure) -> None:
+    """Object arrays (a trace's model ids as ``customdata``) as lists: orjson, which
+    ``st.plotly_chart`` serialises with, rejects them, and plotly then cleans the whole figure in
+    Python first (30 - 40 ms of every page run for the explorer's figure)."""
+    for t in fig.data:
+        for name in ("customdata", "hovertext", "text"):
+            value = getattr(t, name, None)
+            if isinstance(value, np.ndarray) and value.dtype == object:
+                setattr(t, name, None)      # else plotly keeps the new value an array like the old
+                setattr(t, name, value.tolist())
+
+
 def for_screen(fig: go.Figure, dark: bool) -> go.Figure:
     """Legend in rows below the plot, caption out (the page prints it), the viewer's theme."""
+    plain_object_arrays(fig)
     shown = [t for t in fig.data if _shown_in_legend(t)]
     fig.layout.meta = {"caption": caption_of(fig), "legend_names": [t.name for t in shown]}
     fig.layout.annotations = [a for a in fig.layout.annotations if a.name != "caption"]

@@ -8,6 +8,7 @@ is the download of what is shown. Missing values stay NaN/None: the page shows t
 """
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -190,8 +191,8 @@ def escape_markdown(text) -> str:
 
 
 def _cell(value, decimals: int | None) -> str:
-    """One markdown cell: text escaped, numbers rounded (``decimals`` fixed, else 3 significant
-    digits, :func:`round_sig`), missing values blank."""
+    """One cell as plain text: numbers rounded (``decimals`` fixed, else 3 significant digits,
+    :func:`round_sig`), missing values blank, booleans in words."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, (bool, np.bool_)):
@@ -204,18 +205,38 @@ def _cell(value, decimals: int | None) -> str:
             return f"{v:,.{decimals}f}"
         r = round_sig(v)
         return f"{r:,.0f}" if abs(r) >= 1e5 else f"{r:,g}"
-    return escape_markdown(value)
+    return str(value)
 
 
-def markdown_table(table: pd.DataFrame, decimals: dict[str, int] | None = None) -> str:
-    """``table`` as a markdown table: the light way to show a short table (the browser builds no
-    data grid: Streamlit's loads 1.2 MB of JavaScript, about 0.9 s of CPU on a first visit);
-    numeric columns right-aligned, ``decimals`` fixing the decimals of named columns."""
+# The front table's look in either theme: text keeps the page's colour, rules are a grey that reads
+# on light and dark backgrounds, numbers right-aligned in figures of equal width; headers and ids
+# wrap so that the key columns (first) stay in view, and what is still wider scrolls in its box.
+TABLE_CSS = """<style>
+div.fp-table-box { overflow: auto; }
+table.fp-table { border-collapse: collapse; font-size: 0.875rem; width: 100%; }
+table.fp-table th, table.fp-table td { padding: 0.3rem 0.6rem; text-align: left; vertical-align: top;
+  border-bottom: 1px solid rgba(128, 128, 128, 0.3); }
+table.fp-table th { font-weight: 600; vertical-align: bottom; min-width: 4.5rem; }
+table.fp-table td:first-child { overflow-wrap: anywhere; min-width: 12rem; }
+table.fp-table .num { text-align: right; font-variant-numeric: tabular-nums; }
+table.fp-table td.num { white-space: nowrap; }
+</style>"""
+
+
+def html_table(table: pd.DataFrame, decimals: dict[str, int] | None = None, max_height_px: int | None = None) -> str:
+    """``table`` as an HTML table for ``st.html``: the light way to show a short table. The browser
+    builds no data grid (Streamlit's loads 1.2 MB of JavaScript, about 0.9 s of CPU on a first
+    visit) and parses no markdown (a 43-row markdown table cost the explorer's first paint about
+    0.3 s, bench/bench_first_paint.py). Text escaped, numeric columns right-aligned, ``decimals``
+    fixing the decimals of named columns; ``max_height_px``: a scrolling box of that height."""
     decimals = decimals or {}
     numeric = [pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c])
                for c in table.columns]
-    lines = ["| " + " | ".join(escape_markdown(c) for c in table.columns) + " |",
-             "|" + "|".join("---:" if n else ":---" for n in numeric) + "|"]
-    for row in table.itertuples(index=False):
-        lines.append("| " + " | ".join(_cell(v, decimals.get(c)) for c, v in zip(table.columns, row)) + " |")
-    return "\n".join(lines)
+    cls = [' class="num"' if n else "" for n in numeric]
+    head = "".join(f"<th{k}>{html.escape(str(c))}</th>" for c, k in zip(table.columns, cls))
+    rows = ["<tr>" + "".join(f"<td{k}>{html.escape(_cell(v, decimals.get(c)))}</td>"
+                             for c, v, k in zip(table.columns, row, cls)) + "</tr>"
+            for row in table.itertuples(index=False)]
+    box = f' style="max-height: {max_height_px}px"' if max_height_px else ""
+    return (f'{TABLE_CSS}<div class="fp-table-box"{box}><table class="fp-table"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
