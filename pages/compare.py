@@ -15,6 +15,7 @@ from efficiency.ui import language_detail as ld
 from efficiency.ui.detail import (batch_figure, compare_table, latency_machine, models_coverage, on_machine,
                                   preferred_config, resolution_figure)
 from efficiency.ui.language import group_info, group_words, group_y_label
+from efficiency.ui.coverage_note import coverage_note
 
 router.ensure_routed()
 
@@ -61,7 +62,7 @@ if machine.hardware is not None:
 if t["acc"].isna().any():
     st.info(f"Some models have no published {s.y_dataset} {s.y_metric}: pick another metric in the sidebar.")
 have, total, best = models_coverage(d.results, chosen, s)
-ui.coverage_note(st, config_of(s), have, total, best, "compared models", "cov_compare")
+coverage_note(st, config_of(s), have, total, best, "compared models", "cov_compare")
 if t["lat_p50_ms"].isna().any():
     st.info(f"Some models have no latency for {hw}. {measure_hint(s, chosen)}.")
 

@@ -21,6 +21,7 @@ from efficiency.ui.language import group_info, group_y_label
 from efficiency.ui.language_detail import accuracy_rows, count_facts, is_language, speed_errors, speed_table
 from efficiency.ui.models_table import escape_markdown
 from efficiency.ui.seed_claims import claimed_accuracy
+from efficiency.ui.coverage_note import switch_configuration
 
 router.ensure_routed()
 
@@ -33,7 +34,7 @@ def latency_gap(model: str, current: HwConfig, measured: dict, others: list[str]
     note = "\n\nA different implementation's numbers are its own, not this model's." if others else ""
     st.info(f"Latency {text}{note}", icon=":material/info:")
     if mine:
-        st.button(f"Show {mine[0].text}", on_click=ui.switch_configuration, args=(mine[0],),
+        st.button(f"Show {mine[0].text}", on_click=switch_configuration, args=(mine[0],),
                   icon=":material/swap_horiz:", key="detail_switch")
 
 

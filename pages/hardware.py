@@ -11,6 +11,7 @@ from efficiency.ui.configs import config_of, machines
 from efficiency.ui.detail import models_coverage
 from efficiency.ui.hardware import HARDWARE_CONFIG_HEADERS, hardware_configs, hardware_table, speedups
 from efficiency.ui.language_detail import DECODE_HEADERS, decode_table
+from efficiency.ui.coverage_note import coverage_note
 
 router.ensure_routed()
 
@@ -42,7 +43,7 @@ if chosen:
 sub = hw[hw["model"].isin(chosen)] if chosen else hw
 
 have, total, best = models_coverage(d.results, chosen or measured, s)
-ui.coverage_note(st, config_of(s), have, total, best, "chosen models", "cov_hardware")
+coverage_note(st, config_of(s), have, total, best, "chosen models", "cov_hardware")
 
 st.subheader("Machines measured")
 st.dataframe(machines(d.results), hide_index=True, width="stretch", placeholder="")

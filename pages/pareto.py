@@ -21,6 +21,7 @@ from efficiency.ui.pareto_page import filter_choices
 from efficiency.ui.seed_claims import LEGEND as SEED_LEGEND
 from efficiency.ui.state import BUBBLES
 from efficiency.ui.tables import front_table
+from efficiency.ui.coverage_note import coverage_note
 from efficiency.vocab import COLOR_BY
 
 router.ensure_routed()
@@ -121,7 +122,7 @@ if s.claims and s.x not in CLAIM_AXES and s.task != LANGUAGE:
     st.caption("Paper claims are drawn on the GMACs and GFLOPs axes only (papers report compute, not this hardware).")
 current = config_of(s)
 if AXES[s.x].needs_hw:
-    ui.coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", "cov_chart")
+    coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", "cov_chart")
 hw = hw_text(s, v.device_name)
 chart_col, panel = st.columns([3, 1])
 
@@ -201,7 +202,7 @@ if len(v.points):
     m4.metric(f"{'Fastest' if v.benefit else 'Cheapest'} on front ({unit_x})", f"{cheapest['x']:.3g}",
               help=cheapest["model"])
 if not AXES[s.x].needs_hw:   # on a latency axis the same line sits above the chart
-    ui.coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", "cov_budget")
+    coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", "cov_budget")
 
 # ---- the front as a table
 st.subheader("The front")

@@ -67,6 +67,9 @@ class Data:
     problems: list[str]
     key: tuple            # (path, mtime) of each table: the key of everything derived
     sweep: pd.DataFrame = field(default_factory=pd.DataFrame)  # refresh --resolution's derived sizes: curves only
+    # what one run already took out of the memo functions: a page and its sidebar ask for the count
+    # table 2-4 times a run, and each st.cache_data hit unpickles a fresh 2.5 MB copy. Read-only.
+    _run_memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def empty(self) -> bool:
@@ -178,8 +181,16 @@ def chart_figure(spec: dict) -> go.Figure:
 
 
 def counts(d: Data) -> pd.DataFrame:
-    """:func:`efficiency.ui.tables.count_table` of the loaded results (memoised)."""
-    return _counts(d.key, d.results)
+    """:func:`efficiency.ui.tables.count_table` of the loaded results (memoised; one copy a run, shared
+    by its callers, who only read it)."""
+    if "counts" not in d._run_memo:
+        d._run_memo["counts"] = _counts(d.key, d.results)
+    return d._run_memo["counts"]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _choice_labels(key: tuple, pairs: tuple, _accuracy: pd.DataFrame) -> dict[str, str]:
+    return language.choice_labels(_accuracy, list(pairs))
 
 
 # --------------------------------------------------------------------------- state
@@ -245,7 +256,7 @@ def sidebar(d: Data, page: str) -> ViewState:
     if pair != current:       # set before the widget exists in this run, which Streamlit allows
         st.session_state["w_acc"] = pair
     seed("w_acc", pair)
-    words = language.choice_labels(d.accuracy, pairs)
+    words = _choice_labels(d.key, tuple(pairs), d.accuracy)      # a groupby: not on every rerun
     acc = sb.selectbox("Accuracy (protocol group)" if task == LANGUAGE else "Accuracy (dataset : metric)",
                        _options(labels, pair), key="w_acc", format_func=lambda k: words.get(k, k),
                        help="Published accuracy; most-covered first. Language scores are comparable only "
@@ -302,24 +313,6 @@ def measured_by_model(d: Data) -> dict:
 def configuration_options(d: Data, task: str) -> dict:
     """``HwConfig -> models`` measured for ``task``, widest first (memoised)."""
     return configs.available(_coverage(d.key, task, d.results))
-
-
-def switch_configuration(cfg: configs.HwConfig) -> None:
-    """Show ``cfg`` from the next run on: a button's ``on_click`` (callbacks run before the
-    script, when widget values may still be set)."""
-    for f in configs.FIELDS:
-        st.session_state[f"w_{f}"] = getattr(cfg, f)
-    st.session_state["view"] = replace(state(), **cfg._asdict())
-
-
-def coverage_note(where, current: configs.HwConfig, have: int, total: int, best, population: str,
-                  key: str) -> None:
-    """"N of M <population> have latency for <current>" and, when another configuration covers
-    more of them, a button switching to it (every latency view states its coverage)."""
-    where.caption(configs.coverage_text(current, have, total, best, population))
-    if best is not None and best[0] != current and best[1] > have:
-        where.button(f"Show {best[0].text} ({best[1]:,} models)", key=key, on_click=switch_configuration,
-                     args=(best[0],), icon=":material/swap_horiz:")
 
 
 # Measured (bench/RESULTS.md): the same models' eager batch-1 p50 moved by up to 78 % between two
