@@ -126,6 +126,8 @@ def test_thousands_separator_param_count(acc):
 
 
 def test_torchvision_values_equal_meta(acc, tv_weights):
+    from efficiency.reference.accuracy_build import scored_dataset
+
     names = {"acc@1": "top1", "acc@5": "top5"}
     lower = {"epe", "per_image_epe", "fl_all"}
     tv = acc[acc["source"].str.startswith("torchvision-meta:")].set_index(["model", "dataset", "metric"])
@@ -134,7 +136,7 @@ def test_torchvision_values_equal_meta(acc, tv_weights):
         mid = torchvision_id(builder, w.name)
         for dataset, metrics in w.meta["_metrics"].items():
             for metric, value in metrics.items():
-                got = tv.loc[(mid, dataset.lower(), names.get(metric, metric))]
+                got = tv.loc[(mid, scored_dataset(dataset, w.meta), names.get(metric, metric))]
                 assert got["value"] == float(value) or (value != value and got["value"] != got["value"])
                 assert bool(got["higher_is_better"]) == (metric not in lower)
                 assert got["param_count_m"] == pytest.approx(w.meta["num_params"] / 1e6)
@@ -156,6 +158,20 @@ def test_torchvision_meta_table(tv_weights):
     r50 = by_model.loc["torchvision/resnet50.IMAGENET1K_V2"]
     assert (r50["crop_size"], r50["resize_size"], r50["task"]) == ("224", "232", "classification")
     assert by_model.loc["torchvision/r3d_18.KINETICS400_V1", "crop_size"] == "112x112"
+
+
+def test_person_only_detectors_are_not_ranked_with_80_class_ones(acc):
+    """Keypoint R-CNN knows one class (torchvision meta: ['no person', 'person']): its COCO box mAP is
+    a person-only score and is stored under a dataset of its own."""
+    from efficiency.reference.accuracy_build import scored_dataset
+
+    assert scored_dataset("COCO-val2017", {"categories": ["no person", "person"]}) == "coco-val2017-person"
+    assert scored_dataset("COCO-val2017", {"categories": ["__background__", "person", "bicycle"]}) == "coco-val2017"
+    assert scored_dataset("ImageNet-1K", {"categories": ["person"]}) == "imagenet-1k"
+    kp = "torchvision/keypointrcnn_resnet50_fpn.COCO_V1"
+    assert lookup(acc, kp, "coco-val2017", "box_map") is None
+    assert lookup(acc, kp, "coco-val2017-person", "box_map") == 54.6
+    assert lookup(acc, "torchvision/maskrcnn_resnet50_fpn_v2.COCO_V1", "coco-val2017", "box_map") == 47.4
 
 
 def test_helpers(acc):

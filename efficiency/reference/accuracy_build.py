@@ -92,6 +92,16 @@ def timm_accuracy(ref_dir: Path = REFERENCE_DIR) -> tuple[pd.DataFrame, list[str
     return pd.concat(frames, ignore_index=True), skipped
 
 
+def scored_dataset(dataset: str, meta: dict) -> str:
+    """The dataset name a torchvision weight's score is stored under. A detector whose only class is
+    "person" (Keypoint R-CNN: ``categories == ['no person', 'person']``) was scored on COCO's person
+    annotations (the keypoints split), so its box mAP is not the 80-class box mAP of the other COCO
+    detectors: it gets a dataset of its own, ``<dataset>-person``, and is never ranked beside them."""
+    classes = [c for c in meta.get("categories") or [] if c not in ("__background__", "no person", "N/A")]
+    name = dataset.lower()
+    return f"{name}-person" if name.startswith("coco") and classes == ["person"] else name
+
+
 def torchvision_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     """(accuracy rows, meta rows) from torchvision's weight metadata."""
     import torchvision
@@ -110,7 +120,7 @@ def torchvision_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
             for metric, value in metrics.items():
                 acc_rows.append({
                     "model": model,
-                    "dataset": dataset.lower(),
+                    "dataset": scored_dataset(dataset, meta),
                     "metric": TV_METRIC_NAMES.get(metric, metric),
                     "value": float(value),
                     "higher_is_better": metric not in LOWER_IS_BETTER,

@@ -99,7 +99,8 @@ X_COLUMN = {k: a.column for k, a in AXES.items()}
 # metric -> unit of the published value (percent unless listed)
 METRIC_UNITS = {"epe": "px", "per_image_epe": "px"}
 PRETTY_DATASETS = {"imagenet-1k": "ImageNet-1k", "imagenet-real": "ImageNet-ReaL", "imagenetv2": "ImageNetV2",
-                   "coco-val2017": "COCO val2017", "kinetics-400": "Kinetics-400"}
+                   "coco-val2017": "COCO val2017", "coco-val2017-person": "COCO val2017, person only",
+                   "kinetics-400": "Kinetics-400"}
 PRETTY_METRICS = {"top1": "top-1", "top5": "top-5", "box_map": "box mAP", "mask_map": "mask mAP",
                   "kp_map": "keypoint mAP", "miou": "mIoU", "pixel_acc": "pixel acc.", "epe": "EPE",
                   "fl_all": "Fl-all", "per_image_epe": "per-image EPE"}
