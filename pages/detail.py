@@ -96,9 +96,12 @@ def language_sections(model: str, row, acc_all) -> None:
     speed, errors = speed_table(d.results, model), speed_errors(d.results, model)
     if len(speed):
         st.dataframe(speed, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(format="%.4g") for c in speed.columns[2:9]}, placeholder="")
+            c: st.column_config.NumberColumn(format="%.4g") for c in speed.columns[2:10]}, placeholder="")
         st.caption("One decode step generates one token per sequence of the batch, after a 512-token prompt "
-                   "(128 steps timed). Bound = batch / (bytes one step reads / measured memory bandwidth).")
+                   "(128 steps timed). Bound = batch / (bytes one step reads / measured memory bandwidth). "
+                   "TTFT is one eager prefill: where its achieved TFLOP/s is a small part of the GPU's matmul "
+                   "peak (H200: 758 TFLOP/s measured, data/gpu_peaks.parquet), it times the host launching "
+                   "kernels, not the GPU's arithmetic.")
     for e in errors.itertuples():
         st.warning(f"No speed row for {e.device} batch {e.batch_size} {e.dtype} {e.mode}: {e.error}")
     if speed.empty and errors.empty:

@@ -20,7 +20,8 @@ SPEED_HEADERS = {
     "batch_size": "batch", "mode": "mode", "decode_tps": "decode tokens/s (whole batch)",
     "bound_tps": "bandwidth bound (tokens/s)", "bound_fraction": "fraction of bound",
     "lat_p50_ms": "decode step p50 (ms; BERT: 512-token forward)",
-    "ttft_ms": "TTFT p50 (ms, 512-token prompt; batch-1 rows only)", "energy_j_token": "energy (J/token)",
+    "ttft_ms": "TTFT p50 (ms, 512-token prompt; batch-1 rows only)",
+    "prefill_tflops": "prefill TFLOP/s achieved (prefill FLOPs / TTFT)", "energy_j_token": "energy (J/token)",
     "mem_mib": "peak memory (MiB)", "dtype": "dtype", "hardware_name": "machine", "latency_notes": "notes",
 }
 ERROR_COLUMNS = ["device", "batch_size", "dtype", "mode", "hardware_name", "error"]
@@ -91,9 +92,22 @@ def speed_table(results: pd.DataFrame, model: str) -> pd.DataFrame:
     per machine x batch x dtype x mode."""
     rows = results[(results["model"] == model) & (results["kind"] == "latency")]
     rows = rows[rows["error"].fillna("").astype(str) == ""]
-    rows = latency_derived(rows).reindex(columns=list(SPEED_HEADERS))
-    rows = rows.sort_values(["batch_size", "mode"], kind="stable").reset_index(drop=True)
-    return rows.rename(columns=SPEED_HEADERS)
+    rows = latency_derived(rows)
+    rows["prefill_tflops"] = prefill_tflops(results, model, rows["ttft_ms"])
+    rows = rows.reindex(columns=list(SPEED_HEADERS)).sort_values(["batch_size", "mode"], kind="stable")
+    return rows.reset_index(drop=True).rename(columns=SPEED_HEADERS)
+
+
+def prefill_tflops(results: pd.DataFrame, model: str, ttft_ms: pd.Series) -> pd.Series:
+    """What the GPU achieved during the timed prefill: the count row's ``prefill_flops_512`` over TTFT,
+    in TFLOP/s. Set beside the GPU's matmul peak it says whether TTFT measured the GPU at all: on the
+    H200 (758 TFLOP/s measured) models under ~2 B parameters reach 3 - 60 TFLOP/s, so their TTFT is the
+    host launching kernels, not the prefill's arithmetic (bench/RESULTS.md, language models)."""
+    count = results[(results["model"] == model) & (results["kind"] == "count")]
+    flops = pd.to_numeric(count.get("prefill_flops_512", pd.Series(dtype=float)), errors="coerce").dropna()
+    if flops.empty:
+        return pd.Series(math.nan, index=ttft_ms.index)
+    return float(flops.iloc[0]) / (pd.to_numeric(ttft_ms, errors="coerce") / 1e3) / 1e12
 
 
 def speed_errors(results: pd.DataFrame, model: str) -> pd.DataFrame:
