@@ -46,13 +46,15 @@ st.dataframe(shown.rename(columns=names), hide_index=True, width="stretch", heig
 hw = hw_text(s, v.device_name)
 st.caption(f"{len(shown):,} of {len(table):,} models. Latency, throughput and memory on {hw} (sidebar); "
            "GMACs count one multiply-add once (timm/torchvision 'FLOPs'), GFLOPs = 2 × GMACs; counts per "
-           "sample at batch 1. 3 significant digits; accuracy as published, 2 decimals."
+           "sample at batch 1. 3 significant digits (the CSV: full precision); accuracy as published, 2 decimals."
            + (f" Language models: accuracy is protocol group {v.group['protocol_group']}; GMACs are a 512-token "
               "prefill; latency is one decode step; throughput is decode tokens/s." if v.group is not None else ""))
 
 # ---- exports and the way into a model's detail
 e1, e2, e3 = st.columns([1.2, 3, 1.2], vertical_alignment="bottom")
-e1.download_button("Shown table (CSV)", data=mt.csv_bytes(shown, v.y_label), file_name="models.csv",
+# the CSV has the shown rows and columns at full precision (the screen rounds for reading)
+exact = mt.text_filter(mt.models_table(v.points, rounded=False), text)[mt.shown_columns(optional)]
+e1.download_button("Shown table (CSV)", data=mt.csv_bytes(exact, v.y_label), file_name="models.csv",
                    mime="text/csv", on_click="ignore", icon=":material/download:")
 ids = shown["model"].dropna().tolist()
 if ids:

@@ -50,6 +50,14 @@ def test_numbers_are_rounded_to_meaningful_digits():
     assert t.loc["torchvision/resnet50.IMAGENET1K_V2", "acc"] == 80.86
 
 
+def test_the_csv_table_keeps_full_precision():
+    t = mt.models_table(points(), rounded=False).set_index("model")
+    r = t.loc["timm/resnet50.a1_in1k@224"]
+    assert (r["gmacs"], r["params_m"], r["lat_p50_ms"], r["acc"]) == (4.11892, 25.557032, 1.23456, 80.1049)
+    assert r["gflops"] == 2 * 4.11892
+    assert list(t.reset_index().columns) == list(mt.models_table(points()).columns)
+
+
 def test_gflops_are_twice_the_shown_gmacs():
     t = mt.models_table(points())
     assert (t["gflops"] == 2 * t["gmacs"]).all()

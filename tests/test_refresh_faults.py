@@ -180,6 +180,15 @@ def test_merge_of_a_missing_file_is_refused(tmp_path, capsys):
     assert "no such file" in one_error_line(capsys.readouterr().err)
 
 
+def test_merge_of_a_malformed_file_names_it_and_leaves_the_cache(tmp_path, capsys):
+    db, bad = tmp_path / "c.parquet", tmp_path / "bad.parquet"
+    bad.write_text("not parquet")
+    assert cli.main(["--cache", str(db), "--merge", str(bad)]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert f"cannot merge {bad}" in line and "nothing was merged" in line and "--cache" not in line
+    assert not db.exists()
+
+
 def test_sigterm_handler_is_restored(tmp_path, capsys):
     before = signal.getsignal(signal.SIGTERM)
     cli.main(["--threads", "0", "--cache", str(tmp_path / "c.parquet")])

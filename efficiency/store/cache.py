@@ -318,4 +318,9 @@ def merge_file(side: str | os.PathLike, path: str | os.PathLike | None = None,
                force: bool = False) -> MergeReport:
     """Merge the rows of a side file (or another cache) into ``path``; the side file is left as it
     is (delete it once the merge is confirmed)."""
-    return merge_rows(read(side), path, force=force)
+    try:
+        rows = read(side)
+    except CacheError as exc:      # read()'s advice is about the cache; here the bad file is the one to merge
+        raise CacheError(f"cannot merge {side}: " + str(exc).replace(
+            "move it away or pass --cache with another path.", "nothing was merged; the cache was not touched.")) from None
+    return merge_rows(rows, path, force=force)

@@ -117,16 +117,18 @@ def _number(points: pd.DataFrame, name: str) -> pd.Series:
     return pd.to_numeric(points[name], errors="coerce").astype(float)
 
 
-def models_table(points: pd.DataFrame) -> pd.DataFrame:
+def models_table(points: pd.DataFrame, rounded: bool = True) -> pd.DataFrame:
     """The table of ``points`` (a view's points: model, acc, gmacs, params_m, lat_p50_ms, ...): key
-    columns then optional ones, numbers rounded (:data:`SIG3`, :data:`ACC_DECIMALS`), GFLOPs as
-    2 × GMACs, links out, ordered by accuracy (best first, as the explorer's question is)."""
+    columns then optional ones, numbers rounded (:data:`SIG3`, :data:`ACC_DECIMALS`; ``rounded=False``:
+    as stored, for the CSV a figure is redrawn from), GFLOPs as 2 × GMACs, links out, ordered by
+    accuracy (best first, as the explorer's question is)."""
     gmacs = _number(points, "gmacs")
     out = pd.DataFrame(index=points.index)
     out["model"] = _text_column(points, "model")
-    out["acc"] = _number(points, "acc").round(ACC_DECIMALS)
+    out["acc"] = _number(points, "acc").round(ACC_DECIMALS) if rounded else _number(points, "acc")
     for name in SIG3:
-        out[name] = round_column(gmacs if name == "gmacs" else _number(points, name))
+        value = gmacs if name == "gmacs" else _number(points, name)
+        out[name] = round_column(value) if rounded else value.astype(float)
     # the convention, not a second measurement; doubling the shown GMACs keeps the shown relation exact
     out["gflops"] = 2 * out["gmacs"]
     out["on_front"] = points["on_front"].astype(bool) if "on_front" in points else False
