@@ -1,5 +1,6 @@
 """Pareto explorer: accuracy vs a cost, the front, a latency budget query, exports."""
 import math
+from dataclasses import replace
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -8,11 +9,11 @@ from efficiency.ui import figures as plot
 from efficiency.ui import models_table as mt
 from efficiency.ui import router
 from efficiency.ui import session as ui
-from efficiency.ui.axes import AXES, LANGUAGE, METRIC_UNITS, axes_for_task, hw_text
+from efficiency.ui.axes import AXES, LANGUAGE, METRIC_UNITS, axes_for_task, axis_for, hw_text, lower_bound_axis
 from efficiency.ui.budget import answer_lines, budget_answer
 from efficiency.ui.chart_view import for_print
 from efficiency.ui.claims_view import CLAIM_AXES
-from efficiency.ui.commands import measure_hint, plot_command
+from efficiency.ui.commands import plot_command, plot_command_gaps
 from efficiency.ui.configs import config_of
 from efficiency.ui.explorer import search_mask
 from efficiency.ui.language import group_words
@@ -21,7 +22,8 @@ from efficiency.ui.pareto_page import filter_choices
 from efficiency.ui.seed_claims import LEGEND as SEED_LEGEND
 from efficiency.ui.state import BUBBLES
 from efficiency.ui.tables import front_table
-from efficiency.ui.coverage_note import coverage_note
+from efficiency.ui.coverage_note import coverage_note, switch_configuration
+from efficiency.ui.view_notes import budget_gap_text
 from efficiency.vocab import COLOR_BY
 
 router.ensure_routed()
@@ -39,9 +41,9 @@ c1, c2, c3 = st.columns([3, 3, 1.4], vertical_alignment="bottom")
 offered = axes_for_task(s.task)               # language models get their own axes
 if st.session_state.get("w_x") not in offered:   # the task changed: the sidebar moved x to its default
     st.session_state["w_x"] = s.x
-x = c1.selectbox("Cost (x axis)", offered, key="w_x",
-                 format_func=lambda k: AXES[k].label.format(batch=s.batch, hw="the sidebar's hardware",
-                                                            hw1="the sidebar's hardware at batch 1"))
+x = c1.selectbox("Cost (x axis)", offered, key="w_x",       # on CPU, memory under its own name (axes.CPU_MEMORY)
+                 format_func=lambda k: axis_for(replace(s, x=k)).label.format(
+                     batch=s.batch, hw="the sidebar's hardware", hw1="the sidebar's hardware at batch 1"))
 ui.seed("w_highlight", s.highlight)
 highlight = c2.text_input("Highlight models (name or glob like resnet5*)", key="w_highlight", max_chars=200,
                           help="Matching models are drawn in colour and named; the rest of the zoo stays in grey.")
@@ -59,7 +61,7 @@ claims_on = opts.toggle("paper claims", key="w_claims", help="Overlay the papers
 ui.seed_in_popover("w_seedacc", s.seed_claims)
 seed_claims = opts.toggle("seed claims", key="w_seedacc", help=f"Off by default. Seed architectures (our own "
                           f"implementations of papers' models, no published accuracy of their own) drawn as purple "
-                          f"stars: {SEED_LEGEND}. They never join the Pareto front, which uses reference-table "
+                          f"triangles: {SEED_LEGEND}. They never join the Pareto front, which uses reference-table "
                           "accuracy only; the hover says whether a claim would sit beyond it.")
 ui.seed_in_popover("w_color", s.color)
 color = opts.segmented_control("Colour by", COLOR_BY, key="w_color") or s.color
@@ -105,12 +107,16 @@ s = ui.update(x=x, log_x=log_x, log_y=log_y, color=color, claims=claims_on, sour
               acc_max=acc_max, cost_min=cost_min, cost_max=cost_max, highlight=highlight, labels=labels_on,
               bubble=bubble, seed_claims=seed_claims)
 active = mt.active_filters(s, markdown=True) + (["timm's test networks shown"] if s.show_test else [])
-st.sidebar.caption("Filters in effect: " + "; ".join(active) + "." if active else "No filter: every model of the task.")
+st.sidebar.caption("Filters in effect: " + "; ".join(active) + "." if active else
+                   "No filter: every model of the task (timm's test networks aside; shown on request).")
 
 # ---- the view
 v = ui.view(d, s)
 for msg in [m for level, m in v.notes if level == "warning"]:
     st.warning(msg)
+if v.switch is not None:    # this device lacks the axis' quantity (energy) or holds only a lower bound (CPU memory)
+    st.button(f"Show {v.switch[0].text} ({v.switch[1]:,} models with {AXES[s.x].short.lower()})", key="cov_switch",
+              on_click=switch_configuration, args=(v.switch[0],), icon=":material/swap_horiz:", type="primary")
 infos = [m for level, m in v.notes if level != "warning"]
 if infos:
     st.info("  \n".join(infos), icon=":material/info:")
@@ -121,7 +127,7 @@ if v.group is not None:     # language: say which protocol group every plotted s
 if s.claims and s.x not in CLAIM_AXES and s.task != LANGUAGE:
     st.caption("Paper claims are drawn on the GMACs and GFLOPs axes only (papers report compute, not this hardware).")
 current = config_of(s)
-if AXES[s.x].needs_hw:
+if AXES[s.x].needs_hw and v.switch is None:     # with a switch, the button under the warning says it
     coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", "cov_chart")
 hw = hw_text(s, v.device_name)
 chart_col, panel = st.columns([3, 1])
@@ -152,8 +158,7 @@ st.html("<style>@media (max-width: 640px) { .js-plotly-plot .annotation { displa
 # ---- the answers beside the chart: the latency budget, the highlighted models
 panel.markdown("**Best accuracy under a latency budget**")
 if not have_lat:
-    panel.info(f"No latency measured for {hw} among the plotted models. {measure_hint(s)}, "
-               "or pick another hardware configuration in the sidebar.")
+    panel.info(budget_gap_text(v, hw))
 else:
     panel.number_input("Decode step p50 ≤ (ms per step of the batch)" if s.task == LANGUAGE else
                        "Latency p50 ≤ (ms per batch)", min_value=0.0, value=None, key="w_budget",
@@ -178,7 +183,7 @@ if event and getattr(event, "selection", None):
     for p in event.selection.get("points", []):
         cd = p.get("customdata")
         mid = cd[0] if isinstance(cd, (list, tuple)) and cd else cd
-        known = set(v.points["model"]) | set(v.seed["model"] if len(v.seed) else [])   # seed stars open too
+        known = set(v.points["model"]) | set(v.seed["model"] if len(v.seed) else [])   # seed triangles open too
         if isinstance(mid, str) and mid in known and mid not in picked:
             picked.append(mid)
 if len(picked) == 1:
@@ -198,10 +203,11 @@ m2.metric("On the front", len(v.front))
 if len(v.points):
     best = v.points.loc[v.points["y"].idxmax() if v.higher_is_better else v.points["y"].idxmin()]
     m3.metric(f"Best {v.y_label}", f"{best['y']:.2f}", help=best["model"])
-    cheapest = v.front.iloc[0]       # cost-ascending: on a benefit axis (tokens/s) the fastest
-    m4.metric(f"{'Fastest' if v.benefit else 'Cheapest'} on front ({unit_x})", f"{cheapest['x']:.3g}",
-              help=cheapest["model"])
-if not AXES[s.x].needs_hw:   # on a latency axis the same line sits above the chart
+    if len(v.front):                 # none on a lower bound (CPU memory)
+        cheapest = v.front.iloc[0]   # cost-ascending: on a benefit axis (tokens/s) the fastest
+        m4.metric(f"{'Fastest' if v.benefit else 'Cheapest'} on front ({unit_x})", f"{cheapest['x']:.3g}",
+                  help=cheapest["model"])
+if not AXES[s.x].needs_hw and v.lat_total:   # on a latency axis the same line sits above the chart
     coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", "cov_budget")
 
 # ---- the front as a table
@@ -217,8 +223,14 @@ if len(v.front):
     st.caption(f"Speed on {hw}. " + (f"Highest {AXES[s.x].short} first; each model here is more accurate than "
                f"every model with a higher {AXES[s.x].short}." if v.benefit else
                "Cost-ascending; every model here beats all cheaper ones."))
-else:
+elif lower_bound_axis(s) and len(v.points):
+    st.info(f"No front: on CPU this axis is {axis_for(s).short}, not peak memory, and a lower bound ranks "
+            "nothing. See the note above the chart.")
+elif v.seed.empty:
     st.info("No front: nothing is plotted for this view.")
+else:
+    st.info("No front: only seed architectures are drawn, at their papers' claimed accuracy, and they never "
+            "join the front (it uses published reference accuracy only).")
 
 # ---- exports: in a popover, whose buttons the browser builds only when it is opened (four
 # download buttons drawn on every first visit competed with the chart, bench/bench_first_paint.py)
@@ -238,4 +250,6 @@ exports.download_button("Figure (SVG)", data=lambda: printed("svg"), file_name="
                         on_click="ignore", icon=":material/download:", width="stretch")
 exports.download_button("Points (CSV)", data=lambda: plot.points_csv(v), file_name="pareto_points.csv",
                         mime="text/csv", on_click="ignore", icon=":material/download:", width="stretch")
-st.caption(f"Same figure from the command line: `{plot_command(s)}`")
+gaps = plot_command_gaps(s)
+st.caption(f"Same figure from the command line: `{plot_command(s)}`"
+           + (f" (the command line cannot set {' or '.join(gaps)}: not in it)" if gaps else ""))

@@ -8,7 +8,10 @@ Conventions:
 * latency: milliseconds per forward call of one batch (p50 / p90 over the samples).
 * 1/throughput: milliseconds per sample = 1000 / (samples per second).
 * memory: peak bytes of the measured configuration, shown in MiB (2^20 bytes):
-  CUDA ``max_memory_allocated``, CPU peak RSS growth.
+  CUDA ``max_memory_allocated``. A CPU row has no peak memory: its figure is the growth of the
+  process' RSS high-water mark during the run, a lower bound that reads 0 when the process had
+  peaked earlier (efficiency/measure/latency.py); :func:`axis_for` names it so on CPU views and
+  :func:`lower_bound_axis` keeps the front off it.
 * energy per sample: joules of NVML's board energy counter over a window of at least 2 s of the
   timed calls, divided by the samples run in it (``energy_j_per_sample``; GPU rows only: a CPU row
   has none and is not plotted on that axis).
@@ -106,6 +109,36 @@ PRETTY_METRICS = {"top1": "top-1", "top5": "top-5", "box_map": "box mAP", "mask_
                   "fl_all": "Fl-all", "per_image_epe": "per-image EPE"}
 
 
+# On CPU the memory axis is what the CPU row holds: the growth of the process' RSS high-water mark
+# during the run. It stays offered (a device switch never moves the x axis, and the raw figures are
+# worth seeing), but under its own name, and no front is drawn on it (:func:`lower_bound_axis`):
+# ranking models on a lower bound that reads 0 for most of them ranks the order they were measured in.
+# (the label stays as short as the one it replaces: an axis title longer than the plot is clipped; the
+# warning above the chart says what the figure is)
+CPU_MEMORY = replace(AXES["memory"], label="RSS growth (MiB; a lower bound of peak memory) on {hw}",
+                     short="RSS growth (lower bound)")
+# axes whose figure only a CUDA GPU records (NVML's board energy counter)
+GPU_ONLY_AXES = ("energy_sample", "energy_token")
+
+
+def axis_for(state: ViewState) -> AxisSpec:
+    """The spec of ``state``'s x axis on its device: on CPU, memory is :data:`CPU_MEMORY`."""
+    return CPU_MEMORY if state.x == "memory" and state.device == "cpu" else AXES[state.x]
+
+
+def lower_bound_axis(state: ViewState) -> bool:
+    """The x values are lower bounds, not the quantity (CPU memory): no front is drawn on them."""
+    return state.x == "memory" and state.device == "cpu"
+
+
+def gpu_only_text(state: ViewState) -> str | None:
+    """Why ``state``'s axis has no value on its device (energy on a CPU), or None."""
+    if state.x in GPU_ONLY_AXES and state.device != "cuda":
+        return (f"Energy is measured on CUDA GPUs only (NVML's board energy counter): {state.device.upper()} "
+                "rows have none, so nothing can be plotted on this axis here.")
+    return None
+
+
 def axes_for_task(task: str) -> tuple[str, ...]:
     """The x axes the explorer offers for ``task``: the language ones for language models, the
     vision ones for the others, all of them when tasks are mixed."""
@@ -137,5 +170,7 @@ def hw_text(state: ViewState, device_name: str | None = None) -> str:
 def x_label(state: ViewState, device_name: str | None = None) -> str:
     """The cost axis title of ``state``, with its hardware filled in ({hw1}: the same at batch 1,
     where time to first token is measured whatever the batch shown)."""
-    return AXES[state.x].label.format(batch=state.batch, hw=hw_text(state, device_name),
-                                      hw1=hw_text(replace(state, batch=1), device_name))
+    label = axis_for(state).label.format(batch=state.batch, hw=hw_text(state, device_name),
+                                         hw1=hw_text(replace(state, batch=1), device_name))
+    # an empty chart's axis says why it is empty
+    return label + " (measured on CUDA GPUs only: none here)" if gpu_only_text(state) else label

@@ -5,7 +5,10 @@ from __future__ import annotations
 import shlex
 
 from efficiency.ui.state import ViewState
-from efficiency.vocab import unsupported_configuration
+from efficiency.vocab import TASKS, unsupported_configuration
+
+ZOO_TASKS = tuple(t for t in TASKS if t != "custom")   # the refresh's --task choices
+LISTED = 8      # up to this many missing models are named in a command; more are the task's
 
 
 def _shell_quote(text: str) -> str:
@@ -13,19 +16,24 @@ def _shell_quote(text: str) -> str:
 
 
 def refresh_command(models: str | list[str] = "*", state: ViewState | None = None,
-                    input_size: str | None = None) -> str:
+                    input_size: str | None = None, task: str | None = None) -> str:
     """The ``efficiency.refresh`` command that (re)computes rows for ``models``.
 
     ``models``: zoo ids, names, archs or fnmatch patterns (one string or a list). A
     ``custom/<entry point>@<size>`` id becomes ``--custom <entry point> --input-size C,H,W``.
     ``state`` adds its hardware configuration (device, batch, dtype, mode), unless the refresh
     would refuse it (fp16 or ``cuda_graph`` on the CPU): a page never prints a command that fails.
+    ``task``: ``--task`` (a zoo task), which replaces the pattern ``*``: ``--models '*'`` alone is
+    the whole zoo, every task.
     """
     items = [models] if isinstance(models, str) else list(models)
     items = [m.strip("'") for m in items]
     custom = [m for m in items if m.startswith("custom/")]
     zoo = [m for m in items if not m.startswith("custom/")]
     cmd = "python -m efficiency.refresh"
+    if task in ZOO_TASKS and (not zoo or "*" in zoo):     # named ids need no task
+        cmd += f" --task {task}"
+        zoo = [m for m in zoo if m != "*"]
     if zoo:
         cmd += " --models " + " ".join(_shell_quote(m) for m in zoo)
     for m in custom:
@@ -41,14 +49,35 @@ def refresh_command(models: str | list[str] = "*", state: ViewState | None = Non
 def plot_command(state: ViewState, out: str = "pareto.svg") -> str:
     """The ``efficiency.plot`` command drawing ``state``'s Pareto figure (efficiency.ui.plot_cli): axes, task,
     hardware configuration, the chosen machine when there is one (else the CLI's automatic one, as the page's),
-    and the model filter."""
+    and every other setting the CLI has where the view differs from its default (filters, highlight, log
+    axes, colour, claims, labels, marker size, seed claims): a figure regenerated from it is the one shown.
+    What the CLI cannot set is :func:`plot_command_gaps`."""
+    q = shlex.quote        # a POSIX shell's quoting: identities and patterns hold spaces and stars
     cmd = (f"python -m efficiency.plot --x {state.x} --y {state.y_dataset}:{state.y_metric} --task {state.task}"
            f" --device {state.device} --batch {state.batch} --dtype {state.dtype} --mode {state.mode}")
     if state.hw_id:
-        cmd += f" --hw {shlex.quote(state.hw_id)}"       # quoted for a POSIX shell: it holds spaces
+        cmd += f" --hw {q(state.hw_id)}"
     if state.search:
-        cmd += f" --models {shlex.quote(state.search)}"
+        cmd += f" --models {q(state.search)}"
+    cmd += "".join(f" --source {q(v)}" for v in state.sources) + "".join(f" --family {q(v)}" for v in state.families)
+    flags = {"--seed-only": state.seed_only, "--linear-x": not state.log_x, "--log-y": state.log_y,
+             "--no-claims": not state.claims, "--no-labels": not state.labels, "--seed-claims": state.seed_claims}
+    cmd += "".join(f" {flag}" for flag, on in flags.items() if on)
+    if state.color != "family":
+        cmd += f" --color {state.color}"
+    if state.highlight.strip():
+        cmd += f" --highlight {q(state.highlight)}"
+    if state.bubble != "none":
+        cmd += f" --bubble {state.bubble}"
     return cmd + f" --out {out}"
+
+
+def plot_command_gaps(state: ViewState) -> list[str]:
+    """The view's settings :func:`plot_command` cannot carry (the CLI has no option for them)."""
+    bounds = (state.acc_min, state.acc_max, state.cost_min, state.cost_max)
+    return [name for name, on in (("the accuracy and cost bounds", any(v is not None for v in bounds)),
+                                  ("timm's test networks shown", state.show_test),
+                                  ("the latency budget", state.budget_ms is not None)) if on]
 
 
 def configuration_problem(state: ViewState) -> str | None:
@@ -66,11 +95,29 @@ def llm_measure_command(models: str | list[str] = "*") -> str:
             "python -m efficiency.refresh --merge llm_rows.parquet")
 
 
+def scoped_models(state: ViewState, models: str | list[str] = "*") -> str | list[str]:
+    """What a command measures for ``state``'s view: the ``models`` themselves when they are a few
+    ids, else the view's task (``*`` with ``--task``; :func:`refresh_command`)."""
+    items = [models] if isinstance(models, str) else list(models)
+    custom = [m for m in items if m.startswith("custom/")]
+    if state.task == "custom" and custom:       # the refresh has no --task custom: each is named
+        return custom
+    if items and "*" not in items and len(items) <= LISTED:
+        return items
+    return "*"
+
+
 def measure_hint(state: ViewState, models: str | list[str] = "*") -> str:
-    """"Measure them with `<command>`" for ``state``'s configuration, or why it cannot be measured."""
+    """"Measure them with `<command>`" for ``state``'s configuration, scoped to ``models`` (the view's
+    missing models) or its task, never the whole zoo for one task's view; or why it cannot be measured."""
     if state.task == "language":
         return f"Measure them on a CUDA GPU with `{llm_measure_command(models)}`"
     problem = configuration_problem(state)
     if problem:
         return f"The refresh cannot measure this configuration ({problem}): pick a measured one in the sidebar"
-    return f"Measure them with `{refresh_command(models, state)}`"
+    scoped = scoped_models(state, models)
+    if state.task == "custom" and scoped == "*":
+        return ("Measure each custom model with `python -m efficiency.refresh --custom package.module:callable "
+                f"--input-size C,H,W --device {state.device} --batch-size {state.batch} --dtype {state.dtype} "
+                f"--mode {state.mode}`")
+    return f"Measure them with `{refresh_command(scoped, state, task=state.task)}`"

@@ -16,12 +16,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from efficiency.ui.axes import AXES, LANGUAGE, X_COLUMN, hw_text, x_label, y_label
-from efficiency.ui import configs, language, machines, seed_claims
+from efficiency.ui.axes import AXES, LANGUAGE, X_COLUMN, hw_text, lower_bound_axis, x_label, y_label
+from efficiency.ui import configs, language, seed_claims
 from efficiency.ui.pareto import pareto_mask
+from efficiency.ui.plottable import choose_machine, gpu_switch, is_test_network
 from efficiency.ui.state import DEFAULT, ViewState
 from efficiency.ui.tables import LAT_KEEP, accuracy_values, config_rows, count_table, latency_table, machine_note
-from efficiency.ui.view_notes import Note, data_notes, energy_notes, latency_notes
+from efficiency.ui.view_notes import Note, collect_notes
 from efficiency.vocab import ALL_TASKS
 
 
@@ -45,6 +46,9 @@ class View:
     # never part of ``points`` or ``front``
     seed: pd.DataFrame = field(default_factory=pd.DataFrame)
     group: dict | None = None            # the accuracy's protocol group (language), None for vision
+    # (HwConfig, models) where the axis' quantity is measured when this device has none or only a
+    # lower bound of it (energy, memory on a CPU): the page offers a switch there
+    switch: tuple | None = None
 
     @property
     def benefit(self) -> bool:
@@ -65,7 +69,8 @@ class View:
             parts.append(f"latency: {hw_text(s, self.device_name)}, p50 of timed calls")
         if self.benefit:
             parts.append(f"{AXES[s.x].short}: higher is better, the front maximises it")
-        parts.append(f"{len(self.points)} models, {len(self.front)} on the front")
+        parts.append(f"{len(self.points)} models; no Pareto front: the x values are lower bounds" if
+                     lower_bound_axis(s) else f"{len(self.points)} models, {len(self.front)} on the front")
         if len(self.seed):
             parts.append(f"{len(self.seed)} seed architectures drawn at their {seed_claims.LEGEND} "
                          "(not on the front, which uses reference accuracy only)")
@@ -109,14 +114,6 @@ def join_points(counts: pd.DataFrame, lat: pd.DataFrame, acc: pd.DataFrame, x: s
     pts["x"] = pts[X_COLUMN[x]].astype(float)
     pts["y"] = pts["acc"].astype(float)
     return pts
-
-
-def is_test_network(df: pd.DataFrame) -> pd.Series:
-    """timm's ``test_*`` networks: tiny architectures for timm's own unit tests, not models anyone
-    would pick, whose made-up accuracies would otherwise sit among the real ones."""
-    arch = df["arch"].fillna("").astype(str)
-    family = df["family"].fillna("").astype(str)
-    return arch.str.startswith("test_") | family.str.startswith("test_") | (family == "test")
 
 
 def search_mask(df: pd.DataFrame, text: str) -> pd.Series:
@@ -233,41 +230,41 @@ def seed_points(counts: pd.DataFrame, lat: pd.DataFrame, claimed: pd.DataFrame, 
 
 def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState,
                claimed: pd.DataFrame | None = None) -> View:
-    """Join results and accuracy for ``state``, apply its filters and compute the front; with
-    ``state.seed_claims``, the seed architectures' claimed points too (``claimed``: the
-    :func:`~efficiency.ui.seed_claims.claimed_accuracy` table, read from data/seed when None)."""
+    """Join results and accuracy for ``state``, apply its filters and compute the front (none on a
+    lower bound: :func:`~efficiency.ui.axes.lower_bound_axis`); with ``state.seed_claims``, the seed
+    architectures' claimed points too (``claimed``: the :func:`~efficiency.ui.seed_claims.claimed_accuracy`
+    table, read from data/seed when None)."""
     counts = count_table(results)
     if state.task != ALL_TASKS:
         counts = counts[counts["task"] == state.task]
+    if state.seed_claims and claimed is None:
+        claimed = seed_claims.claimed_accuracy()
     # the configuration's rows, filtered once for the machine choice, the latency and the machine note
     rows = config_rows(results, state.device, state.batch, state.dtype, state.mode)
-    # the machines are read only when one was chosen (automatic: latency_table's own main machine)
-    machine, fallback = (machines.resolve(state, machines.machine_options(results, state, counts["model"], rows))
-                         if state.hw_id else (None, ""))
+    machine, fallback = choose_machine(results, accuracy, state, counts, claimed if state.seed_claims else None, rows)
     lat = latency_table(results, state.device, state.batch, state.dtype, state.mode, hardware=machine, rows=rows)
     device_name = device_label(lat, state.device)
     acc, hib = accuracy_values(accuracy, state.y_dataset, state.y_metric)
     group = language.group_info(accuracy, state.y_dataset, state.y_metric)
     pts = join_points(counts, lat, acc, state.x)
     mixed = machine_note(results, state.device, state.batch, state.dtype, state.mode, pts["model"], machine, rows)
-    notes = (data_notes(state, len(counts), len(pts), not acc.empty) + latency_notes(state, pts, results)
-             + (energy_notes(state, pts) if X_COLUMN[state.x] == ENERGY_COLUMNS[0] else
-                language.axis_gap_notes(state, pts)) + ([("info", fallback)] if fallback else [])
-             + ([("info", mixed)] if mixed and (AXES[state.x].needs_hw or machine is not None) else []))
+    notes = collect_notes(state, counts, pts, not acc.empty, results, ([("info", fallback)] if fallback else [])
+                          + ([("info", mixed)] if mixed and (AXES[state.x].needs_hw or machine is not None) else []),
+                          device_name if machine is not None else None)
     coverage = latency_coverage(results, state, pts)
+    switch = gpu_switch(results, state, pts)
     n_candidates = int((pts["x"].notna() & pts["y"].notna()).sum())
     pts = pts[filter_mask(pts, state)].reset_index(drop=True)
     if n_candidates and pts.empty:
         notes.append(("warning", "The filters leave no model. Widen them in the sidebar."))
     pts, front = mark_front(with_gap_notes(pts, results, counts, state), hib, AXES[state.x].benefit)
-    seed = pd.DataFrame()
-    if state.seed_claims:
-        claimed = seed_claims.claimed_accuracy() if claimed is None else claimed
-        seed = seed_points(counts, lat, claimed, state, pts, hib)
+    if lower_bound_axis(state):     # never a front on a lower bound (see efficiency.ui.axes.CPU_MEMORY)
+        pts, front = pts.assign(on_front=False), front.iloc[0:0]
+    seed = seed_points(counts, lat, claimed, state, pts, hib) if state.seed_claims else pd.DataFrame()
     return View(state=state, points=pts, front=front, x_label=x_label(state, device_name),
                 y_label=language.group_y_label(group) if group else y_label(state.y_dataset, state.y_metric, hib),
                 higher_is_better=hib, device_name=device_name, notes=notes, n_candidates=n_candidates,
-                seed=seed, group=group, **coverage)
+                seed=seed, group=group, switch=switch, **coverage)
 
 
 def colour_order(points: pd.DataFrame, groups: pd.Series, limit: int, higher_is_better: bool = True,

@@ -2,7 +2,7 @@
 the language models' hover card (decode FLOPs per token, TTFT, tokens/s against the bandwidth bound,
 energy per token) and the seed architectures' claimed-accuracy markers.
 
-The seed markers are a trace of their own (``meta`` "seed-claims"): a filled star, a legend entry
+The seed markers are a trace of their own (``meta`` "seed-claims"): a purple triangle, a legend entry
 naming what they are (:data:`efficiency.ui.seed_claims.LEGEND`), and a hover card with the paper, the
 claim's source and whether the claim would sit beyond the reference front. They are drawn, never
 joined to the front (efficiency.ui.explorer computes the front before they exist).
@@ -78,10 +78,13 @@ def _seed_hover(r: dict, view) -> str:
 
 
 def seed_trace(view) -> go.Scatter:
-    """The seed architectures' claimed points: a purple star each, one legend entry."""
+    """The seed architectures' claimed points: a purple triangle-star each, one legend entry, always shown."""
     seed = view.seed
     return go.Scatter(
         x=seed["x"], y=seed["y"], mode="markers", name=f"{LEGEND} ({len(seed)})", legendrank=900,
+        # plotly hides the legend of a figure with one trace: alone (a machine that measured only
+        # seed architectures) the triangles would have no key
+        showlegend=True,
         marker=dict(symbol=SEED_SYMBOL, size=SEED_MARKER_PX, color=SEED_COLOR, line=dict(color="white", width=1)),
         hovertext=[_seed_hover(r, view) for r in seed.to_dict("records")],
         hovertemplate="%{hovertext}<extra></extra>", customdata=seed[["model"]].to_numpy(), meta="seed-claims")

@@ -137,11 +137,6 @@ def _accuracy_options(key: tuple, task: str, _counts: pd.DataFrame, _accuracy: p
     return tables.accuracy_options(_accuracy, set(models))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _coverage(key: tuple, task: str, _results: pd.DataFrame) -> pd.DataFrame:
-    return configs.coverage(_results, task)
-
-
 def claims_vs_measured(d: Data) -> pd.DataFrame:
     """:func:`efficiency.reference.claims.claimed_vs_measured` for the loaded tables (memoised)."""
     return _claims_vs_measured(d.key, d.claims, d.results, d.accuracy)
@@ -247,7 +242,6 @@ def sidebar(d: Data, page: str) -> ViewState:
     seed("w_task", s.task)
     task = sb.selectbox("Task", _options([ALL_TASKS] + tasks, s.task) if tasks else [s.task], key="w_task",
                         help="Which zoo entries to show; 'all' mixes tasks.")
-    models = cnt["model"] if task == ALL_TASKS else cnt.loc[cnt["task"] == task, "model"]
     pairs = _accuracy_options(d.key, task, cnt, d.accuracy)
     labels = [f"{ds}:{m}" for ds, m in pairs]
     current = f"{s.y_dataset}:{s.y_metric}"
@@ -263,40 +257,11 @@ def sidebar(d: Data, page: str) -> ViewState:
                             "within one protocol group (benchmark, shots, metric, harness).")
     ds, _, metric = acc.partition(":")
     s = update(task=task, y_dataset=ds, y_metric=metric, x=x_for_task(s.x, task))
-    s = hardware_sidebar(d, s, len(models))
+    # imported here: efficiency.ui.hw_sidebar builds on this module (update, counts, Data)
+    from efficiency.ui.hw_sidebar import hardware_sidebar
+    s = hardware_sidebar(d, s, page)
     if s.device == "cuda" and s.mode == "eager" and s.batch <= 8:
         sb.caption(EAGER_GPU_NOTE)
-    return s
-
-
-def hardware_sidebar(d: Data, s: ViewState, n_models: int) -> ViewState:
-    """Device, dtype, mode and batch, offering only configurations measured for the task; a
-    choice that was not measured (a device switch from a GPU-only mode, an old link) lands on the
-    closest measured configuration (:func:`efficiency.ui.configs.resolve`)."""
-    sb = st.sidebar
-    sb.header("Hardware configuration")
-    options = configuration_options(d, s.task)
-    previous = configs.config_of(s)
-    widgets = {f: st.session_state.get(f"w_{f}") for f in configs.FIELDS}
-    # a segmented control clicked on its active option deselects it (None): keep the previous value
-    wanted = configs.HwConfig(*(previous[i] if widgets[f] is None else widgets[f]
-                                for i, f in enumerate(configs.FIELDS)))
-    cfg = configs.resolve(options, previous, wanted)
-    for f in configs.FIELDS:       # before the widgets exist in this run, so Streamlit allows it
-        st.session_state[f"w_{f}"] = getattr(cfg, f)
-    offered = configs.field_options(options, cfg) if options else {f: [getattr(cfg, f)] for f in configs.FIELDS}
-    for f, label in (("device", "Device"), ("dtype", "Dtype"), ("mode", "Mode")):
-        sb.segmented_control(label, offered[f], key=f"w_{f}", format_func=lambda m: MODE_LABELS.get(m, m))
-    sb.selectbox("Batch size", offered["batch"], key="w_batch")
-    if cfg != wanted:
-        sb.caption(f"{wanted.text} was not measured for this task: showing the closest measured "
-                   f"configuration, {cfg.text}.")
-    s = update(**cfg._asdict())
-    if options:
-        sb.caption(configs.coverage_text(cfg, options.get(cfg, 0), n_models, configs.widest(options),
-                                         "models of the task"))
-    else:
-        sb.caption("No latency measured for this task: latency axes stay empty.")
     return s
 
 
@@ -308,11 +273,6 @@ def _measured_by_model(key: tuple, _results: pd.DataFrame) -> dict:
 def measured_by_model(d: Data) -> dict:
     """:func:`efficiency.ui.configs.measured_by_model` of the loaded results (memoised)."""
     return _measured_by_model(d.key, d.results)
-
-
-def configuration_options(d: Data, task: str) -> dict:
-    """``HwConfig -> models`` measured for ``task``, widest first (memoised)."""
-    return configs.available(_coverage(d.key, task, d.results))
 
 
 # Measured (bench/RESULTS.md): the same models' eager batch-1 p50 moved by up to 78 % between two

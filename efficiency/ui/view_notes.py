@@ -8,8 +8,9 @@ from __future__ import annotations
 import pandas as pd
 
 from efficiency.ui import language
-from efficiency.ui.axes import AXES, LANGUAGE, hw_text
+from efficiency.ui.axes import AXES, LANGUAGE, X_COLUMN, gpu_only_text, hw_text, lower_bound_axis
 from efficiency.ui.commands import measure_hint
+from efficiency.ui.plottable import is_test_network
 from efficiency.ui.state import ViewState
 
 Note = tuple[str, str]      # (level "info" | "warning", text)
@@ -19,9 +20,11 @@ def data_notes(state: ViewState, n_task: int, n_joined: int, have_accuracy: bool
     """What the caches lack for the view: models of the task, the accuracy metric, models'
     accuracy (``n_task`` models of the task, ``n_joined`` of them with accuracy)."""
     notes: list[Note] = []
-    if not n_task:
-        notes.append(("warning", "The results cache has no models for task "
-                      f"'{state.task}'. Compute some with `python -m efficiency.refresh --task {state.task}`."))
+    if not n_task:      # the one thing to say: an accuracy or latency gap among no models is noise
+        how = ("Add one with `python -m efficiency.refresh --custom package.module:callable --input-size C,H,W "
+               "--accuracy TOP1`" if state.task == "custom" else
+               f"Compute some with `python -m efficiency.refresh --task {state.task}`")
+        return [("warning", f"The results cache has no models for task '{state.task}'. {how}.")]
     if not have_accuracy:
         notes.append(("warning", f"No published accuracy for {state.y_dataset} {state.y_metric}. "
                       "Pick another dataset/metric in the sidebar, or rebuild the table with "
@@ -44,14 +47,61 @@ def latency_notes(state: ViewState, pts: pd.DataFrame, results: pd.DataFrame | N
                                    state.batch)
         return [("info", f"{int((~have).sum()):,} of {len(pts):,} models have no speed row for {hw_text(state)} "
                  f"and are not plotted: {language.gaps_note(gaps)}. {measure_hint(state, sorted(gaps))}.")]
+    missing = sorted(pts.loc[~have, "model"].astype(str))
     if not have.any() and len(pts):
-        return [("warning", f"No latency rows for {hw_text(state)}. {measure_hint(state)}, "
-                 "or pick a measured configuration in the sidebar.")]
-    if (~have).sum():
-        n = int((~have).sum())
-        return [("info", f"{n} model{'s have' if n != 1 else ' has'} no latency for {hw_text(state)} and "
-                 f"{'are' if n != 1 else 'is'} not plotted. {measure_hint(state)}.")]
+        return [("warning", f"None of the {len(pts):,} models with this accuracy has latency for {hw_text(state)}. "
+                 f"{measure_hint(state, missing)}, or pick a measured configuration in the sidebar.")]
+    if missing:
+        n = len(missing)
+        return [("info", f"{n:,} model{'s have' if n != 1 else ' has'} no latency for {hw_text(state)} and "
+                 f"{'are' if n != 1 else 'is'} not plotted. {measure_hint(state, missing)}.")]
     return []
+
+
+def memory_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
+    """On the memory axis of a CPU view (:func:`efficiency.ui.axes.lower_bound_axis`): what the figure
+    is, how many models read 0 (and whether the log axis drops them), and that no front is drawn."""
+    if not lower_bound_axis(state):
+        return []
+    measured = pts["y"].notna() & pts["lat_p50_ms"].notna()
+    mem = pd.to_numeric(pts.loc[measured, "x"], errors="coerce")
+    zero = int((mem == 0).sum())
+    where = ("are not drawn on this log axis (turn 'log x' off in Chart options to see them at 0)"
+             if state.log_x else "sit at 0")
+    return [("warning", "On CPU this axis is not peak memory: a CPU row records the growth of the measuring "
+             "process' RSS high-water mark (ru_maxrss) during the run, a lower bound that reads 0 when the "
+             f"process had peaked higher earlier. {zero:,} of {len(mem):,} models with latency read 0 and {where}. "
+             "No Pareto front is drawn on a lower bound. Peak memory proper (CUDA max_memory_allocated) is "
+             "measured on GPU rows.")]
+
+
+def seed_only_machine_text(state: ViewState, device_name: str | None) -> str:
+    """The chosen machine measured none of the reference-accuracy models, only seed architectures
+    (drawn at their papers' claims): nothing to rank or draw a front from."""
+    return (f"The chosen machine, {device_name or 'this machine'}, measured none of the models with published "
+            f"accuracy in {hw_text(state)}, only seed architectures, drawn at their papers' claimed accuracy "
+            "(purple triangles), which never join the front or a budget answer. Pick 'Automatic' under "
+            "Machine in the sidebar for the machine with the most models.")
+
+
+def budget_gap_text(view, hw: str) -> str:
+    """What the latency-budget box says when no plotted model has latency (``view``: an
+    :class:`efficiency.ui.explorer.View`): the axis cannot be measured on this device, the chosen
+    machine measured only seed architectures, the filters leave nothing, nothing is plotted, or the
+    plotted models were not measured (with a command for those models or their task)."""
+    state, pts = view.state, view.points
+    if gpu_only_text(state):      # the warning above the chart says why, with the switch
+        return f"Nothing to rank: energy is measured on CUDA GPUs only, not on {state.device.upper()}."
+    if state.hw_id and len(view.seed) and not len(pts.get("lat_p50_ms", pd.Series(dtype=float)).dropna()):
+        return ("Nothing to rank: the chosen machine measured only seed architectures here, whose papers' "
+                "claims never join a budget answer (see above the chart).")
+    if view.n_candidates and not len(pts):
+        return "The filters leave no model to rank. Widen them in the sidebar."
+    if not len(pts):
+        return "Nothing is plotted in this view, so nothing can be ranked."
+    return (f"None of the plotted models has latency on {hw}. "
+            f"{measure_hint(state, sorted(pts['model'].astype(str)))}, or pick another hardware configuration "
+            "in the sidebar.")
 
 
 def energy_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
@@ -65,3 +115,39 @@ def energy_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
            "their rows were measured before energy was recorded, or NVML could not read the counter")
     return [("info", f"{have:,} of {have + int(lacking.sum()):,} models with latency for {hw_text(state)} have an "
              f"energy figure; {int(lacking.sum()):,} have none ({why}) and are not plotted.")]
+
+
+def collect_notes(state: ViewState, counts: pd.DataFrame, pts: pd.DataFrame, have_accuracy: bool,
+                  results: pd.DataFrame, extra: list[Note], chosen: str | None = None) -> list[Note]:
+    """The notes of a view before its filters: data gaps, then the axis' own (an axis this device
+    cannot measure says only that: a latency gap or a refresh command would not help), then ``extra``;
+    ``chosen``: the name of the machine the user chose (None: automatic)."""
+    notes = data_notes(state, len(counts), int(pts["y"].notna().sum()), have_accuracy)   # a NaN value is none
+    gpu_only = gpu_only_text(state)
+    if gpu_only:
+        return notes + [("warning", gpu_only)] if len(counts) else notes
+    if chosen and len(pts) and not pts["lat_p50_ms"].notna().any():
+        # a chosen machine is offered only for models the view can plot: here only seed claims
+        return notes + [("warning", seed_only_machine_text(state, chosen))] + extra
+    axis = (energy_notes(state, pts) if X_COLUMN[state.x] == "energy_j_per_sample" else
+            language.axis_gap_notes(state, pts))
+    return notes + test_network_notes(state, pts) + count_gap_notes(state, pts) + latency_notes(state, pts, results) \
+        + memory_notes(state, pts) + axis + extra
+
+
+def count_gap_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
+    """On an axis that is no measurement (GMACs, parameters): models with the accuracy but no value
+    (their count failed or is missing), so the notes account for every model not plotted."""
+    if AXES[state.x].needs_hw or pts.empty:
+        return []
+    n = int((pts["y"].notna() & pts["x"].isna() & (state.show_test | ~is_test_network(pts))).sum())
+    return [("info", f"{n:,} model{'s' if n != 1 else ''} with this accuracy {'have' if n != 1 else 'has'} no "
+             f"{AXES[state.x].short} (no count in the cache) and {'are' if n != 1 else 'is'} not plotted.")] if n else []
+
+
+def test_network_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
+    """timm's test networks are hidden by default: say how many, so the notes account for every model
+    of the task that is not plotted."""
+    n = 0 if state.show_test or pts.empty else int((is_test_network(pts) & pts["y"].notna()).sum())
+    return [("info", f"{n:,} of timm's test networks (tiny architectures for timm's unit tests) are hidden; "
+             "Filters > Show timm's test networks shows them.")] if n else []
