@@ -266,3 +266,21 @@ def test_the_notes_account_for_every_model_not_plotted():
     notes = " ".join(_notes(v))
     assert "2 of 7 models have no imagenet-1k top1" in notes            # the seed without any, the NaN one
     assert "1 of timm's test networks" in notes and len(v.points) == 4   # 7 - 2 - 1
+
+
+# --------------------------------------------------------------------------- F4: the front's top
+
+def test_an_incomplete_front_top_is_named_with_the_best_unmeasured_model():
+    from efficiency.ui.view_notes import incomplete_top_notes
+
+    pts = pd.DataFrame({"model": ["small", "big", "bigger", "mid"], "y": [70.0, 90.0, 91.5, 80.0],
+                        "x": [1.0, float("nan"), float("nan"), 2.0]})
+    lat = replace(DEFAULT, x="latency_p50")
+    (level, text), = incomplete_top_notes(lat, pts, True)
+    assert level == "warning" and "2 models beat the best one measured here (80)" in text and "bigger (91.5)" in text
+    assert incomplete_top_notes(replace(DEFAULT, x="gmacs"), pts, True) == []       # no hardware axis
+    # lower is better (an error metric): the unmeasured 70 and 80 would have to be below 1.0 to count
+    low = pts.assign(y=[1.0, 2.0, 0.5, 3.0])
+    (_, text), = incomplete_top_notes(lat, low, False)
+    assert "1 model beats the best one measured here (1)" in text and "bigger (0.5)" in text
+    assert incomplete_top_notes(lat, pts.assign(x=[1.0, 2.0, 3.0, 4.0]), True) == []   # everything timed

@@ -22,7 +22,7 @@ from efficiency.ui.pareto import pareto_mask
 from efficiency.ui.plottable import choose_machine, gpu_switch, is_test_network
 from efficiency.ui.state import DEFAULT, ViewState
 from efficiency.ui.tables import LAT_KEEP, accuracy_values, config_rows, count_table, latency_table, machine_note
-from efficiency.ui.view_notes import Note, collect_notes
+from efficiency.ui.view_notes import Note, collect_notes, incomplete_top_notes
 from efficiency.vocab import ALL_TASKS
 
 
@@ -251,6 +251,7 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState,
     notes = collect_notes(state, counts, pts, not acc.empty, results, ([("info", fallback)] if fallback else [])
                           + ([("info", mixed)] if mixed and (AXES[state.x].needs_hw or machine is not None) else []),
                           device_name if machine is not None else None)
+    notes += incomplete_top_notes(state, pts, hib)
     coverage = latency_coverage(results, state, pts)
     switch = gpu_switch(results, state, pts)
     n_candidates = int((pts["x"].notna() & pts["y"].notna()).sum())

@@ -117,6 +117,28 @@ def energy_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
              f"energy figure; {int(lacking.sum()):,} have none ({why}) and are not plotted.")]
 
 
+def incomplete_top_notes(state: ViewState, pts: pd.DataFrame, higher_is_better: bool) -> list[Note]:
+    """On a hardware axis, models more accurate than every measured one but not measured here: the
+    top of the front is then not the state of the art, only the best of what was timed (the zoo's
+    largest models are the least covered), and a reader must be told which model tops the zoo."""
+    if not AXES[state.x].needs_hw or "y" not in pts or pts.empty:
+        return []
+    scored = pts[pts["y"].notna()]
+    timed, untimed = scored[scored["x"].notna()], scored[scored["x"].isna()]
+    if timed.empty or untimed.empty:
+        return []
+    best = timed["y"].max() if higher_is_better else timed["y"].min()
+    better = untimed[untimed["y"] > best] if higher_is_better else untimed[untimed["y"] < best]
+    if better.empty:
+        return []
+    top = better.sort_values(["y", "model"], ascending=[not higher_is_better, True]).iloc[0]
+    n = len(better)
+    return [("warning", f"The front's top is incomplete: {n:,} model{'s' if n != 1 else ''} "
+             f"{'beat' if n != 1 else 'beats'} the best one measured here ({best:.4g}) but "
+             f"{'have' if n != 1 else 'has'} no value for {hw_text(state)}; the best of them is "
+             f"{top['model']} ({top['y']:.4g}).")]
+
+
 def collect_notes(state: ViewState, counts: pd.DataFrame, pts: pd.DataFrame, have_accuracy: bool,
                   results: pd.DataFrame, extra: list[Note], chosen: str | None = None) -> list[Note]:
     """The notes of a view before its filters: data gaps, then the axis' own (an axis this device
