@@ -4,6 +4,8 @@ import streamlit as st
 
 from efficiency.ui import figures as plot
 from efficiency.ui import router
+from efficiency.ui.chart_view import legend_below, recolour
+from efficiency.ui.log_ticks import label_log_axes
 from efficiency.ui import data as uidata
 from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text, y_label
@@ -68,18 +70,22 @@ if t["lat_p50_ms"].isna().any():
 
 st.subheader("Normalised (each quantity divided by its largest value among these models)")
 metrics = [k for k in cols if t[k].notna().any()]
+# one colour per model on every chart of the page (the curves below take theirs from here)
+colour_of = {r["model"]: plot.PALETTE[i % len(plot.PALETTE)] for i, (_, r) in enumerate(t.iterrows())}
 fig = go.Figure()
-for i, r in t.iterrows():
-    vals = [r[k] / t[k].max() if t[k].max() else None for k in metrics]
-    fig.add_trace(go.Bar(name=r["arch"] if t["arch"].nunique() == len(t) else r["model"],
-                         x=[cols[k].split(" (")[0] for k in metrics], y=vals,
-                         marker_color=plot.PALETTE[i % len(plot.PALETTE)],
+for _, r in t.iterrows():
+    # horizontal bars: the quantities' names read across (on a phone, upright bars were slivers under
+    # names turned on end and cut off)
+    fig.add_trace(go.Bar(name=r["arch"] if t["arch"].nunique() == len(t) else r["model"], orientation="h",
+                         y=[cols[k].split(" (")[0] for k in metrics],
+                         x=[r[k] / t[k].max() if t[k].max() else None for k in metrics],
+                         marker_color=colour_of[r["model"]],
                          hovertext=[f"{r['model']}<br>{cols[k]}: {r[k]:.4g}" for k in metrics],
                          hovertemplate="%{hovertext}<extra></extra>"))
-fig.update_layout(barmode="group", template="plotly_white", height=460, font=dict(size=14),
-                  yaxis=dict(title="fraction of the largest", range=[0, 1.05]),
-                  legend=dict(orientation="h", y=-0.2), margin=dict(t=20))
-st.plotly_chart(fig, theme=None, config={"displaylogo": False})
+fig.update_layout(barmode="group", template="plotly_white", font=dict(size=14),
+                  xaxis=dict(title="fraction of the largest", range=[0, 1.05]),
+                  yaxis=dict(autorange="reversed", automargin=True))
+st.plotly_chart(legend_below(fig, len(metrics) * (11 * len(t) + 14)), theme=None, config={"displaylogo": False})
 st.caption("Higher is better for accuracy, decode tokens/s and the fraction of the bandwidth bound; lower for "
            "compute, parameters, bytes, TTFT, decode step time and energy." if lang else
            "Lower is better for compute, parameters, latency and memory; higher for accuracy and throughput.")
@@ -99,11 +105,19 @@ def batch_section(models: list[str]) -> None:
                         help="Configurations where at least one of these models has two or more batch sizes.")
     one = by_model(of_config(curves, pick))
     if drawn_lines(one):
-        st.plotly_chart(batch_figure(one), theme=None, config={"displaylogo": False})
+        fig = recolour(batch_figure(one), colour_of)     # lines are named by model (by_model)
+        fig.update_yaxes(title="Throughput (samples/s = batch / p50)")   # the machine: the configuration above
+        st.plotly_chart(legend_below(label_log_axes(fig), 320), theme=None, config={"displaylogo": False})
     notes = batch_notes(one) + [f"{m}: not measured in this configuration." for m in models
                                 if m not in set(one["model"])]
     if notes:
         st.caption("  \n".join(notes))
+
+
+def line_colours(curves) -> dict[str, str]:
+    """Each resolution line in the colour of the compared model it holds."""
+    mine = curves[curves["current"]].drop_duplicates("line")
+    return {line: colour_of[m] for line, m in zip(mine["line"], mine["model"]) if m in colour_of}
 
 
 def resolution_section(models: list[str]) -> None:
@@ -115,7 +129,10 @@ def resolution_section(models: list[str]) -> None:
                                s.mode, s.batch)
     lines = resolution_lines(curves)
     if lines:
-        st.plotly_chart(resolution_figure(curves, current.text), theme=None, config={"displaylogo": False})
+        fig = recolour(resolution_figure(curves, current.text), line_colours(curves))
+        fig.update_yaxes(title="Latency p50 (ms per batch)", row=1, col=1)
+        fig.update_yaxes(title="GMACs per sample (1 mult-add = 1)", row=1, col=2)
+        st.plotly_chart(legend_below(label_log_axes(fig), 320), theme=None, config={"displaylogo": False})
         table = resolution_table(curves, lines)
         st.dataframe(table, hide_index=True, width="stretch", placeholder="",
                      column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns[2:-1]})

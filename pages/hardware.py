@@ -5,6 +5,8 @@ import streamlit as st
 
 from efficiency.ui import figures as plot
 from efficiency.ui import router
+from efficiency.ui.chart_view import legend_below
+from efficiency.ui.log_ticks import label_log_axes
 from efficiency.ui import session as ui
 from efficiency.ui.commands import refresh_command
 from efficiency.ui.configs import config_of, machines
@@ -72,13 +74,17 @@ for i, cfg in enumerate(configs):
                                                     r["achieved_tflops"], r["pct_of_peak"], r["peak_tflops"])],
         hovertemplate="%{hovertext}<extra></extra>"))
 for (name, dtype), peak in sub.groupby(["device_name", "dtype"])["peak_tflops"].first().dropna().items():
-    fig.add_hline(y=peak, line=dict(dash="dash", color="#888"), annotation_text=f"{name} {dtype} peak {peak:g} TFLOP/s",
-                  annotation_position="top left")
-fig.update_layout(template="plotly_white", height=520, font=dict(size=14),
-                  xaxis=dict(type="log",
-                             title="GMACs per sample; decode rows: per generated token (1 multiply-add = 1)"),
-                  yaxis=dict(type="log", title="achieved TFLOP/s (true FLOPs = 2 x MACs)"),
-                  legend=dict(title="device, batch, dtype, mode"), margin=dict(t=30))
+    fig.add_hline(y=peak, line=dict(dash="dash", color="#888"))
+    # the label as its own annotation: add_hline's would sit at y = peak in log10 units (10^989) on a log axis
+    fig.add_annotation(text=f"{name} {dtype} dense peak, {peak:g} TFLOP/s<br>(datasheet; {name} {dtype} rows only)",
+                       xref="x domain", x=0, xanchor="left", yref="y", y=float(np.log10(peak)), yanchor="bottom",
+                       showarrow=False, font=dict(size=12, color="#555"))
+fig.update_layout(template="plotly_white", font=dict(size=14),
+                  xaxis=dict(type="log", title="GMACs per sample (1 multiply-add = 1)<br>"
+                                                "decode rows: per generated token"),
+                  yaxis=dict(type="log", title="achieved TFLOP/s (2 x MACs)"),
+                  legend=dict(title="machine: device, batch, dtype, mode"))
+legend_below(label_log_axes(fig), 400)
 st.plotly_chart(fig, theme=None, config={"displaylogo": False})
 
 decode = decode_table(sub)
@@ -93,10 +99,11 @@ if len(decode):     # language models: decoding is bound by memory bandwidth, no
                        for m, c, t, b, f in zip(r["model"], r["config"], r["decode_tps"], r["bound_tps"],
                                                 r["bound_fraction"])],
             hovertemplate="%{hovertext}<extra></extra>"))
-    fig.update_layout(template="plotly_white", height=460, font=dict(size=14), margin=dict(t=30),
+    fig.update_layout(template="plotly_white", font=dict(size=14),
                       xaxis=dict(type="log", title="weights in bf16 (GiB = 2^30 bytes)"),
-                      yaxis=dict(title="fraction of the bandwidth bound (higher is better)"),
-                      legend=dict(title="device, batch, dtype, mode"))
+                      yaxis=dict(title="fraction of the bandwidth bound<br>(higher is better)"),
+                      legend=dict(title="machine: device, batch, dtype, mode"))
+    legend_below(label_log_axes(fig), 340)
     st.plotly_chart(fig, theme=None, config={"displaylogo": False})
     st.dataframe(decode.rename(columns=DECODE_HEADERS), hide_index=True, width="stretch", placeholder="")
     st.caption("Bound = batch / (bytes one decode step reads: weights + the batch's KV cache at the mean context, "

@@ -179,7 +179,7 @@ LAYOUT_JS = """() => {
   if (!gd || !gd._fullLayout) return null;
   const L = gd._fullLayout;
   return {shapes: (gd.layout.shapes || []).map(s => ({name: s.name, type: s.type, x0: s.x0, x1: s.x1})),
-          xtitle: L.xaxis.title.text, font: L.font.color, paper: L.paper_bgcolor,
+          xtitle: (L.xaxis.title.text || '').replaceAll('<br>', ' '), font: L.font.color, paper: L.paper_bgcolor,
           width: gd.getBoundingClientRect().width, plotw: L._size.w,
           labels: (gd.layout.annotations || []).filter(a => (a.name || '').startsWith('label:')).length};
 }"""

@@ -71,7 +71,7 @@ def test_screen_figure_grows_by_its_legend_and_print_restores_it(fixture_tables)
     room = fig.layout.height - fig.layout.margin.t - chart_view.SCREEN_FRAME_PX - chart_view.legend_height(shown)
     assert fig.layout.height > plot.HEIGHT and room >= chart_view.SCREEN_PLOT_PX   # the plot keeps its height
     legend = fig.layout.legend
-    assert (legend.xref, legend.yref, legend.maxheight, legend.title.side) == ("container", "container", 1, "top left")
+    assert (legend.xref, legend.yref, legend.maxheight, legend.title.side) == ("container", "container", 1, "top")
     # the export goes through the page's dict (pages/pareto.py: for_print(go.Figure(spec)))
     out = chart_view.for_print(go.Figure(fig.to_dict()))
     assert [t.name for t in out.data] == built and out.layout.height == plot.HEIGHT

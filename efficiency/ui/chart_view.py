@@ -42,11 +42,19 @@ DESKTOP_CHART_PX = 727      # the chart's width in a 1440 px window (sidebar ope
 X_AXIS_PX = 62              # x tick labels and title (13 px fonts) under the plot: 57 - 61 px measured
 Y_TITLE_PX, Y_CHAR_PX = 46, 8   # y title and ticks; per character of the widest y tick label (59 px for "90")
 RIGHT_PX = 16               # the last x tick label's overhang past the plot (9 - 13 px measured)
+# plotly's modebar (its icons, 28 px high, at the top right of the figure) covered the left-aligned title
+# once a phone made the title reach the right edge: a screen title starts below the modebar's band
+MODEBAR_PX = 30
+AXIS_TITLE_CHARS = 46       # a 13 px axis title's line on a phone's ~320 px plot
+TITLE_PX = 26               # a 17 px title line and its gap to the plot
 
 
-def legend_name(name: str) -> str:
-    """``name`` wrapped onto lines of at most :data:`LEGEND_CHARS` characters (plotly's ``<br>``)."""
-    return "<br>".join(textwrap.wrap(name, LEGEND_CHARS, break_on_hyphens=False)) or name
+def legend_name(name: str, chars: int = LEGEND_CHARS) -> str:
+    """``name`` wrapped onto lines of at most ``chars`` characters (plotly's ``<br>``); a name that is
+    already broken into lines stays as it is."""
+    if "<br>" in name:
+        return name
+    return "<br>".join(textwrap.wrap(name, chars, break_on_hyphens=False)) or name
 
 
 def legend_height(names: list[str], width_px: int = PHONE_CHART_PX) -> int:
@@ -143,21 +151,84 @@ def plain_object_arrays(fig: go.Figure) -> None:
                 setattr(t, name, value.tolist())
 
 
+def recolour(fig: go.Figure, colours: dict[str, str]) -> go.Figure:
+    """Each line (a trace with meta "curve", by name) in its colour of ``colours``, and every mark drawn
+    in a line's former colour (its noisy rings, failed crosses, stars) with it: one colour per model
+    across a page's charts (the Compare page's bars and curves). Edits ``fig`` in place and returns it."""
+    swaps = {t.line.color: colours[t.name] for t in fig.data
+             if t.meta == "curve" and t.name in colours and t.line is not None and t.line.color}
+    for t in fig.data:
+        if t.marker is not None:
+            t.marker.color = _swap(t.marker.color, swaps)
+            if t.marker.line is not None:
+                t.marker.line.color = _swap(t.marker.line.color, swaps)
+        if t.line is not None:
+            t.line.color = _swap(t.line.color, swaps)
+    return fig
+
+
+def _axis_names(fig: go.Figure) -> list[str]:
+    return [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]
+
+
+def wrap_axis_titles(fig: go.Figure, chars: int = AXIS_TITLE_CHARS) -> dict[str, str]:
+    """Axis titles wrapped at ``chars`` characters (one wider than a phone's plot was cut at both ends);
+    returns the titles as they were, by axis (``xaxis``, ``yaxis2``)."""
+    before = {}
+    for name in _axis_names(fig):
+        text = fig.layout[name].title.text
+        if text:
+            before[name] = text
+            fig.layout[name].title.text = legend_name(text, chars)
+    return before
+
+
+def title_below_modebar(fig: go.Figure) -> int:
+    """Put the figure's title (and subtitle) under the modebar's band; returns the top margin that holds
+    them (without a title: the band alone, so the modebar never sits on the plot either)."""
+    if not fig.layout.title.text:
+        return MODEBAR_PX
+    fig.update_layout(title=dict(yref="container", y=1, yanchor="top", pad=dict(t=MODEBAR_PX)))
+    return MODEBAR_PX + TITLE_PX + 22 * _has_subtitle(fig)
+
+
+def legend_below(fig: go.Figure, plot_px: int) -> go.Figure:
+    """For the Compare and Hardware pages' charts, as :func:`for_screen` does for the explorer's: legend in
+    rows under the plot, its entries' names wrapped, the figure as tall as ``plot_px`` of plot plus its
+    frame and the legend at a phone's width (a legend at the right left a phone ~40 px of plot), the
+    title under the modebar; the legend is always drawn, even for one line (plotly hides it then)."""
+    shown = [t for t in fig.data if _shown_in_legend(t)]
+    for t in shown:
+        t.name = legend_name(t.name)
+    names = [t.name for t in shown]
+    wrap_axis_titles(fig, AXIS_TITLE_CHARS - 8)     # these charts' 13 px titles centre on a narrower plot
+    fig.update_xaxes(title_font_size=13)
+    fig.update_yaxes(title_font_size=13)
+    top = title_below_modebar(fig)
+    fig.update_layout(showlegend=True, height=top + plot_px + SCREEN_FRAME_PX + legend_height(names),
+                      legend=dict(orientation="h", x=0, xanchor="left", xref="container", y=0, yanchor="bottom",
+                                  yref="container", maxheight=1, title_side="top"),
+                      margin=dict(t=top, r=RIGHT_PX, b=X_AXIS_PX + legend_height(names, DESKTOP_CHART_PX)))
+    return fig
+
+
 def for_screen(fig: go.Figure, dark: bool) -> go.Figure:
     """Legend in rows below the plot, caption out (the page prints it), the viewer's theme."""
     plain_object_arrays(fig)
     shown = [t for t in fig.data if _shown_in_legend(t)]
-    fig.layout.meta = {"caption": caption_of(fig), "legend_names": [t.name for t in shown]}
+    fig.layout.meta = {"caption": caption_of(fig), "legend_names": [t.name for t in shown],
+                       "axis_titles": wrap_axis_titles(fig)}     # the export unwraps them
     fig.layout.annotations = [a for a in fig.layout.annotations if a.name != "caption"]
     for t in shown:
         t.name = legend_name(t.name)
     # the legend sits at the bottom of the whole figure (not a fraction of the plot's height, which
-    # a phone shrinks), across its full width, its title above the entries (beside them it took 60 px
-    # from every row), and pushes the plot up; smaller axis titles fit a 320 px plot
-    top = 48 + 22 * _has_subtitle(fig)
-    height = max(plot.HEIGHT, top + SCREEN_PLOT_PX + SCREEN_FRAME_PX + legend_height([t.name for t in shown]))
+    # a phone shrinks), across its full width, its title above the entries (side "top": "top left" still
+    # indented every row by the title's width), and pushes the plot up; smaller axis titles fit a 320 px plot
+    top = title_below_modebar(fig)
+    frame = SCREEN_FRAME_PX + LINE_PX * (fig.layout.xaxis.title.text or "").count("<br>")   # a wrapped x title
+    height = max(plot.HEIGHT, top + SCREEN_PLOT_PX + frame + legend_height([t.name for t in shown]))
     fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", xref="container", y=0, yanchor="bottom",
-                                  yref="container", maxheight=1, title_side="top left"),
+                                  yref="container", maxheight=1, title_side="top"),
                       height=height, margin=screen_margin(fig, [t.name for t in shown], top), title_font_size=17,
                       font_size=13)
     fig.update_xaxes(title_font_size=13)
@@ -173,6 +244,11 @@ def for_print(fig: go.Figure) -> go.Figure:
     if names and len(names) == len(shown):      # the names as built, unwrapped (traces added since: none)
         for t, name in zip(shown, names):
             t.name = name
+    for name, text in (meta.get("axis_titles") or {}).items():
+        if name in fig.layout:
+            fig.layout[name].title.text = text
+    # no modebar on paper: the title back in the top margin's middle
+    fig.update_layout(title=dict(yref="container", y=None, yanchor=None, pad=dict(t=None)))
     fig.update_layout(legend=dict(orientation="v", x=1.01, xanchor="left", xref="paper", y=1, yanchor="top",
                                   yref="paper", maxheight=None, title_side="top"),
                       height=plot.HEIGHT, margin=dict(l=80, r=20, t=60 + 24 * _has_subtitle(fig), b=140),

@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 from efficiency.ui.axes import AXES, hw_text
 from efficiency.ui.numbers import fmt as _fmt
 from efficiency.ui.chart_labels import axis_ranges, label_annotations
+from efficiency.ui.log_ticks import label_log_axes
 from efficiency.ui import overlays
 from efficiency.ui.explorer import View, colour_order, search_mask
 
@@ -246,6 +247,7 @@ def build_figure(view: View, claims: pd.DataFrame | None = None, title: str | No
     extra = pd.concat(extra, ignore_index=True) if extra else None
     ranges = axis_ranges(view.points, extra, view.state.log_x, view.state.log_y)
     fig.update_layout(**_layout(view, title, ranges))
+    label_log_axes(fig)     # whole-number labels ("0.3", not plotly's "3" beside an off-screen decade)
     if ranges is not None and view.state.labels:
         radii = marker_sizes(view.points, view.state.bubble) / 2
         for note in label_annotations(view, extra, ranges, radii, FRONT_MARKER_PX / 2, CLAIM_MARKER_PX / 2):

@@ -102,13 +102,38 @@ def hardware_configs(results: pd.DataFrame) -> pd.DataFrame:
     return out.reindex(columns=HARDWARE_CONFIG_TABLE).reset_index(drop=True)
 
 
+UNRECORDED = ("", "unknown", "nan", "None")     # a row's ``hardware`` when its machine was not recorded
+
+
+def machine_labels(rows: pd.DataFrame) -> pd.Series:
+    """Per latency row, its machine in a few words where the rows hold several machines of its device
+    (else ""): the readable name up to its first comma ("Intel(R) Xeon(R) Processor"), with the next part
+    when two machines share that ("AMD EPYC, family 25 model 1"), and "(machine not recorded)" after the
+    device's name for rows that did not record theirs."""
+    text = lambda c: rows[c].astype(object).where(rows[c].notna(), "").astype(str) if c in rows \
+        else pd.Series("", index=rows.index)  # noqa: E731
+    hw, device, dev_name = text("hardware"), text("device"), text("device_name")
+    name = text("hardware_name").where(text("hardware_name") != "", hw)
+    unknown = hw.isin(UNRECORDED)
+    head = name.map(lambda n: n.split(",")[0].split(" (")[0].strip())
+    # two machines of one device with the same first words ("AMD EPYC"): the next words tell them apart
+    shared = hw.groupby([device, head.where(~unknown, dev_name)]).transform("nunique") > 1
+    label = head.where(~shared, name.map(lambda n: ", ".join(n.split(", ")[:2])))
+    label = label.where(~unknown, dev_name.where(dev_name != "", device.str.upper()) + " (machine not recorded)")
+    several = hw.groupby(device).transform("nunique") > 1
+    return label.where(several, "")
+
+
 def hardware_table(results: pd.DataFrame, models: list[str] | None = None) -> pd.DataFrame:
-    """All good latency rows (optionally of ``models``) with achieved TFLOP/s and % of peak.
+    """All good latency rows (optionally of ``models``) with achieved TFLOP/s and % of peak, and
+    ``config`` naming device, batch, dtype and mode, after the machine where the cache holds several
+    machines of that device (:func:`machine_labels`; three CPUs were all "cpu b1 fp32 eager").
 
     The peak is the device's datasheet dense number for the dtype (unknown for CPUs: NaN).
     """
     rows = good_rows(results)
     rows = rows[rows["kind"] == "latency"]
+    rows = rows.assign(machine=machine_labels(rows)) if len(rows) else rows.assign(machine=[])
     if models:
         rows = rows[rows["model"].isin(models)]
     rows = latency_derived(rows)
@@ -119,7 +144,8 @@ def hardware_table(results: pd.DataFrame, models: list[str] | None = None) -> pd
     rows["peak_tflops"] = [peak_tflops(n, d) for n, d in zip(rows["device_name"], rows["dtype"])]
     rows["peak_tflops"] = rows["peak_tflops"].astype(float)
     rows["pct_of_peak"] = 100 * rows["achieved_tflops"] / rows["peak_tflops"]
-    rows["config"] = (rows["device"].astype(str) + " b" + rows["batch_size"].astype(str) + " "
+    rows["config"] = (rows["machine"].where(rows["machine"] == "", rows["machine"] + ": ")
+                      + rows["device"].astype(str) + " b" + rows["batch_size"].astype(str) + " "
                       + rows["dtype"].astype(str) + " " + rows["mode"].astype(str))
     return rows.reset_index(drop=True)
 

@@ -1,0 +1,166 @@
+"""The audit's figure findings (out/notes/AUDIT.md F3, F5, F6, F7): whole-number log ticks on every log
+axis the app draws and exports, one colour per model across the Compare page's charts with a legend
+even for one line, the roofline's peak line labelled and its configurations naming their machine, and
+legends below the plot with titles clear of plotly's modebar."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from efficiency.ui import chart_view
+from efficiency.ui import figures as plot
+from efficiency.ui.explorer import build_view
+from efficiency.ui.hardware import hardware_table, machine_labels
+from efficiency.ui.log_ticks import parse_label
+from efficiency.ui.state import PAGES, ViewState
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+AUDIT_COMPARE = ",".join(["timm/mobilenetv3_small_050.lamb_in1k@224", "timm/tinynet_e.in1k@106",
+                          "torchvision/shufflenet_v2_x0_5.IMAGENET1K_V1"])     # the audit's default selection
+
+
+def _labelled(axis) -> list[tuple[float, str]]:
+    return list(zip(axis["tickvals"], axis["ticktext"]))
+
+
+def _check_log_axis(axis: dict) -> None:
+    """Every label is the whole number at its tick, and a power of ten in the shown range is labelled."""
+    assert axis.get("tickmode") == "array", axis
+    pairs = _labelled(axis)
+    assert all(parse_label(t) == pytest.approx(v) for v, t in pairs)
+    if axis.get("range"):
+        lo, hi = (10 ** r for r in axis["range"])
+        inside = [v for v, _ in pairs if lo <= v <= hi]
+        assert len(inside) >= 2
+        powers = [10.0 ** e for e in range(-12, 16) if lo <= 10.0 ** e <= hi]
+        assert all(any(v == pytest.approx(p) for v in inside) for p in powers)
+
+
+@pytest.fixture
+def shipped_env(monkeypatch):
+    monkeypatch.setenv("EFFICIENCY_RESULTS", str(DATA / "results.parquet"))
+    monkeypatch.setenv("EFFICIENCY_ACCURACY", str(DATA / "accuracy.parquet"))
+    monkeypatch.setenv("EFFICIENCY_CLAIMS", str(DATA / "paper_claims.csv"))
+    monkeypatch.chdir(ROOT)
+
+
+def _page(page: str, query: dict) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    if page != "pareto":
+        at.switch_page(PAGES[page][1]).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_explorer_latency_axis_labels_tenths_in_full_on_screen_and_in_the_export():
+    """F3: alexnet at 0.27 ms sat above a bare "3"; the labels now read 0.5, 1, 2 ... (no digit alone
+    beside an off-screen decade), the same in the PNG/SVG export (for_print keeps the ticks)."""
+    res, acc = pd.read_parquet(DATA / "results.parquet"), pd.read_parquet(DATA / "accuracy.parquet")
+    fig = plot.build_figure(build_view(res, acc, ViewState(x="latency_p50")))
+    x = fig.layout.to_plotly_json()["xaxis"]
+    _check_log_axis(x)
+    lo, hi = (10 ** r for r in x["range"])
+    assert lo < 0.3 and [t for v, t in _labelled(x) if lo <= v <= hi][:2] == ["0.5", "1"]
+    assert "3" not in [t for v, t in _labelled(x) if v < 1]
+    out = chart_view.for_print(go.Figure(chart_view.for_screen(fig, dark=False).to_dict()))
+    assert list(out.layout.xaxis.ticktext) == list(fig.layout.xaxis.ticktext)
+    assert list(out.layout.xaxis.minor.tickvals)          # unlabelled (plotly never labels minor ticks)
+
+
+def test_explorer_log_y_axis_too():
+    res, acc = pd.read_parquet(DATA / "results.parquet"), pd.read_parquet(DATA / "accuracy.parquet")
+    fig = plot.build_figure(build_view(res, acc, ViewState(x="params", log_y=True)))
+    _check_log_axis(fig.layout.to_plotly_json()["yaxis"])
+    _check_log_axis(fig.layout.to_plotly_json()["xaxis"])
+
+
+def test_screen_title_sits_under_the_modebar_and_the_export_puts_it_back():
+    """F7: on a phone the modebar's icons covered the explorer's title."""
+    res, acc = pd.read_parquet(DATA / "results.parquet"), pd.read_parquet(DATA / "accuracy.parquet")
+    fig = chart_view.for_screen(plot.build_figure(build_view(res, acc, ViewState())), dark=False)
+    t = fig.layout.title
+    assert (t.yref, t.y, t.yanchor, t.pad.t) == ("container", 1, "top", chart_view.MODEBAR_PX)
+    assert fig.layout.margin.t >= chart_view.MODEBAR_PX + chart_view.TITLE_PX
+    out = chart_view.for_print(go.Figure(fig.to_dict()))
+    assert out.layout.title.y is None and out.layout.title.pad.t is None
+
+
+def test_recolour_moves_a_lines_marks_with_it():
+    fig = go.Figure([go.Scatter(x=[1, 2], y=[1, 2], name="a", meta="curve", line=dict(color="#111111"),
+                                marker=dict(color="#111111")),
+                     go.Scatter(x=[2], y=[2], name="failed", meta="failed", marker=dict(color="#111111",
+                                                                                   line=dict(color="#111111"))),
+                     go.Scatter(x=[1, 2], y=[3, 4], name="b", meta="curve", line=dict(color="#222222"),
+                                marker=dict(color="#222222"))])
+    chart_view.recolour(fig, {"a": "#222222", "b": "#111111"})     # a swap: no colour chained twice
+    assert [fig.data[0].line.color, fig.data[1].marker.color, fig.data[1].marker.line.color,
+            fig.data[2].line.color] == ["#222222", "#222222", "#222222", "#111111"]
+
+
+def test_compare_charts_share_one_colour_per_model_and_always_show_the_legend(shipped_env):
+    """F5: the throughput chart's only line (shufflenet) was drawn in mobilenetv3's blue, with no legend."""
+    at = _page("compare", {"sel": AUDIT_COMPARE, "dev": "cuda", "mode": "cuda_graph", "bs": "1"})
+    charts = _charts(at)
+    bars = next(c for c in charts if c["data"][0]["type"] == "bar")
+    colour = {t["hovertext"][0].split("<br>")[0]: t["marker"]["color"] for t in bars["data"]}
+    assert len(set(colour.values())) == 3
+    curve_charts = [c for c in charts if any(t.get("meta") == "curve" for t in c["data"])]
+    checked = 0
+    for c in curve_charts:
+        assert c["layout"]["showlegend"] is True and c["layout"]["legend"]["yref"] == "container"
+        for t in c["data"]:
+            model = t["name"].replace("<br>", "")
+            if t.get("meta") == "curve" and model in colour:
+                assert t["line"]["color"] == colour[model], model
+                checked += 1
+        for name, axis in c["layout"].items():
+            if name.startswith(("xaxis", "yaxis")) and axis.get("type") == "log":
+                assert axis.get("tickvals"), name            # its own ticks or whole-number labels
+    assert checked >= 1         # shufflenet's batch curve (the others have one batch size)
+    assert bars["layout"]["legend"]["yref"] == "container" and bars["data"][0]["orientation"] == "h"
+
+
+def test_machine_labels_tell_machines_of_one_device_apart():
+    """F6: three CPU machines all read "cpu b1 fp32 eager"."""
+    rows = pd.DataFrame({
+        "device": ["cpu", "cpu", "cpu", "cuda"],
+        "hardware": ["unknown", "cpu/AuthenticAMD/25-1/avx2/2c", "cpu/GenuineIntel/6-167/avx2/2c", "gpu/H200"],
+        "hardware_name": ["AMD EPYC (family, model, instruction sets and cores not recorded)",
+                          "AMD EPYC, family 25 model 1, avx2, 2 cores",
+                          "Intel(R) Xeon(R) Processor, family 6 model 167, avx2, 2 cores", "NVIDIA H200, 140 GiB"],
+        "device_name": ["AMD EPYC", "AMD EPYC", "Intel(R) Xeon(R) Processor", "NVIDIA H200"]})
+    assert list(machine_labels(rows)) == ["AMD EPYC (machine not recorded)", "AMD EPYC, family 25 model 1",
+                                          "Intel(R) Xeon(R) Processor", ""]     # one GPU: no name needed
+
+
+def test_hardware_page_names_machines_and_labels_the_peak(shipped_env):
+    res = pd.read_parquet(DATA / "results.parquet")
+    hw = hardware_table(res)
+    cpu = hw[hw["device"] == "cpu"]
+    if cpu["hardware"].nunique() > 1:
+        assert cpu["config"].nunique() >= cpu["hardware"].nunique()
+        assert not (cpu["config"] == "cpu b1 fp32 eager").any()
+    at = _page("hardware", {})
+    roof = next(c for c in _charts(at) if any(s.get("line", {}).get("dash") == "dash"
+                                              for s in c["layout"].get("shapes", [])))
+    peaks = [s["y0"] for s in roof["layout"]["shapes"] if s.get("line", {}).get("dash") == "dash"]
+    notes = [a for a in roof["layout"].get("annotations", []) if "dense peak" in a["text"]]
+    assert len(notes) == len(peaks) >= 1
+    for a in notes:   # on a log axis an annotation's y is log10: at the line, not at 10^989
+        assert any(a["y"] == pytest.approx(np.log10(p)) for p in peaks) and "rows only" in a["text"]
+    assert roof["layout"]["legend"]["yref"] == "container" and roof["layout"]["legend"]["orientation"] == "h"
+    _check_log_axis(roof["layout"]["yaxis"])
