@@ -12,6 +12,7 @@ from efficiency.reference.seed_check import (IMPLEMENTATION_NOTES, TOLERANCE, ba
                                              seed_check, with_seed_verdicts)
 from efficiency.ui.chart_view import apply_theme
 from efficiency.ui.commands import refresh_command
+from efficiency.ui.log_ticks import label_log_axes
 
 router.ensure_routed()
 
@@ -191,7 +192,7 @@ else:
                           xaxis=dict(type="log", title="measured GMACs per sample (1 multiply-add = 1)"),
                           yaxis=dict(type="log", title="claimed compute converted to GMACs"),
                           legend=dict(orientation="h", y=-0.2))
-        apply_theme(fig, getattr(st.context.theme, "type", None) == "dark")
+        apply_theme(label_log_axes(fig), getattr(st.context.theme, "type", None) == "dark")
         st.plotly_chart(fig, theme=None, config={"displaylogo": False})
     st.caption("Flags: `macs_gt10pct_apart` claimed and measured MACs differ by over 10 %; `convention_mismatch` "
                "they would agree under the other FLOP convention (x2 or /2); `accuracy_gt1pt_apart` over one point "

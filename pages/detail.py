@@ -22,6 +22,8 @@ from efficiency.ui.language_detail import accuracy_rows, count_facts, is_languag
 from efficiency.ui.models_table import escape_markdown
 from efficiency.ui.seed_claims import claimed_accuracy
 from efficiency.ui.coverage_note import switch_configuration
+from efficiency.ui.chart_view import legend_below
+from efficiency.ui.log_ticks import label_log_axes
 
 router.ensure_routed()
 
@@ -148,7 +150,8 @@ def batch_section(model: str) -> None:
         st.caption("No latency rows: no batch curve.")
         return
     if drawn_lines(curves):
-        st.plotly_chart(batch_figure(curves), theme=None, config={"displaylogo": False})
+        st.plotly_chart(legend_below(label_log_axes(batch_figure(curves)), 320), theme=None,
+                        config={"displaylogo": False})
     else:
         st.info("One batch size measured per configuration: no curve to draw.", icon=":material/info:")
     notes = batch_notes(curves)
@@ -170,7 +173,8 @@ def resolution_section(model: str) -> None:
         st.caption(" ".join(resolution_notes(d.results, [model], curves, where))
                    or "This entry's input has no image size (a curve needs one).")
         return
-    st.plotly_chart(resolution_figure(curves, current.text), theme=None, config={"displaylogo": False})
+    st.plotly_chart(legend_below(label_log_axes(resolution_figure(curves, current.text)), 320), theme=None,
+                    config={"displaylogo": False})
     table = resolution_table(curves, lines)
     st.dataframe(table, hide_index=True, width="stretch", placeholder="",
                  column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns[2:-1]})
