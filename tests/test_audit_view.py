@@ -98,6 +98,13 @@ def test_cpu_memory_is_named_a_lower_bound_counts_its_zeros_and_draws_no_front()
     assert linear.front.empty
     # where peak memory proper is measured: the GPU configuration with it, offered as a switch
     assert v.switch is not None and v.switch[0].device == "cuda" and v.switch[1] == 3
+    # the figure (and its exports) say it too: title, and the marker-area key when memory sizes the markers
+    from efficiency.ui.figures import build_figure, caption_text
+
+    fig = build_figure(replace(v, state=replace(v.state, bubble="memory")))
+    assert "RSS growth (lower bound)" in fig.layout.title.text and "Peak memory" not in fig.layout.title.text
+    assert "marker area proportional to RSS growth (MiB; a lower bound" in caption_text(
+        replace(v, state=replace(v.state, bubble="memory")))
 
 
 def test_gpu_memory_is_peak_memory_with_a_front():

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from efficiency.ui.axes import AXES, hw_text
+from efficiency.ui.axes import AXES, axis_for, hw_text
 from efficiency.ui.numbers import fmt as _fmt
 from efficiency.ui.chart_labels import axis_ranges, label_annotations
 from efficiency.ui.log_ticks import label_log_axes
@@ -183,7 +183,7 @@ def _claim_trace(view: View, claims: pd.DataFrame) -> go.Scatter:
            + "<br>".join(textwrap.wrap('"' + c.quote + '"', 70)[:6])
            for c in claims.itertuples()]
     return go.Scatter(
-        x=claims["x"], y=claims["y"], mode="markers", name=f"Paper claims ({len(claims)}, corrected)",
+        x=claims["x"], y=claims["y"], mode="markers", name=f"Paper claims ({len(claims)}; compute in this axis' convention)",
         marker=dict(symbol="diamond-open", size=CLAIM_MARKER_PX, color=CLAIM_COLOR, line=dict(width=2.2)),
         hovertext=hov, hovertemplate="%{hovertext}<extra></extra>", customdata=claims[["label"]].to_numpy(),
         meta="claims")
@@ -199,6 +199,8 @@ def caption_text(view: View) -> str:
     text = view.caption
     if view.state.bubble in BUBBLE_COLUMNS and len(view.points):
         col, words = BUBBLE_COLUMNS[view.state.bubble]
+        if view.state.bubble == "memory" and view.state.device == "cpu":     # what a CPU row holds (axes.CPU_MEMORY)
+            words = "RSS growth (MiB; a lower bound of peak memory)"
         v = pd.to_numeric(view.points[col], errors="coerce")
         text += f"; marker area proportional to {words}, largest {v.max():,.4g}" if v.notna().any() else ""
         if v.isna().any():
@@ -209,7 +211,7 @@ def caption_text(view: View) -> str:
 def _layout(view: View, title: str | None, ranges) -> dict:
     """Title, axes with units and fixed ranges, legend, and the caption beneath the plot."""
     s = view.state
-    title = title or f"{view.y_label.split(' (')[0]} vs {AXES[s.x].short}"
+    title = title or f"{view.y_label.split(' (')[0]} vs {axis_for(s).short}"       # CPU memory: RSS growth
     # language scores compare within one protocol group only: the figure names it, exports included
     subtitle = f"protocol group {view.group['protocol_group']}" if view.group is not None else ""
     caption = "<br>".join(textwrap.wrap(caption_text(view), 150))
