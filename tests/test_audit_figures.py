@@ -164,3 +164,22 @@ def test_hardware_page_names_machines_and_labels_the_peak(shipped_env):
         assert any(a["y"] == pytest.approx(np.log10(p)) for p in peaks) and "rows only" in a["text"]
     assert roof["layout"]["legend"]["yref"] == "container" and roof["layout"]["legend"]["orientation"] == "h"
     _check_log_axis(roof["layout"]["yaxis"])
+
+
+def test_speedups_take_each_side_from_one_machine():
+    """Two CPU machines: the CPU/GPU ratio uses the one that measured most models, for every model,
+    never the fastest CPU time across machines (audit F6's note)."""
+    import pandas as pd
+
+    from efficiency.ui.hardware import speedups
+    from efficiency.ui.state import ViewState
+
+    def row(model, device, hw, p50, mode="eager", dtype="fp32", batch=1):
+        return dict(model=model, device=device, batch_size=batch, dtype=dtype, mode=mode, lat_p50_ms=p50,
+                    hardware=hw, hardware_name=hw.upper())
+    hw = pd.DataFrame([row("a", "cpu", "slow", 100.0), row("b", "cpu", "slow", 200.0),
+                       row("a", "cpu", "fast", 10.0),                 # one model only on the fast CPU
+                       row("a", "cuda", "gpu", 1.0, "cuda_graph", "bf16"), row("b", "cuda", "gpu", 2.0, "cuda_graph", "bf16")])
+    (label, ratio), *_ = speedups(hw, ViewState())
+    assert ratio.to_dict() == {"a": 100.0, "b": 100.0}               # the slow CPU for both, not 10.0 for a
+    assert "(SLOW / GPU)" in label

@@ -150,11 +150,24 @@ def hardware_table(results: pd.DataFrame, models: list[str] | None = None) -> pd
     return rows.reset_index(drop=True)
 
 
-def _fastest_p50(hw: pd.DataFrame, **cfg) -> pd.Series:
-    """Per model, the smallest p50 among the ``hw`` rows matching every ``column=value`` of ``cfg``."""
+def _top_machine(rows: pd.DataFrame) -> tuple[str | None, str]:
+    """(identity, name) of the machine with the most models among ``rows`` ((None, "") when none): a
+    speed-up is one machine's ratio, never a CPU of one machine against a time of another."""
+    if rows.empty or "hardware" not in rows:
+        return None, ""
+    per = rows.groupby(rows["hardware"].astype(str))["model"].nunique()
+    best = sorted(per.index, key=lambda h: (-per[h], h))[0]
+    names = rows.loc[rows["hardware"].astype(str) == best, "hardware_name"] if "hardware_name" in rows else []
+    return best, (str(names.iloc[0]) if len(names) and str(names.iloc[0]) else best)
+
+
+def _fastest_p50(hw: pd.DataFrame, machine: str | None, **cfg) -> pd.Series:
+    """Per model, the smallest p50 among the ``hw`` rows of ``machine`` matching every ``column=value`` of ``cfg``."""
     m = np.ones(len(hw), bool)
     for k, v in cfg.items():
         m &= (hw[k] == v).to_numpy()
+    if machine is not None and "hardware" in hw:
+        m &= (hw["hardware"].astype(str) == machine).to_numpy()
     return hw[m].groupby("model")["lat_p50_ms"].min()
 
 
@@ -173,14 +186,19 @@ def speedups(hw: pd.DataFrame, state: ViewState) -> list[tuple[str, pd.Series]]:
     gm = state.mode if on_gpu else "eager"
     # the largest GPU batch measured for these models: 256 for the vision zoo, 64 for language models
     big = int(pd.to_numeric(gpu["batch_size"], errors="coerce").max()) if len(gpu) else 256
-    p50 = lambda **cfg: _fastest_p50(hw, **cfg)  # noqa: E731
+    cpu, cpu_name = _top_machine(hw[hw["device"] == "cpu"])
+    gpu_id, gpu_name = _top_machine(gpu)
+    p50 = lambda machine, **cfg: _fastest_p50(hw, machine, **cfg)  # noqa: E731
+    on_cpu_gpu = f" ({cpu_name} / {gpu_name})" if cpu_name and gpu_name else ""
+    on_gpu = f" ({gpu_name})" if gpu_name else ""
     return [
-        (f"CPU fp32 / GPU {gd} {gm} latency, batch 1",
-         _ratio(p50(device="cpu", batch_size=1, dtype="fp32"), p50(device="cuda", batch_size=1, dtype=gd, mode=gm))),
-        (f"GPU eager / cuda_graph latency, batch {state.batch}, {gd}",
-         _ratio(p50(device="cuda", batch_size=state.batch, dtype=gd, mode="eager"),
-                p50(device="cuda", batch_size=state.batch, dtype=gd, mode="cuda_graph"))),
-        (f"GPU throughput gain, batch {big} vs 1, {gd} {gm} = {big} x p50(b1) / p50(b{big})",
-         _ratio(p50(device="cuda", batch_size=1, dtype=gd, mode=gm),
-                p50(device="cuda", batch_size=big, dtype=gd, mode=gm), scale=float(big))),
+        (f"CPU fp32 / GPU {gd} {gm} latency, batch 1{on_cpu_gpu}",
+         _ratio(p50(cpu, device="cpu", batch_size=1, dtype="fp32"), p50(gpu_id, device="cuda", batch_size=1,
+                                                                       dtype=gd, mode=gm))),
+        (f"GPU eager / cuda_graph latency, batch {state.batch}, {gd}{on_gpu}",
+         _ratio(p50(gpu_id, device="cuda", batch_size=state.batch, dtype=gd, mode="eager"),
+                p50(gpu_id, device="cuda", batch_size=state.batch, dtype=gd, mode="cuda_graph"))),
+        (f"GPU throughput gain, batch {big} vs 1, {gd} {gm} = {big} x p50(b1) / p50(b{big}){on_gpu}",
+         _ratio(p50(gpu_id, device="cuda", batch_size=1, dtype=gd, mode=gm),
+                p50(gpu_id, device="cuda", batch_size=big, dtype=gd, mode=gm), scale=float(big))),
     ]
