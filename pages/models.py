@@ -29,7 +29,9 @@ names = mt.headers(v.y_label)
 
 # ---- controls: text filter and column chooser (key columns are always shown)
 c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
+ui.seed("w_models_filter", s.table_filter)          # a share link restores the filter
 text = c1.text_input("Filter (model id, family or paper contains)", key="w_models_filter", max_chars=200)
+s = ui.update(table_filter=text)
 ui.seed("w_models_cols", list(mt.DEFAULT_LANGUAGE_OPTIONAL if v.group is not None else mt.DEFAULT_OPTIONAL))
 optional = c2.multiselect("More columns", list(mt.OPTIONAL_COLUMNS), key="w_models_cols",
                           format_func=lambda c: names[c], placeholder="key columns only")

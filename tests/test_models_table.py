@@ -173,6 +173,10 @@ def test_models_page_follows_the_explorer_filters_and_its_own(fixture_env):
     at.text_input(key="w_models_filter").set_value("a1_in1k").run()
     models = at.dataframe[0].value["model (zoo id)"].tolist()
     assert models and all("a1_in1k" in m for m in models)
+    assert at.query_params["tf"] == ["a1_in1k"] or at.query_params["tf"] == "a1_in1k"   # the link carries it ...
+    again = _models_page({"fam": "resnet", "tf": "a1_in1k"})                            # ... and restores it
+    assert again.text_input(key="w_models_filter").value == "a1_in1k"
+    assert again.dataframe[0].value["model (zoo id)"].tolist() == models
 
 
 def test_models_page_column_chooser_keeps_key_columns(fixture_env):

@@ -77,6 +77,7 @@ class ViewState:
     # the machine a view's latency comes from: a row's ``hardware`` identity; "" = automatic (the
     # machine with the most models in the configuration, efficiency.ui.tables.main_machine)
     hw_id: str = ""
+    table_filter: str = ""                   # the Models page's text filter (id, family or paper contains)
 
 
 DEFAULT = ViewState()
@@ -88,7 +89,7 @@ _KEYS = {
     "search": "q", "acc_min": "amin", "acc_max": "amax", "cost_min": "cmin", "cost_max": "cmax",
     "seed_only": "seed", "selection": "sel", "device": "dev", "batch": "bs", "dtype": "dtype",
     "mode": "mode", "budget_ms": "budget", "show_test": "test", "highlight": "hl", "labels": "labels",
-    "bubble": "size", "seed_claims": "seedacc", "hw_id": "hw",
+    "bubble": "size", "seed_claims": "seedacc", "hw_id": "hw", "table_filter": "tf",
 }
 # fields whose value must be one of a fixed vocabulary (efficiency.vocab; axis labels: efficiency.ui.axes)
 _CHOICES = {"page": tuple(PAGES), "x": X_AXES, "color": COLOR_BY, "device": DEVICES, "dtype": DTYPES,
@@ -163,7 +164,7 @@ def _parse_value(name: str, raw: str):
         if len(raw) > MAX_TEXT or not raw.isprintable() or raw != raw.strip():
             raise ValueError("not a machine identity")
         return raw
-    if name in ("search", "highlight"):
+    if name in ("search", "highlight", "table_filter"):
         if len(raw) > MAX_TEXT:
             raise ValueError("too long")
         return raw
