@@ -18,3 +18,42 @@ def fixture_env(monkeypatch):
     monkeypatch.setenv("EFFICIENCY_ACCURACY", str(FIX / "accuracy.parquet"))
     monkeypatch.setenv("EFFICIENCY_CLAIMS", str(FIX / "paper_claims.csv"))
     monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture()
+def shipped_env(monkeypatch):
+    """The dashboard reads the shipped tables (data/)."""
+    monkeypatch.setenv("EFFICIENCY_RESULTS", str(ROOT / "data" / "results.parquet"))
+    monkeypatch.setenv("EFFICIENCY_ACCURACY", str(ROOT / "data" / "accuracy.parquet"))
+    monkeypatch.setenv("EFFICIENCY_CLAIMS", str(ROOT / "data" / "paper_claims.csv"))
+    monkeypatch.chdir(ROOT)
+
+
+def use_tables(tmp_path, monkeypatch, results, accuracy) -> Path:
+    """Point the dashboard at synthetic ``results`` (a results cache) and ``accuracy`` tables written
+    under ``tmp_path`` (no claims); returns ``tmp_path``."""
+    from efficiency.store import cache
+
+    cache.write_atomic(results, tmp_path / "results.parquet")
+    accuracy.to_parquet(tmp_path / "accuracy.parquet")
+    monkeypatch.setenv("EFFICIENCY_RESULTS", str(tmp_path / "results.parquet"))
+    monkeypatch.setenv("EFFICIENCY_ACCURACY", str(tmp_path / "accuracy.parquet"))
+    monkeypatch.setenv("EFFICIENCY_CLAIMS", str(tmp_path / "no_claims.csv"))
+    monkeypatch.chdir(ROOT)
+    return tmp_path
+
+
+def run_app(query: dict, page: str = "pareto", timeout: int = 60):
+    """app.py under AppTest with ``query`` as its URL, switched to ``page``; fails on an exception."""
+    from streamlit.testing.v1 import AppTest
+
+    from efficiency.ui.state import PAGES
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    if page != "pareto":
+        at.switch_page(PAGES[page][1]).run()
+    assert not at.exception, at.exception
+    return at

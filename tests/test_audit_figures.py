@@ -18,7 +18,8 @@ from efficiency.ui import figures as plot
 from efficiency.ui.explorer import build_view
 from efficiency.ui.hardware import hardware_table, machine_labels
 from efficiency.ui.log_ticks import parse_label
-from efficiency.ui.state import PAGES, ViewState
+from efficiency.ui.state import ViewState
+from conftest import run_app
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -43,23 +44,8 @@ def _check_log_axis(axis: dict) -> None:
         assert all(any(v == pytest.approx(p) for v in inside) for p in powers)
 
 
-@pytest.fixture
-def shipped_env(monkeypatch):
-    monkeypatch.setenv("EFFICIENCY_RESULTS", str(DATA / "results.parquet"))
-    monkeypatch.setenv("EFFICIENCY_ACCURACY", str(DATA / "accuracy.parquet"))
-    monkeypatch.setenv("EFFICIENCY_CLAIMS", str(DATA / "paper_claims.csv"))
-    monkeypatch.chdir(ROOT)
-
-
 def _page(page: str, query: dict) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    if page != "pareto":
-        at.switch_page(PAGES[page][1]).run()
-    assert not at.exception, at.exception
-    return at
+    return run_app(query, page, timeout=120)
 
 
 def _charts(at: AppTest) -> list[dict]:

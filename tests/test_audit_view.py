@@ -23,7 +23,7 @@ from efficiency.ui.state import DEFAULT
 from efficiency.ui.tables import config_rows, count_table
 from efficiency.ui.view_notes import budget_gap_text
 
-from conftest import ROOT
+from conftest import run_app, use_tables
 
 AMD = ("cpu/AuthenticAMD/25-1/avx2/2c", "AMD EPYC, family 25 model 1, avx2, 2 cores")
 INTEL = ("cpu/GenuineIntel/6-167/avx2/2c", "Intel(R) Xeon(R) Processor, family 6 model 167, avx2, 2 cores")
@@ -154,21 +154,11 @@ def test_configurations_are_counted_over_what_the_view_can_plot():
 
 @pytest.fixture()
 def audit_env(tmp_path, monkeypatch):
-    cache.write_atomic(results(), tmp_path / "results.parquet")
-    accuracy().to_parquet(tmp_path / "accuracy.parquet")
-    monkeypatch.setenv("EFFICIENCY_RESULTS", str(tmp_path / "results.parquet"))
-    monkeypatch.setenv("EFFICIENCY_ACCURACY", str(tmp_path / "accuracy.parquet"))
-    monkeypatch.setenv("EFFICIENCY_CLAIMS", str(tmp_path / "no_claims.csv"))
-    monkeypatch.chdir(ROOT)
+    use_tables(tmp_path, monkeypatch, results(), accuracy())
 
 
 def _app(query: dict) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_app(query)
 
 
 def _texts(at: AppTest) -> str:

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from efficiency.store import cache
 from efficiency.ui.commands import plot_command
 from efficiency.ui.curves import CurveConfig, resolution_curves
 from efficiency.ui.detail import (compare_table, headline_row, latency_display, latency_machine, model_latencies,
@@ -22,6 +21,7 @@ from efficiency.ui.detail import (compare_table, headline_row, latency_display, 
 from efficiency.ui.plot_cli import _parser, main, state_from_args
 from efficiency.ui.state import PAGES
 from test_ui_machine_choice import CPU, CPU_LINK, GPU, H200, MODELS, NVL, P50, ZEN3, ZEN4, accuracy, results
+from conftest import use_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 NET2, NET4 = MODELS[1], MODELS[3]      # net2: on both CPUs; net4: on ZEN3 only
@@ -95,13 +95,7 @@ def test_curves_default_to_the_chosen_machine():
 
 @pytest.fixture()
 def machines_env(tmp_path, monkeypatch):
-    cache.write_atomic(results(), tmp_path / "results.parquet")
-    accuracy().to_parquet(tmp_path / "accuracy.parquet")
-    monkeypatch.setenv("EFFICIENCY_RESULTS", str(tmp_path / "results.parquet"))
-    monkeypatch.setenv("EFFICIENCY_ACCURACY", str(tmp_path / "accuracy.parquet"))
-    monkeypatch.setenv("EFFICIENCY_CLAIMS", str(tmp_path / "no_claims.csv"))
-    monkeypatch.chdir(ROOT)
-    return tmp_path
+    return use_tables(tmp_path, monkeypatch, results(), accuracy())
 
 
 def _page(page: str, query: dict) -> AppTest:

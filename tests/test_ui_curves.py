@@ -19,7 +19,8 @@ from efficiency.ui.detail import batch_figure, compare_table, resolution_figure
 from efficiency.ui.explorer import build_view
 from efficiency.ui.hardware import HARDWARE_CONFIG_COLUMNS, hardware_configs
 from efficiency.ui.plot_cli import _parser
-from efficiency.ui.state import DEFAULT, PAGES, ViewState, from_query, to_query
+from efficiency.ui.state import DEFAULT, ViewState, from_query, to_query
+from conftest import run_app
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures"
@@ -241,23 +242,8 @@ def test_configuration_table_counts_models_energy_noise_failures_dates_and_versi
 
 # --------------------------------------------------------------------------- the pages on the shipped cache
 
-@pytest.fixture()
-def shipped_env(monkeypatch):
-    monkeypatch.setenv("EFFICIENCY_RESULTS", str(ROOT / "data" / "results.parquet"))
-    monkeypatch.setenv("EFFICIENCY_ACCURACY", str(ROOT / "data" / "accuracy.parquet"))
-    monkeypatch.setenv("EFFICIENCY_CLAIMS", str(ROOT / "data" / "paper_claims.csv"))
-    monkeypatch.chdir(ROOT)
-
-
 def _page(page: str, query: dict) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    if page != "pareto":
-        at.switch_page(PAGES[page][1]).run()
-    assert not at.exception, at.exception
-    return at
+    return run_app(query, page, timeout=120)
 
 
 def _charts(at: AppTest) -> list[dict]:

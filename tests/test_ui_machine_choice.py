@@ -20,6 +20,7 @@ from efficiency.store import cache
 from efficiency.ui.explorer import build_view
 from efficiency.ui.machines import AUTOMATIC, machine_options, resolve
 from efficiency.ui.state import DEFAULT, parse_query, to_query
+from conftest import run_app, use_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,21 +138,11 @@ def test_an_unknown_machine_falls_back_to_the_automatic_one_with_a_note():
 
 @pytest.fixture()
 def machines_env(tmp_path, monkeypatch):
-    cache.write_atomic(results(), tmp_path / "results.parquet")
-    accuracy().to_parquet(tmp_path / "accuracy.parquet")
-    monkeypatch.setenv("EFFICIENCY_RESULTS", str(tmp_path / "results.parquet"))
-    monkeypatch.setenv("EFFICIENCY_ACCURACY", str(tmp_path / "accuracy.parquet"))
-    monkeypatch.setenv("EFFICIENCY_CLAIMS", str(tmp_path / "no_claims.csv"))
-    monkeypatch.chdir(ROOT)
+    use_tables(tmp_path, monkeypatch, results(), accuracy())
 
 
 def _app(query: dict) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_app(query)
 
 
 def _array(v) -> list:
