@@ -1,10 +1,10 @@
 """Energy repeatability: the same GPU configurations measured in several runs, compared per model.
 
 Issue 14 asks how repeatable the NVML energy figures are over 3 runs. Make the runs with the refresh,
-one cache file per run (``--force`` so each run measures again), e.g. on the H200:
+one new cache file per run (so each run measures everything again), e.g. on the H200:
 
     for i in 1 2 3; do python -m efficiency.refresh --models <models> --skip-counts --device cuda \\
-        --dtype bf16 --batch-size 1 256 --mode eager --force --cache run$i.parquet; done
+        --dtype bf16 --batch-size 1 256 --mode eager --cache run$i.parquet; done
     python bench/energy_repeatability.py run1.parquet run2.parquet run3.parquet
 
 For every (model, batch, mode, dtype) measured on CUDA in all runs, it prints J/sample and average watts

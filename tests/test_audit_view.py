@@ -271,7 +271,8 @@ def test_an_incomplete_front_top_is_named_with_the_best_unmeasured_model():
     from efficiency.ui.view_notes import incomplete_top_notes
 
     pts = pd.DataFrame({"model": ["small", "big", "bigger", "mid"], "y": [70.0, 90.0, 91.5, 80.0],
-                        "x": [1.0, float("nan"), float("nan"), 2.0]})
+                        "x": [1.0, float("nan"), float("nan"), 2.0], "arch": ["s", "b", "bb", "m"],
+                        "family": ["s", "b", "bb", "m"]})
     lat = replace(DEFAULT, x="latency_p50")
     (level, text), = incomplete_top_notes(lat, pts, True)
     assert level == "warning" and "2 models beat the best one measured here (80)" in text and "bigger (91.5)" in text
@@ -281,3 +282,8 @@ def test_an_incomplete_front_top_is_named_with_the_best_unmeasured_model():
     (_, text), = incomplete_top_notes(lat, low, False)
     assert "1 model beats the best one measured here (1)" in text and "bigger (0.5)" in text
     assert incomplete_top_notes(lat, pts.assign(x=[1.0, 2.0, 3.0, 4.0]), True) == []   # everything timed
+    # a hidden timm test network (made-up accuracy) is never named; shown on request it counts
+    test = pts.assign(arch=["s", "b", "test_vit", "m"], family=["s", "b", "test", "m"])
+    (_, text), = incomplete_top_notes(lat, test, True)
+    assert "1 model beats" in text and "big (90)" in text
+    assert "bigger (91.5)" in incomplete_top_notes(replace(lat, show_test=True), test, True)[0][1]

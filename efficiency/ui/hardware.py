@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from efficiency.store.query import good_rows
+from efficiency.ui.machines import machines_in
 from efficiency.ui.state import ViewState
 from efficiency.ui.tables import latency_derived
 
@@ -153,12 +154,8 @@ def hardware_table(results: pd.DataFrame, models: list[str] | None = None) -> pd
 def _top_machine(rows: pd.DataFrame) -> tuple[str | None, str]:
     """(identity, name) of the machine with the most models among ``rows`` ((None, "") when none): a
     speed-up is one machine's ratio, never a CPU of one machine against a time of another."""
-    if rows.empty or "hardware" not in rows:
-        return None, ""
-    per = rows.groupby(rows["hardware"].astype(str))["model"].nunique()
-    best = sorted(per.index, key=lambda h: (-per[h], h))[0]
-    names = rows.loc[rows["hardware"].astype(str) == best, "hardware_name"] if "hardware_name" in rows else []
-    return best, (str(names.iloc[0]) if len(names) and str(names.iloc[0]) else best)
+    every = machines_in(rows) if "hardware" in rows else []
+    return (every[0].hardware, every[0].name) if every else (None, "")
 
 
 def _fastest_p50(hw: pd.DataFrame, machine: str | None, **cfg) -> pd.Series:

@@ -114,5 +114,5 @@ def gpu_switch(results: pd.DataFrame, state: ViewState, pts: pd.DataFrame) -> tu
               "memory": "mem_gpu_max_allocated_bytes"}.get(state.x)
     if column is None or not (gpu_only_text(state) or lower_bound_axis(state)):
         return None
-    keep = pts["y"].notna() & (True if state.show_test else ~is_test_network(pts))
+    keep = pts["y"].notna() & (state.show_test | ~is_test_network(pts))
     return gpu_configuration(results, state.task, set(pts.loc[keep, "model"]), column)

@@ -123,7 +123,7 @@ def incomplete_top_notes(state: ViewState, pts: pd.DataFrame, higher_is_better: 
     largest models are the least covered), and a reader must be told which model tops the zoo."""
     if not AXES[state.x].needs_hw or "y" not in pts or pts.empty:
         return []
-    scored = pts[pts["y"].notna()]
+    scored = pts[pts["y"].notna() & (state.show_test | ~is_test_network(pts))]   # hidden test networks: never named
     timed, untimed = scored[scored["x"].notna()], scored[scored["x"].isna()]
     if timed.empty or untimed.empty:
         return []
