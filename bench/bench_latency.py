@@ -11,16 +11,17 @@ For each model (timm or torchvision classifiers built without weights) and one c
     ``torch.utils.flop_counter.FlopCounterMode`` on the meta device (its flops / 2). A fraction of peak
     above 100 % means the timing is wrong (e.g. not synchronised).
 
-Peak (``--peak-tflops``): the default for CUDA is 989 TFLOP/s, the H200 SXM dense bf16/fp16 tensor-core
-peak. For ``--dtype fp32`` on an H200 the relevant peaks are ~67 TFLOP/s (fp32 CUDA cores) or ~495
-(TF32 tensor cores, which cuDNN convolutions use by default): pass the one you mean. There is no CPU
-default: pass ``cores * GHz * fp32 FLOPs per cycle per core / 1000`` (e.g. 32 for AVX-512 with two FMA
-units: 16 lanes * 2 ops * 2 units), otherwise the CPU column reads n/a.
+Peak (``--peak-tflops``): on CUDA the default is measured in the same process, before the models: the
+TFLOP/s of an 8192^3 GEMM in the run's dtype (``efficiency.measure.gpu_peaks.matmul_peak``), i.e. what a
+plain matmul reaches on this GPU with this torch, not a vendor figure (none is stored with a source for
+the H200). There is no CPU default: pass ``cores * GHz * fp32 FLOPs per cycle per core / 1000`` (e.g. 32
+for AVX-512 with two FMA units: 16 lanes * 2 ops * 2 units), otherwise the CPU column reads n/a.
 
 Seen on one H200 (torch 2.11, bf16, batch 32, the 10 default models, 3 runs): cuda_graph p50 spread
 median 0.2 % (max 4 %), about 0.4 s per run at --min-time-s 0.3; eager median 7 % (max 39 %), about
 1.1 s per run at the defaults, because these small models are bound by host-side kernel launches and
-the host's jitter shows; compile adds ~8-12 s of compilation per run. Nothing exceeded 12 % of peak.
+the host's jitter shows; compile adds ~8-12 s of compilation per run. Nothing exceeded 12 % of peak (then a 989 TFLOP/s figure; a measured GEMM peak is lower, so
+the same runs read higher against it).
 
 Needs torch (>= 2.1) and timm; never fvcore. Examples::
 
@@ -50,7 +51,6 @@ DEFAULT_MODELS = (
     "resnet18", "mobilenetv3_small_100", "efficientnet_b0", "convnext_atto", "deit_tiny_patch16_224",
     "regnety_002", "ghostnet_100", "mnasnet_100", "resnet50", "vit_tiny_patch16_224",
 )
-H200_BF16_DENSE_TFLOPS = 989.0  # NVIDIA H200 SXM datasheet, dense (no sparsity) bf16/fp16
 
 
 @dataclass(frozen=True)
@@ -132,16 +132,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-time-s", type=float, default=10.0)
     p.add_argument("--macs-from", default=None, help="results parquet with kind=='count' rows")
     p.add_argument("--peak-tflops", type=float, default=None,
-                   help=f"device peak; default {H200_BF16_DENSE_TFLOPS} on cuda (H200 bf16 dense), none on cpu")
+                   help="device peak; default on cuda: an 8192^3 GEMM in the run's dtype measured first in "
+                        "this process; none on cpu")
     p.add_argument("--out", default=None, help="summary CSV; the per-run rows go to <stem>.runs.csv")
     return p.parse_args(argv)
+
+
+def measured_peak(device: str, dtype: str) -> float | None:
+    """TFLOP/s of an 8192^3 GEMM in ``dtype`` on ``device`` (CUDA only: a CPU's GEMM peak depends on the
+    threads and the BLAS, so it is passed by hand)."""
+    if device != "cuda":
+        return None
+    from efficiency.measure.gpu_peaks import matmul_peak
+    torch_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[dtype]
+    return matmul_peak(torch.device("cuda"), dtype=torch_dtype)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     names = [n.strip() for n in args.models.split(",") if n.strip()][: args.num_models]
-    peak = args.peak_tflops if args.peak_tflops is not None else (
-        H200_BF16_DENSE_TFLOPS if args.device == "cuda" else None)
+    peak = args.peak_tflops if args.peak_tflops is not None else measured_peak(args.device, args.dtype)
     extra = {} if args.num_threads is None else {"num_threads": args.num_threads}
     config = LatencyConfig(
         device=args.device, batch_size=args.batch_size, dtype=args.dtype, mode=args.mode,

@@ -11,23 +11,31 @@ from efficiency.ui import session as ui
 from efficiency.ui.commands import refresh_command
 from efficiency.ui.configs import config_of, machines
 from efficiency.ui.detail import models_coverage
-from efficiency.ui.hardware import HARDWARE_CONFIG_HEADERS, hardware_configs, hardware_table, speedups
+from efficiency.ui.hardware import (HARDWARE_CONFIG_HEADERS, hardware_configs, hardware_table, measured_matmul_peaks,
+                                   peak_notes, read_measured_peaks, speedups)
 from efficiency.ui.language_detail import DECODE_HEADERS, decode_table
 from efficiency.ui.coverage_note import coverage_note
 
 router.ensure_routed()
 
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def _measured_peaks() -> dict[str, float]:      # a few rows, read once per server
+    return measured_matmul_peaks(read_measured_peaks())
+
+
 d = ui.data()
 s = ui.state()
 st.title("Hardware")
 st.caption("Achieved TFLOP/s = 2 x MACs per sample x batch / p50 latency (true FLOPs); a language model's decode "
-           "row does one token per sequence: decode FLOPs per token (context 512) x batch / p50. Peak: the device's "
-           "datasheet dense number for the dtype (GPU only). A model far below peak is latency- or memory-bound, "
-           "not compute-bound.")
+           "row does one token per sequence: decode FLOPs per token (context 512) x batch / p50. Peak: the vendor's "
+           "dense number for the GPU and dtype, drawn only where its source is recorded (below the chart); dotted: the "
+           "bf16 matmul peak measured on the machine itself. A model "
+           "far below peak is latency- or memory-bound, not compute-bound.")
 if ui.no_results_message(d):
     ui.stop()
 
-hw = hardware_table(d.results)
+hw = hardware_table(d.results, measured=_measured_peaks())
 if hw.empty:
     st.info("No latency rows in the cache yet. Measure some with "
             f"`{refresh_command('resnet50', s)}`.")
@@ -70,15 +78,23 @@ for i, cfg in enumerate(configs):
         marker=dict(size=10, color=plot.PALETTE[i % len(plot.PALETTE)], line=dict(color="white", width=0.5)),
         hovertext=[f"<b>{m}</b><br>{c}<br>{g:.3g} GMACs/sample<br>p50 {p:.3g} ms/batch<br>{a:.3g} TFLOP/s achieved"
                    + (f" = {pp:.1f} % of the {pk:g} TFLOP/s peak" if np.isfinite(pp) else "")
-                   for m, c, g, p, a, pp, pk in zip(r["model"], r["config"], r["gmacs"], r["lat_p50_ms"],
-                                                    r["achieved_tflops"], r["pct_of_peak"], r["peak_tflops"])],
+                   + (f"<br>{mq:.1f} % of the {mk:.0f} TFLOP/s matmul peak measured here" if np.isfinite(mq) else "")
+                   for m, c, g, p, a, pp, pk, mq, mk in zip(
+                       r["model"], r["config"], r["gmacs"], r["lat_p50_ms"], r["achieved_tflops"], r["pct_of_peak"],
+                       r["peak_tflops"], r["pct_of_measured_peak"], r["measured_peak_tflops"])],
         hovertemplate="%{hovertext}<extra></extra>"))
 for (name, dtype), peak in sub.groupby(["device_name", "dtype"])["peak_tflops"].first().dropna().items():
     fig.add_hline(y=peak, line=dict(dash="dash", color="#888"))
     # the label as its own annotation: add_hline's would sit at y = peak in log10 units (10^989) on a log axis
-    fig.add_annotation(text=f"{name} {dtype} dense peak, {peak:g} TFLOP/s<br>(datasheet; {name} {dtype} rows only)",
+    fig.add_annotation(text=f"{name} {dtype} dense peak, {peak:g} TFLOP/s<br>(vendor's figure, source below the "
+                            f"chart; {name} {dtype} rows only)",
                        xref="x domain", x=0, xanchor="left", yref="y", y=float(np.log10(peak)), yanchor="bottom",
                        showarrow=False, font=dict(size=12, color="#555"))
+for (name, dtype), peak in sub.groupby(["hardware_name", "dtype"])["measured_peak_tflops"].max().dropna().items():
+    fig.add_hline(y=peak, line=dict(dash="dot", color="#888"))
+    fig.add_annotation(text=f"{name}: bf16 matmul peak measured there, {peak:.0f} TFLOP/s<br>({dtype} rows of that "
+                            "machine only)", xref="x domain", x=1, xanchor="right", yref="y",
+                       y=float(np.log10(peak)), yanchor="top", showarrow=False, font=dict(size=12, color="#555"))
 fig.update_layout(template="plotly_white", font=dict(size=14),
                   xaxis=dict(type="log", title="GMACs per sample (1 multiply-add = 1)<br>"
                                                 "decode rows: per generated token"),
@@ -86,6 +102,8 @@ fig.update_layout(template="plotly_white", font=dict(size=14),
                   legend=dict(title="machine: device, batch, dtype, mode"))
 legend_below(label_log_axes(fig), 400)
 st.plotly_chart(fig, theme=None, config={"displaylogo": False})
+for note in peak_notes(sub):
+    st.caption(note)
 
 decode = decode_table(sub)
 if len(decode):     # language models: decoding is bound by memory bandwidth, not by FLOP/s

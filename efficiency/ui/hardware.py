@@ -1,5 +1,6 @@
 """The Hardware page's tables (no torch, no Streamlit): every measured configuration, achieved
-TFLOP/s against the datasheet peak, and latency ratios between configurations.
+TFLOP/s against the vendor's peak where its source is recorded and against the bf16 matmul peak
+measured on the machine itself, and latency ratios between configurations.
 
 achieved TFLOP/s = 2 x MACs per sample x batch / p50 latency (true FLOPs; :func:`achieved_tflops`).
 A language model's latency row is one decode step, which generates one token per sequence: its work
@@ -8,23 +9,119 @@ is the decode FLOPs per token at context 512 x batch, not the 512-token prefill 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
+from efficiency import paths
 from efficiency.store.query import good_rows
 from efficiency.ui.machines import machines_in
 from efficiency.ui.state import ViewState
 from efficiency.ui.tables import latency_derived
 
-# Dense peak throughput per device (TFLOP/s, true FLOPs), from the vendors' datasheets; for the
-# roofline-style view. Keyed by a substring of ``device_name`` and the dtype.
-PEAK_TFLOPS = {
-    "H200": {"bf16": 989.0, "fp16": 989.0, "fp32": 67.0},
-    "H100": {"bf16": 989.0, "fp16": 989.0, "fp32": 67.0},
-    "A100": {"bf16": 312.0, "fp16": 312.0, "fp32": 19.5},
-    "L40S": {"bf16": 362.0, "fp16": 362.0, "fp32": 91.6},
-    "RTX 4090": {"bf16": 165.0, "fp16": 165.0, "fp32": 82.6},
-}
+# The repository NVIDIA's benchmarking recipes live in; its README's "Peak Theoretical Throughput" table is the
+# only NVIDIA-published peak whose text could be read where this table was written (see data/README.md).
+NVIDIA_EXEMPLAR = "https://github.com/NVIDIA/exemplar-performance#peak-theoretical-throughput"
+
+
+@dataclass(frozen=True)
+class DatasheetPeak:
+    """A vendor's dense peak (TFLOP/s, true FLOPs: 1 multiply-add = 2) for one GPU and dtype, with where the
+    vendor states it and the words that state it: a roofline line is drawn only from a number one can check."""
+    gpu: str                        # the part as the source names it
+    contains: str                   # torch's device_name holds this ...
+    excludes: tuple[str, ...]       # ... and none of these (variants of the name with other clocks and peaks)
+    dtype: str
+    tflops: float
+    url: str                        # the vendor's own page
+    quote: str                      # the table cell or sentence, as the page words it
+
+    def matches(self, device_name: str, dtype: str) -> bool:
+        name = device_name.lower()
+        return (dtype == self.dtype and self.contains.lower() in name
+                and not any(x.lower() in name for x in self.excludes))
+
+
+# Only peaks whose vendor page was read (data/README.md, Hardware page). None for the H200: NVIDIA's
+# H200 page and datasheet could not be read here, so its rows show no peak line and no % of peak.
+PEAK_TFLOPS: tuple[DatasheetPeak, ...] = (
+    # the table's H100 is the DGX H100 reference system's GPU ("8x H100 80 GB HBM3", TDP 700 W): the SXM part;
+    # the H100 PCIe and NVL cards are other parts, which the table does not name: their names are excluded
+    DatasheetPeak("NVIDIA H100 (DGX H100: H100 80 GB HBM3, 700 W)", "H100", ("PCIe", "NVL"), "bf16", 989.0,
+                  NVIDIA_EXEMPLAR,
+                  "table 'Peak Theoretical Throughput' (in TFLOPS), row BF16, column H100: 989; below it: 'These "
+                  "peak theoretical throughput values are based on non-sparse specifications'"),
+)
+
+
+def peak_source(device_name, dtype: str) -> DatasheetPeak | None:
+    """The recorded vendor peak of ``device_name`` (torch's name of the GPU) for ``dtype``, else None."""
+    return next((p for p in PEAK_TFLOPS if p.matches(str(device_name or ""), str(dtype))), None)
+
+
+def peak_tflops(device_name, dtype: str) -> float | None:
+    """The vendor's dense peak (TFLOP/s) of a GPU for ``dtype`` (:data:`PEAK_TFLOPS`), else None."""
+    peak = peak_source(device_name, dtype)
+    return None if peak is None else peak.tflops
+
+
+def peak_notes(rows: pd.DataFrame) -> list[str]:
+    """One markdown line per GPU and dtype among :func:`hardware_table` ``rows``: the vendor peak drawn and its
+    source, or that none is recorded; then the matmul peak measured on each machine, where there is one."""
+    gpu = rows[rows["device"] == "cuda"] if len(rows) else rows
+    out = []
+    for (name, dtype), _ in gpu.groupby(["device_name", "dtype"], sort=True):
+        peak = peak_source(name, dtype)
+        if peak is None:
+            out.append(f"No datasheet peak recorded for {name} ({dtype}): no dashed peak line and no % of the "
+                       "vendor's peak for its rows.")
+        else:
+            out.append(f"{name} {dtype} peak: {peak.tflops:g} TFLOP/s dense, {peak.gpu}, from [{peak.url}]"
+                       f"({peak.url}) ({peak.quote})")
+    if "measured_peak_tflops" in gpu:
+        for (name, dtype), mp in gpu.groupby(["hardware_name", "dtype"], sort=True)["measured_peak_tflops"]:
+            if mp.notna().any():
+                out.append(f"{name} {dtype}: the dotted line, {mp.max():.0f} TFLOP/s, is the {MEASURED_PEAK_WHAT}; "
+                           "the % of it in the hover is the share of what a plain GEMM reaches there.")
+    return out
+
+
+# Our own peak, measured where the rows were: efficiency.run.llm_sweep times an 8192 x 8192 x 8192 bf16 GEMM
+# (efficiency.measure.gpu_peaks.matmul_peak) on the GPU and stores it with the machine's identity. It needs no
+# outside source, and it is the ceiling a PyTorch model can reach there, not the vendor's marketing figure.
+MEASURED_PEAKS = paths.DATA / "gpu_peaks.parquet"
+MEASURED_PEAK_DTYPE = "bf16"
+MEASURED_PEAK_WHAT = "bf16 matmul peak measured on this machine (8192^3 GEMM, data/gpu_peaks.parquet)"
+
+
+def read_measured_peaks(path=MEASURED_PEAKS) -> pd.DataFrame:
+    """The GPU peaks table (``what``, ``tflops``, ``hardware``, ``measured_at``, ...); empty if it is absent or
+    unreadable: the roofline then draws the vendor peaks only."""
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError):
+        return pd.DataFrame(columns=["what", "tflops", "hardware", "measured_at"])
+
+
+def measured_matmul_peaks(peaks: pd.DataFrame) -> dict[str, float]:
+    """Hardware identity -> the bf16 matmul TFLOP/s last measured on it (``what == matmul_peak_bf16``)."""
+    if not {"what", "tflops", "hardware"} <= set(peaks.columns):
+        return {}
+    mm = peaks[(peaks["what"] == "matmul_peak_bf16") & peaks["tflops"].gt(0) & peaks["hardware"].notna()]
+    if "measured_at" in mm:
+        mm = mm.sort_values("measured_at", kind="stable")
+    return {str(h): float(t) for h, t in zip(mm["hardware"], mm["tflops"])}   # the latest run of a machine wins
+
+
+def _measured_peak_column(rows: pd.DataFrame, measured: dict[str, float]) -> pd.Series:
+    """Per row, the matmul peak measured on its machine, for bf16 GPU rows only (the GEMM ran in bf16)."""
+    if not measured or "hardware" not in rows:
+        return pd.Series(np.nan, index=rows.index, dtype=float)
+    peak = rows["hardware"].astype(str).map(measured).astype(float)
+    return peak.where((rows["device"] == "cuda") & (rows["dtype"] == MEASURED_PEAK_DTYPE))
+
+
 # a configuration's key, the machine by its readable name first (rows of two machines are two lines;
 # ``hardware``, the identity the name is made from, closes the table)
 HARDWARE_CONFIG_COLUMNS = ["hardware_name", "device", "dtype", "mode", "batch_size", "channels_last"]
@@ -35,15 +132,6 @@ HARDWARE_CONFIG_HEADERS = {"hardware_name": "machine", "batch_size": "batch (sam
                            "last_measured": "last measured (UTC date)", "torch_versions": "torch",
                            "hardware": "machine identity"}
 HARDWARE_CONFIG_TABLE = list(dict.fromkeys([*HARDWARE_CONFIG_COLUMNS, *HARDWARE_CONFIG_HEADERS]))
-
-
-def peak_tflops(device_name, dtype: str) -> float | None:
-    """The datasheet dense peak (TFLOP/s) of a known GPU for ``dtype``, else None."""
-    name = str(device_name or "")
-    for key, peaks in PEAK_TFLOPS.items():
-        if key.lower() in name.lower():
-            return peaks.get(dtype)
-    return None
 
 
 def flops_per_item(rows: pd.DataFrame) -> pd.Series:
@@ -125,12 +213,16 @@ def machine_labels(rows: pd.DataFrame) -> pd.Series:
     return label.where(several, "")
 
 
-def hardware_table(results: pd.DataFrame, models: list[str] | None = None) -> pd.DataFrame:
+def hardware_table(results: pd.DataFrame, models: list[str] | None = None,
+                   measured: dict[str, float] | None = None) -> pd.DataFrame:
     """All good latency rows (optionally of ``models``) with achieved TFLOP/s and % of peak, and
     ``config`` naming device, batch, dtype and mode, after the machine where the cache holds several
     machines of that device (:func:`machine_labels`; three CPUs were all "cpu b1 fp32 eager").
 
-    The peak is the device's datasheet dense number for the dtype (unknown for CPUs: NaN).
+    The peak is the vendor's dense number for the device and dtype where one is recorded with its source
+    (:data:`PEAK_TFLOPS`), else NaN (CPUs, and GPUs whose vendor page could not be read).
+    ``measured_peak_tflops`` / ``pct_of_measured_peak``: against the bf16 matmul peak measured on the row's
+    own machine (``measured``: :func:`measured_matmul_peaks`), NaN where none was measured.
     """
     rows = good_rows(results)
     rows = rows[rows["kind"] == "latency"]
@@ -139,12 +231,15 @@ def hardware_table(results: pd.DataFrame, models: list[str] | None = None) -> pd
         rows = rows[rows["model"].isin(models)]
     rows = latency_derived(rows)
     if rows.empty:
-        return rows.assign(achieved_tflops=[], peak_tflops=[], pct_of_peak=[], config=[])
+        return rows.assign(achieved_tflops=[], peak_tflops=[], pct_of_peak=[], measured_peak_tflops=[],
+                           pct_of_measured_peak=[], config=[])
     rows["gmacs"] = flops_per_item(rows) / 2e9      # per sample; per generated token on decode rows
     rows["achieved_tflops"] = achieved_tflops(rows)
     rows["peak_tflops"] = [peak_tflops(n, d) for n, d in zip(rows["device_name"], rows["dtype"])]
     rows["peak_tflops"] = rows["peak_tflops"].astype(float)
     rows["pct_of_peak"] = 100 * rows["achieved_tflops"] / rows["peak_tflops"]
+    rows["measured_peak_tflops"] = _measured_peak_column(rows, measured or {})
+    rows["pct_of_measured_peak"] = 100 * rows["achieved_tflops"] / rows["measured_peak_tflops"]
     rows["config"] = (rows["machine"].where(rows["machine"] == "", rows["machine"] + ": ")
                       + rows["device"].astype(str) + " b" + rows["batch_size"].astype(str) + " "
                       + rows["dtype"].astype(str) + " " + rows["mode"].astype(str))

@@ -16,13 +16,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from efficiency.ui import data as uidata
+from efficiency.ui import seed_claims
 from efficiency.ui.axes import AXES
 from efficiency.ui.claims_view import claims_overlay
 from efficiency.ui.configs import config_of
 from efficiency.ui.explorer import build_view
 from efficiency.ui.figures import build_figure, figure_bytes, points_csv
-from efficiency.ui.machines import machine_options
+from efficiency.ui.plottable import machine_counts, plottable_models, unplottable_machine_text
 from efficiency.ui.state import BUBBLES, ViewState
+from efficiency.ui.tables import config_rows, count_table
 from efficiency.vocab import ALL_TASKS, COLOR_BY, DEVICES, DTYPES, MODES, X_AXES
 
 DESCRIPTION = "Publication-ready Pareto figures (plotly), their exports, and a command line (no torch)."
@@ -56,8 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--hw", default="", metavar="IDENTITY",
                    help="the machine latency is read from: its identity as the results' `hardware` column holds it "
                    "(e.g. 'gpu/NVIDIA H200/140GiB/700W'; the dashboard's Machine choice, URL key hw). Default: the "
-                   "machine with the most models in the configuration. One not measured there exits 2 listing "
-                   "those that were, so --hw '?' lists them")
+                   "machine with the most models in the configuration. One that measured none of the models this view "
+                   "can plot there (the chosen accuracy's; seed architectures need --seed-claims) exits 2 listing "
+                   "those that did, so --hw '?' lists them")
     p.add_argument("--linear-x", action="store_true", help="linear x axis (default log)")
     p.add_argument("--log-y", action="store_true", help="log y axis")
     p.add_argument("--color", choices=COLOR_BY, default="family", help="colour by (default family)")
@@ -86,18 +89,33 @@ def state_from_args(a: argparse.Namespace) -> ViewState:
                    labels=not a.no_labels, bubble=a.bubble, seed_claims=a.seed_claims, hw_id=a.hw)
 
 
-def unknown_machine(results, state: ViewState) -> str | None:
-    """Why ``state.hw_id`` cannot be plotted (no latency row of the task's models in the configuration comes
-    from it), naming the machines that measured them there, in one line; None when it can (or is unset)."""
+def unknown_machine(results, accuracy, state: ViewState, claimed=None) -> str | None:
+    """Why ``state.hw_id`` cannot be plotted, in one line naming the machines that can; None when it can (or
+    is unset). The machines are judged by the dashboard's own rule (:func:`efficiency.ui.plottable.machine_counts`
+    over :func:`~efficiency.ui.plottable.plottable_models`): a machine counts only for the task's models this
+    view can draw (the chosen accuracy; seed architectures only with ``--seed-claims`` and a claim in that
+    metric). Counting every model of the task accepted a machine that measured only seed architectures, and the
+    figure then fell back to the automatic machine with a note; ``claimed``: the seed claims table
+    (:func:`efficiency.ui.seed_claims.claimed_accuracy`) when ``state.seed_claims``."""
     if not state.hw_id:
         return None
-    models = None if state.task == ALL_TASKS else results.loc[results["task"] == state.task, "model"]
-    options = machine_options(results, state, models)
-    if any(m.hardware == state.hw_id for m in options):
+    counts = count_table(results)
+    if state.task != ALL_TASKS:
+        counts = counts[counts["task"] == state.task]
+    plotted = plottable_models(counts, accuracy, state, claimed if state.seed_claims else None)
+    rows = config_rows(results, state.device, state.batch, state.dtype, state.mode)
+    counted = machine_counts(rows, set(counts["model"].astype(str)), plotted)
+    if any(m.hardware == state.hw_id for m in counted.plottable):
         return None
-    where = f"{config_of(state).text} for {'all' if models is None else state.task} models"
-    listed = "; ".join(f"{m.hardware!r} ({m.label})" for m in options) or "none"
-    return f"--hw {state.hw_id!r}: no latency row from that machine in {where}; machines measured there: {listed}"
+    where = config_of(state).text
+    measured = next((m for m in counted.task if m.hardware == state.hw_id), None)
+    if measured is None:
+        why = f"no latency row from that machine in {where} for {'all' if state.task == ALL_TASKS else state.task} models."
+    else:   # seed_claims=True: the dashboard's hint names its toggle; the command line's is --seed-claims
+        why = unplottable_machine_text(measured, where, True) + ("" if state.seed_claims else
+              " --seed-claims draws seed architectures at their papers' claimed accuracy.")
+    listed = "; ".join(f"{m.hardware!r} ({m.label})" for m in counted.plottable) or "none"
+    return f"--hw {state.hw_id!r}: {why} Machines that measured models this view can plot there: {listed}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,10 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     acc = uidata.read_accuracy(a.accuracy or uidata.path_for("accuracy"), res.df)
     for msg in res.problems + acc.problems:
         print(msg, file=sys.stderr)
-    if problem := unknown_machine(res.df, state):
+    claimed = seed_claims.claimed_accuracy() if state.seed_claims else None
+    if problem := unknown_machine(res.df, acc.df, state, claimed):
         print(problem, file=sys.stderr)
         return 2
-    view = build_view(res.df, acc.df, state)
+    view = build_view(res.df, acc.df, state, claimed)
     for level, msg in view.notes:
         print(f"{level}: {msg}", file=sys.stderr)
     claims = None
