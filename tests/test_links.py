@@ -114,12 +114,37 @@ def test_every_link_is_well_formed_and_keeps_the_id(source, arch, weights, task,
         assert unquote(links[DOCS].rsplit("/", 1)[1]).endswith(f"{arch.strip()}.html")
 
 
-def test_arxiv_table_covers_exactly_the_seed_papers_that_zoo_rows_name():
+def test_arxiv_table_covers_the_zoo_named_papers_and_only_claims_table_titles():
     claims = pd.read_csv(ROOT / "data" / "paper_claims.csv", dtype=str, keep_default_na=False)
     with_archs = set(claims.loc[claims["zoo_archs"] != "", "paper_title"])
-    assert set(PAPER_ARXIV) == with_archs   # a renamed or new seed paper must be added here
+    assert with_archs <= set(PAPER_ARXIV)   # a renamed or new zoo-named paper must be added here
+    assert set(PAPER_ARXIV) <= set(claims["paper_title"]), set(PAPER_ARXIV) - set(claims["paper_title"])
     assert all(re.fullmatch(r"\d{4}\.\d{4,5}", i) for i in PAPER_ARXIV.values())
     assert len(set(PAPER_ARXIV.values())) == len(PAPER_ARXIV)
+
+
+def test_arxiv_table_agrees_with_the_seed_tables_and_language_model_specs():
+    """The same paper must not get two ids: the seed tables' `arxiv` column and the specs' `paper` (for a
+    spec whose `seed_paper` names a claims paper) must match the table wherever both have one."""
+    from efficiency.reference import llm_specs, seed_tables
+
+    seen = {r["paper_title"]: r["arxiv"] for path in seed_tables.table_paths() for r in seed_tables.read_table(path)}
+    for path in llm_specs.spec_paths():
+        spec = llm_specs.read_spec(path)
+        if spec.seed_paper and spec.paper:
+            seen[spec.seed_paper] = spec.paper.removeprefix("https://arxiv.org/abs/")
+    shared = set(seen) & set(PAPER_ARXIV)
+    assert shared, "no paper in both: the comparison would test nothing"
+    assert {t: seen[t] for t in shared} == {t: PAPER_ARXIV[t] for t in shared}
+
+
+def test_paper_url_links_only_papers_with_a_read_id():
+    from efficiency.reference.papers import paper_url
+
+    title = "MAXIM: Multi-Axis MLP for Image Processing"
+    assert paper_url(title) == "https://arxiv.org/abs/2201.02973"
+    assert paper_url(f"  {title} ") == paper_url(title)
+    assert paper_url("A paper nobody read") == ""
 
 
 def test_every_shipped_row_gets_its_card_or_docs_and_well_formed_links():

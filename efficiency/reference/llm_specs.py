@@ -53,6 +53,9 @@ class LLMSpec:
     # splits the count and the non-embedding part is the exact figure; "checkpoint_gpt2" where the
     # Hub's safetensors count also holds GPT-2's stored causal masks (one n_positions^2 buffer a layer)
     published_params_scope: str = "total"
+    # where a source above is not the canonical address (the model's own card, its paper, the vendor's
+    # page): which copy was read and which canonical address could not be (AUDIT2 D7)
+    source_note: str = ""
     path: Path = field(default=Path(), compare=False)
 
     @property
@@ -68,7 +71,8 @@ _REQUIRED: dict[str, tuple[type, ...]] = {
     "training_tokens": (int, type(None)), "training_tokens_source": (str,),
     "training_tokens_quote": (str,), "paper": (str,), "notes": (str,),
 }
-_OPTIONAL: dict[str, tuple[type, ...]] = {"seed_paper": (str,), "published_params_scope": (str,)}
+_OPTIONAL: dict[str, tuple[type, ...]] = {"seed_paper": (str,), "published_params_scope": (str,),
+                                          "source_note": (str,)}
 SCOPES = ("total", "non_embedding", "checkpoint_gpt2")
 
 

@@ -17,10 +17,12 @@ from efficiency import paths
 
 CLAIMS_PATH = paths.PAPER_CLAIMS
 
-# arXiv ids of the seed papers that zoo rows name (data/paper_claims.csv rows with zoo_archs), each
-# read on the paper's arXiv abstract page https://arxiv.org/abs/<id>; keyed by the exact title the
-# rows carry (tests/test_links.py checks the table covers exactly those papers)
+# arXiv ids of the papers of data/paper_claims.csv, keyed by the exact title the rows carry; a paper
+# appears only where its id was read on a page whose title matched that title exactly (tests/test_links.py
+# checks every key is a claims-table title, the zoo-named papers are all here, and no id repeats).
+# Papers without an entry have no id read yet: they get no link rather than a guessed one.
 PAPER_ARXIV = {
+    # the seed papers that zoo rows name (rows with zoo_archs): read on https://arxiv.org/abs/<id>
     "An Energy and GPU-Computation Efficient Backbone Network for Real-Time Object Detection": "1904.09730",
     "CrossViT: Cross-Attention Multi-Scale Vision Transformer for Image Classification": "2103.14899",
     "FBNet: Hardware-Aware Efficient ConvNet Design via Differentiable Neural Architecture Search": "1812.03443",
@@ -32,7 +34,53 @@ PAPER_ARXIV = {
     "MetaFormer Baselines for Vision": "2210.13452",
     "MnasNet: Platform-Aware Neural Architecture Search for Mobile": "1807.11626",
     "Model Rubik's Cube: Twisting Resolution, Depth and Width for TinyNets": "2010.14819",
+    # read on the paper's Hugging Face page, https://huggingface.co/papers/<id>, which Hugging Face keys by
+    # the arXiv id (the search index's copy of the page; titles compared character for character)
+    "AdaMoE: Token-Adaptive Routing with Null Experts for Mixture-of-Experts Language Models": "2406.13233",
+    "BiBERT: Accurate Fully Binarized BERT": "2203.06390",
+    "CCNet: Criss-Cross Attention for Semantic Segmentation": "1811.11721",
+    "CSWin Transformer: A General Vision Transformer Backbone with Cross-Shaped Windows": "2107.00652",
+    "ColBERT: Efficient and Effective Passage Search via Contextualized Late Interaction over BERT": "2004.12832",
+    "Expanding Language-Image Pretrained Models for General Video Recognition": "2208.02816",
+    "Fire Together Wire Together: A Dynamic Pruning Approach with Self-Supervised Mask Prediction": "2110.08232",
+    "FlashAttention-2: Faster Attention with Better Parallelism and Work Partitioning": "2307.08691",
+    "Is Complexity Required for Neural Network Pruning? A Case Study on Global Magnitude Pruning": "2209.14624",
+    "MAXIM: Multi-Axis MLP for Image Processing": "2201.02973",
+    "MegaScale: Scaling Large Language Model Training to More Than 10,000 GPUs": "2402.15627",
+    "MoMa: Efficient Early-Fusion Pre-training with Mixture of Modality-Aware Experts": "2407.21770",
+    "SPDF: Sparse Pre-training and Dense Fine-tuning for Large Language Models": "2303.10464",
+    "Scaling LLM Test-Time Compute Optimally can be More Effective than Scaling Model Parameters": "2408.03314",
+    "Sparse Iso-FLOP Transformations for Maximizing Training Efficiency": "2303.11525",
+    "Sparsifiner: Learning Sparse Instance-Dependent Attention for Efficient Vision Transformers": "2303.13755",
+    "Towards Competitive Search Relevance For Inference-Free Learned Sparse Retrievers": "2411.04403",
+    # read in a Hugging Face listing of papers ("<title> Paper • <id>", an author's activity page)
+    "FlexDiT: Dynamic Token Density Control for Diffusion Transformer": "2412.06028",
+    "Hourglass Tokenizer for Efficient Transformer-Based 3D Human Pose Estimation": "2311.12028",
+    "Making Vision Transformers Efficient from A Token Sparsification View": "2303.08685",
+    "Mixture-of-Transformers: A Sparse and Scalable Architecture for Multi-Modal Foundation Models": "2411.04996",
+    # read on https://arxiv.org/abs/<id>
+    "LLM360 K2: Building a 65B 360-Open-Source Large Language Model from Scratch": "2501.07124",
+    # the ids the project already carries for its built seed papers and language models, read earlier on
+    # arXiv: data/seed/<paper>.csv `arxiv` (the zoo/seed modules cite the same address) and
+    # data/llm/olmo-2-*.json `paper`
+    "2 OLMo 2 Furious": "2501.00656",
+    "EfficientVMamba: Atrous Selective Scan for Light Weight Visual Mamba": "2403.09977",
+    ("ElasticViT: Conflict-aware Supernet Training for Deploying Fast Vision Transformer on Diverse "
+     "Mobile Devices"): "2303.09730",
+    "LeYOLO, New Scalable and Efficient CNN Architecture for Object Detection": "2406.14239",
+    "MCUNetV2: Memory-Efficient Patch-based Inference for Tiny Deep Learning": "2110.15352",
+    "MobileMamba: Lightweight Multi-Receptive Visual Mamba Network": "2411.15941",
+    "VSViG: Real-time Video-based Seizure Detection via Skeleton-based Spatiotemporal ViG": "2311.14775",
 }
+
+ARXIV_ABS = "https://arxiv.org/abs/{id}"
+
+
+def paper_url(title: str) -> str:
+    """The arXiv abstract address of the claims-table paper ``title`` (a row's ``paper_title``), for a link
+    out of the claims page; "" when no id was read for it."""
+    arxiv_id = PAPER_ARXIV.get(title.strip(), "")
+    return ARXIV_ABS.format(id=arxiv_id) if arxiv_id else ""
 
 
 # the columns data/paper_claims.csv must have (load_claims checks them)
