@@ -14,17 +14,21 @@ Claimed compute is converted to MACs (multiply-accumulates, the package conventi
   measured MACs of the baseline model; such points are marked ``derived = True``;
 * anything else (latency, throughput, no figure): no claimed MACs (NaN).
 
-Claimed accuracy is ``value`` for ``top1``/``top5`` claims; a ``top1_delta``/``top5_delta`` claim with a
-``baseline_arch`` becomes the baseline's reference accuracy + delta (``accuracy_derived = True``).
+Claimed accuracy is ``value`` for ``top1``/``top5`` claims; a ``top1_delta``/``top5_delta`` claim
+becomes the paper's own stated baseline figure + delta (``baseline_value``, quoted in
+``baseline_quote``), else, with a ``baseline_arch``, the baseline weights' reference accuracy + delta
+(``accuracy_derived = True``; ``accuracy_basis`` names which: "= timm/resnet50.tv_in1k@224 76.16 - 0.76").
 
 Which zoo model stands for a claim: the pinned ``zoo_model`` (``baseline_model``) if the results have
-it, else the results' model of that architecture evaluated at 224 px, else the one whose size is
-closest to 224 (ties: smallest model id). The same rule picks baseline models.
+it, else the weights of that architecture at the size closest to 224; where accuracy is read, weights
+more than a point apart are never chosen among silently (:mod:`efficiency.reference.claim_baseline`:
+the original recipe, else ``baseline_ambiguous``). The same rule picks baseline models.
 
 Flags (``;``-separated): ``macs_gt10pct_apart`` when claimed and measured MACs differ by more than 10 %;
 ``convention_mismatch`` when they do but the other convention (x2 or /2) would be within 10 %;
 ``accuracy_gt1pt_apart`` when claimed and reference accuracy differ by more than one point;
-``no_measurement`` when the results have no count row for the architecture.
+``no_measurement`` when the results have no count row for the architecture; ``baseline_ambiguous`` when
+the weights standing for the claim's (or its baseline's) accuracy cannot be chosen.
 """
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from efficiency.reference.accuracy import lookup
+from efficiency.reference.claim_baseline import Pick, delta_accuracy, pick, pick_model, stated_baseline
 from efficiency.reference.papers import STATUSES
 from efficiency.store.query import good_rows
 
@@ -47,11 +52,10 @@ SEED_CHECKED = "seed_checked"
 CLAIM_STATUSES = (*STATUSES, SEED_CHECKED)
 
 OUTPUT_COLUMNS = [
-    "paper_title", "claim_model", "zoo_arch", "model", "dataset", "metric", "compute_convention",
-    "claimed_compute", "compute_unit", "claimed_macs", "measured_macs", "macs_ratio", "derived",
-    "baseline_model", "claimed_accuracy", "reference_accuracy", "accuracy_diff", "accuracy_derived",
-    "flags", "quote", "status", "baseline_arch", "claim_row",
-]
+    "paper_title", "claim_model", "zoo_arch", "model", "dataset", "metric", "compute_convention", "claimed_compute",
+    "compute_unit", "claimed_macs", "measured_macs", "macs_ratio", "derived", "baseline_model", "claimed_accuracy",
+    "reference_accuracy", "accuracy_diff", "accuracy_derived", "flags", "quote", "status", "baseline_arch",
+    "claim_row", "accuracy_basis"]
 
 _SCALES = {"k": 1e3, "m": 1e6, "million": 1e6, "g": 1e9, "b": 1e9, "billion": 1e9, "t": 1e12}
 
@@ -68,21 +72,6 @@ def unit_scale(unit: str) -> float | None:
     if re.match(r"^(g|m|t)?flops?\b", text, flags=re.IGNORECASE):
         return 1e9 if text[:1] in "gG" else 1e6 if text[:1] in "mM" else 1e12 if text[:1] in "tT" else 1.0
     return None
-
-
-def _size_of(model: str) -> int | None:
-    m = re.search(r"@(\d+)$", model)
-    return int(m.group(1)) if m else None
-
-
-def pick_model(counts: pd.DataFrame, arch: str, pinned: str = "") -> str:
-    """The zoo model standing for ``arch`` in ``counts`` (see module docstring), or ""."""
-    if pinned and (counts["model"] == pinned).any():
-        return pinned
-    cands = sorted(counts.loc[counts["arch"] == arch, "model"].unique())
-    if not cands:
-        return ""
-    return min(cands, key=lambda m: (abs((_size_of(m) or 224) - 224), m))
 
 
 def _reference(accuracy: pd.DataFrame, model: str, dataset: str, metric: str) -> float:
@@ -168,29 +157,40 @@ def claimed_vs_measured(claims: pd.DataFrame, results: pd.DataFrame,
     compared = claims[((claims["status"] == "mapped") & (claims["zoo_arch"] != "")) | seeded
                       | (claims["baseline_arch"] != "")]
     for idx, c in compared.iterrows():
+        metric = c["metric"]
+        base_metric = metric[: -len("_delta")] if metric.endswith("_delta") else metric
+        # accuracy is read in top1/top5 only: there weights of one architecture differ (claim_baseline)
+        acc_args = (accuracy, c["dataset"], base_metric) if base_metric in ("top1", "top5") else ()
         # a seed variant has no timm architecture name: its pinned id is the only way to it
-        model = pick_model(counts, c["zoo_arch"], c["zoo_model"]) if c["zoo_arch"] or seeded[idx] else ""
-        base_model = pick_model(counts, c["baseline_arch"], c["baseline_model"]) if c["baseline_arch"] else ""
+        own = pick(counts, c["zoo_arch"], c["zoo_model"], *acc_args) if c["zoo_arch"] or seeded[idx] else Pick("")
+        # compute needs a count row only: any weights of the architecture have the same MACs
+        model = own.model or (pick_model(counts, c["zoo_arch"], c["zoo_model"]) if c["zoo_arch"] else "")
+        base = pick(counts, c["baseline_arch"], c["baseline_model"],
+                    *(acc_args if metric.endswith("_delta") else ())) if c["baseline_arch"] else Pick("")
+        base_model = base.model or (pick_model(counts, c["baseline_arch"]) if c["baseline_arch"] else "")
         measured = counts_macs.get(model, math.nan)
         claimed, derived = _claimed_macs(c, counts_macs, base_model)
         ratio = claimed / measured if measured and not math.isnan(measured) else math.nan
 
-        metric = c["metric"]
-        base_metric = metric[: -len("_delta")] if metric.endswith("_delta") else metric
-        claimed_acc, acc_derived = math.nan, False
+        claimed_acc, acc_derived, basis = math.nan, False, ""
         if metric in ("top1", "top5"):
             claimed_acc = c["value"]
-        elif metric in ("top1_delta", "top5_delta") and (base_model or c["baseline_model"]):
+        elif metric in ("top1_delta", "top5_delta") and (
+                base.model or base.ambiguous or c["baseline_model"] or not math.isnan(stated_baseline(c))):
             # accuracy needs no count row: fall back to the pinned baseline id
-            acc_base = base_model or c["baseline_model"]
-            claimed_acc = _reference(accuracy, acc_base, c["dataset"], base_metric) + c["value"]
+            derived_acc = delta_accuracy(c, base if base.model or base.ambiguous else Pick(c["baseline_model"]),
+                                         accuracy, base_metric)
+            claimed_acc, basis = derived_acc.value, derived_acc.basis
             acc_derived = not math.isnan(claimed_acc)
         # reference accuracy: the picked model, else the pinned id (accuracy exists without a count)
-        ref_model = model or c["zoo_model"]
-        reference = _reference(accuracy, ref_model, c["dataset"], base_metric) if base_metric in ("top1", "top5") else math.nan
+        ref_model = "" if own.ambiguous else own.model or c["zoo_model"]
+        reference = _reference(accuracy, ref_model, c["dataset"], base_metric) if acc_args and ref_model else math.nan
         diff = claimed_acc - reference
 
         flags = []
+        if own.ambiguous or (base.ambiguous and not acc_derived):
+            flags.append("baseline_ambiguous")
+            basis = basis or own.ambiguous
         if not c["zoo_arch"] and not seeded[idx]:
             flags.append("no_zoo_arch")      # compared through its baseline only
         elif not model:
@@ -213,6 +213,7 @@ def claimed_vs_measured(claims: pd.DataFrame, results: pd.DataFrame,
             "claimed_accuracy": claimed_acc, "reference_accuracy": reference, "accuracy_diff": diff,
             "accuracy_derived": acc_derived, "flags": ";".join(flags), "quote": c["quote"],
             "status": c["status"], "baseline_arch": c["baseline_arch"], "claim_row": idx,
+            "accuracy_basis": basis,
         })
     return pd.DataFrame(rows, columns=OUTPUT_COLUMNS)
 
@@ -283,12 +284,16 @@ def claim_verdict(row) -> Verdict:
             parts.append(Verdict(CONVENTION, f"convention mismatch: {ratio:.2f}x our MACs, the other FLOP convention agrees"))
         else:
             parts.append(Verdict(OFF, f"off by {100 * (ratio - 1):+.0f} % (compute)"))
+    basis, ambiguous = str(row.get("accuracy_basis") or ""), "baseline_ambiguous" in str(row.get("flags", ""))
     if not math.isnan(diff):
-        pts = f"{diff:+.1f} points"
+        # a derived claimed accuracy names what it was derived from ("75.20 = paper's baseline 74.7 + 0.5")
+        pts = f"{diff:+.1f} points" + (f"; claimed {_num(row, 'claimed_accuracy'):.2f} {basis}" if basis else "")
         parts.append(Verdict(HOLDS, f"accuracy holds ({pts})") if abs(diff) <= ACCURACY_TOLERANCE
                      else Verdict(OFF, f"off by {pts} (accuracy)"))
     if not parts:
-        return Verdict(NOT_MEASURABLE, "not measurable: " + _unmeasured_reason(row))
+        return Verdict(NOT_MEASURABLE, "not measurable: " + (basis if ambiguous else _unmeasured_reason(row)))
+    if ambiguous:
+        parts.append(Verdict(NOT_MEASURABLE, f"accuracy not measurable: {basis}"))
     worst = min(SEVERITY[v.kind] for v in parts)
     kind = next(v.kind for v in parts if SEVERITY[v.kind] == worst)
     return Verdict(kind, "; ".join(v.text for v in sorted(parts, key=lambda v: SEVERITY[v.kind])))
@@ -325,8 +330,9 @@ def claim_verdicts(claims: pd.DataFrame, cvm: pd.DataFrame) -> pd.DataFrame:
         if idx in cmp.index:
             m = cmp.loc[idx]
             row.update(measured_model=m["model"], baseline_model_used=m["baseline_model"],
-                       baseline_arch=m["baseline_arch"], **{k: m[k] for k in ("claimed_macs", "measured_macs", "macs_ratio",
-                                                                              "accuracy_diff", "flags")})
+                       baseline_arch=m["baseline_arch"], **{k: m[k] for k in (
+                           "claimed_macs", "measured_macs", "macs_ratio", "accuracy_diff", "flags", "claimed_accuracy",
+                           "accuracy_basis") if k in m})
         v = claim_verdict(row)
         rows.append({"paper_title": c["paper_title"], "claim": claim_text(row), "ours": ours_text(row),
                      "ratio": _num(row, "macs_ratio"), "accuracy_diff": _num(row, "accuracy_diff"),

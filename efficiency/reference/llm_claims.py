@@ -26,7 +26,7 @@ from typing import Callable
 import pandas as pd
 
 from efficiency import paths
-from efficiency.reference.claims import CONVENTION, HOLDS, NOT_MEASURABLE, OFF
+from efficiency.reference.claims import HOLDS, NOT_MEASURABLE, OFF
 from efficiency.reference.llm_specs import PROMPT_TOKENS, LLMSpecError, load_spec
 
 ROW_KEYS = ("claim_model", "ours", "ratio", "ratio_of", "kind", "verdict", "source")
@@ -186,8 +186,9 @@ def attention_utilisation_claim(claim_model: str, peaks: pd.DataFrame, claimed_l
                                 paper_gpu: str) -> dict:
     """A kernel's "``claimed_lo``-``claimed_hi`` % of theoretical max FLOP/s on ``paper_gpu``" against our
     flash SDPA FLOP/s as a fraction of our MEASURED bf16 matmul peak: another GPU and another
-    denominator (a measured peak is below the vendor's theoretical one), so a convention mismatch;
-    not measurable without the measurement."""
+    denominator (a measured peak is below the vendor's theoretical one), so not measurable, our
+    fraction shown beside it. Not a convention mismatch: in claims.claim_verdict that kind means
+    "the other FLOP convention agrees", and no FLOP convention is at issue here."""
     flash = peaks[peaks["what"] == "sdpa_flash"].dropna(subset=["fraction_of_matmul_peak"])
     peak = peaks.loc[peaks["what"] == "matmul_peak_bf16", "tflops"]
     if flash.empty or peak.empty:
@@ -202,8 +203,8 @@ def attention_utilisation_claim(claim_model: str, peaks: pd.DataFrame, claimed_l
     ours = (f"{100 * fr.min():.0f}-{100 * fr.max():.0f} % of the measured bf16 matmul peak "
             f"({float(peak.iloc[0]):.0f} TFLOP/s) on {gpu}: {flash['tflops'].min():.0f}-{flash['tflops'].max():.0f} "
             f"TFLOP/s, forward ({at(lo)} to {at(hi)})")
-    return _row(claim_model, CONVENTION,
-                f"convention mismatch: the paper's {claimed_lo:g}-{claimed_hi:g} % is of {paper_gpu}'s theoretical "
+    return _row(claim_model, NOT_MEASURABLE,
+                f"not measurable: the paper's {claimed_lo:g}-{claimed_hi:g} % is of {paper_gpu}'s theoretical "
                 f"peak; ours is of the matmul peak we measured on {gpu} (another GPU, another denominator)",
                 ours=ours, ratio=fr.max() / (claimed_lo / 100),
                 ratio_of=f"our best fraction / the paper's {claimed_lo:g} %",
