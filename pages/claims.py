@@ -7,6 +7,7 @@ from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.reference.claims import (CONVENTION, EXPLAINED, HOLDS, NOT_MEASURABLE, OFF, SEED_CHECKED,
                                          claim_verdicts, paper_verdicts)
+from efficiency.reference.papers import paper_url
 from efficiency.reference.llm_claims import llm_claim_rows, load_peaks, spec_vocab, with_llm_verdicts
 from efficiency.reference.seed_check import (IMPLEMENTATION_NOTES, TOLERANCE, baseline_table, load_tables, not_built,
                                              seed_check, with_seed_verdicts)
@@ -72,10 +73,13 @@ only = st.segmented_control("Show", ["all papers", "with a number of ours", "off
                             default="all papers", key="w_claims_show") or "all papers"
 shown = papers if only == "all papers" else papers[papers["ours"] != ""] if only.startswith("with") else \
     papers[papers["kind"].isin([OFF, EXPLAINED, CONVENTION])]
-st.dataframe(shown[["paper_title", "verdict", "claim", "ours", "ratio", "claims"]].rename(columns={
+links = shown["paper_title"].map(paper_url)
+shown = shown.assign(link=links.where(links != "", None))   # arXiv where its id was read, else blank
+st.dataframe(shown[["paper_title", "verdict", "claim", "ours", "ratio", "claims", "link"]].rename(columns={
     "paper_title": "paper", "ours": "ours (MACs = 1 multiply-add; FLOPs = 2 x MACs)",
     "ratio": "claimed / our MACs", "claims": "claims"}), hide_index=True, width="stretch",
     column_config={"paper": st.column_config.TextColumn(width="medium"),
+                   "link": st.column_config.LinkColumn("arXiv", display_text="arXiv", width="small"),
                    "verdict": st.column_config.TextColumn(width="medium"),
                    "claimed / our MACs": st.column_config.NumberColumn(format="%.2f")}, placeholder="")
 with st.expander(f"Every claim ({len(verdicts)}) with its verdict"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -83,14 +85,18 @@ def test_one_line_per_paper_with_its_worst_verdict_and_a_baseline_only_compariso
     assert "off-topic" in papers.loc[2, "verdict"]
 
 
-def test_claims_page_leads_with_one_verdict_line_per_paper(fixture_env):
+def test_claims_page_leads_with_one_verdict_line_per_paper(fixture_env, monkeypatch):
     from pathlib import Path
+
+    from efficiency.reference import papers
 
     from streamlit.testing.v1 import AppTest
 
     from efficiency.ui.state import PAGES
 
     root = Path(__file__).resolve().parent.parent
+    # a synthetic id for one fixture paper: the page must link exactly the papers whose id is recorded
+    monkeypatch.setitem(papers.PAPER_ARXIV, "Searching for MobileNetV3", "2101.00001")
     at = AppTest.from_file(str(root / "app.py"), default_timeout=60).run()
     at.switch_page(PAGES["claims"][1]).run()
     assert not at.exception, at.exception
@@ -99,6 +105,13 @@ def test_claims_page_leads_with_one_verdict_line_per_paper(fixture_env):
     claims = pd.read_csv(root / "tests" / "fixtures" / "paper_claims.csv", dtype=str, keep_default_na=False)
     assert list(first.columns[:2]) == ["paper", "verdict"] and len(first) == claims["paper_title"].nunique()
     assert first["verdict"].str.match(r"^(compute holds|accuracy holds|off by|convention mismatch|not measurable: )").all()
+    # each paper links to its arXiv page where its id was read (efficiency.reference.papers), else blank
+    links = first.set_index("paper")["link"]
+    assert links["Searching for MobileNetV3"] == "https://arxiv.org/abs/2101.00001"
+    for paper, link in links.items():
+        link = link if isinstance(link, str) else ""            # a blank cell reads back as None / NaN
+        assert link == papers.paper_url(paper), paper
+        assert link == "" or re.fullmatch(r"https://arxiv\.org/abs/\d{4}\.\d{4,5}", link), link
 
 
 # --- issue 12: claims about the variants we built (status seed_checked) and the papers we did not build
