@@ -17,6 +17,7 @@ from efficiency.ui import language_detail as ld
 from efficiency.ui.detail import (batch_figure, compare_table, latency_machine, models_coverage, on_machine,
                                   preferred_config, resolution_figure)
 from efficiency.ui.language import group_info, group_words, group_y_label
+from efficiency.ui.tables import memory_header
 from efficiency.ui.coverage_note import coverage_note
 
 router.ensure_routed()
@@ -54,7 +55,7 @@ else:
     cols = {"gmacs": "GMACs / sample (1 mult-add = 1)", "gflops": "GFLOPs / sample (= 2 x MACs)",
             "params_m": "params (M)", "acc": ylab, "lat_p50_ms": f"latency p50 (ms/batch, {hw})",
             "lat_p90_ms": "latency p90 (ms/batch)", "throughput_sps": "throughput (samples/s)",
-            "mem_mib": "peak memory (MiB)", "energy_j_per_sample": "energy (J/sample, NVML)"}
+            "mem_mib": memory_header(s.device), "energy_j_per_sample": "energy (J/sample, NVML)"}   # CPU: RSS growth
 if group:
     st.caption(f"Accuracy: protocol group {group['protocol_group']} ({group_words(group)}).")
 st.dataframe(t.rename(columns=cols), hide_index=True, width="stretch", placeholder="")

@@ -14,10 +14,10 @@ from efficiency.ui.commands import llm_measure_command, refresh_command
 from efficiency.ui.configs import HwConfig, config_of, gap_text, other_implementations
 from efficiency.ui.curves import (batch_curves, batch_notes, by_config, drawn_lines, resolution_curves,
                                   resolution_lines, resolution_notes, resolution_table)
-from efficiency.ui.detail import (batch_figure, default_model, find_model, headline_row, latency_display,
-                                  latency_machine, model_latencies, on_machine, op_breakdown, op_counts,
-                                  random_weights_note, resolution_figure, similar_models)
-from efficiency.ui.language import group_info, group_y_label
+from efficiency.ui.detail import (batch_figure, default_model, find_model, headline_row, latency_machine, on_machine,
+                                  op_breakdown, op_counts, random_weights_note, resolution_figure, similar_models)
+from efficiency.ui.latency_rows import latency_display, model_latencies
+from efficiency.ui.language import STATIC_CACHE_NOTE as LANGUAGE_STATIC_CACHE_NOTE, group_info, group_y_label
 from efficiency.ui.language_detail import accuracy_rows, count_facts, is_language, speed_errors, speed_table
 from efficiency.ui.models_table import escape_markdown
 from efficiency.ui.seed_claims import claimed_accuracy
@@ -103,7 +103,8 @@ def language_sections(model: str, row, acc_all) -> None:
                    "(128 steps timed). Bound = batch / (bytes one step reads / measured memory bandwidth). "
                    "TTFT is one eager prefill: where its achieved TFLOP/s is a small part of the GPU's matmul "
                    "peak (H200: 758 TFLOP/s measured, data/gpu_peaks.parquet), it times the host launching "
-                   "kernels, not the GPU's arithmetic.")
+                   f"kernels, not the GPU's arithmetic. The {LANGUAGE_STATIC_CACHE_NOTE}. Stability *not assessed*: "
+                   "the row stores no noisy flag (rows measured before the rule was applied to decode steps).")
     for e in errors.itertuples():
         st.warning(f"No speed row for {e.device} batch {e.batch_size} {e.dtype} {e.mode}: {e.error}")
     if speed.empty and errors.empty:

@@ -6,6 +6,7 @@ from efficiency.ui import models_table as mt
 from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text
+from efficiency.ui.tables import STABILITY_RULE
 
 router.ensure_routed()
 
@@ -25,7 +26,7 @@ if filters:
     st.caption("Explorer filters in effect: " + "; ".join(filters) + ".")
 
 table = mt.models_table(v.points)
-names = mt.headers(v.y_label)
+names = mt.headers(v.y_label, s.device)      # a CPU's memory column is RSS growth, a lower bound
 
 # ---- controls: text filter and column chooser (key columns are always shown)
 c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
@@ -48,7 +49,9 @@ st.dataframe(shown.rename(columns=names), hide_index=True, width="stretch", heig
 hw = hw_text(s, v.device_name)
 st.caption(f"{len(shown):,} of {len(table):,} models. Latency, throughput and memory on {hw} (sidebar); "
            "GMACs count one multiply-add once (timm/torchvision 'FLOPs'), GFLOPs = 2 × GMACs; counts per "
-           "sample at batch 1. 3 significant digits (the CSV: full precision); accuracy as published, 2 decimals."
+           "sample at batch 1. 3 significant digits (the CSV: full precision); accuracy as published, 2 decimals. "
+           f"Latency stability: *noisy* rows failed the stability rule ({STABILITY_RULE}); *not assessed* rows "
+           "store no flag (the language rows measured so far)."
            + (f" Language models: accuracy is protocol group {v.group['protocol_group']}; GMACs are a 512-token "
               "prefill; latency is one decode step; throughput is decode tokens/s." if v.group is not None else ""))
 
@@ -56,7 +59,7 @@ st.caption(f"{len(shown):,} of {len(table):,} models. Latency, throughput and me
 e1, e2, e3 = st.columns([1.2, 3, 1.2], vertical_alignment="bottom")
 # the CSV has the shown rows and columns at full precision (the screen rounds for reading)
 exact = mt.text_filter(mt.models_table(v.points, rounded=False), text)[mt.shown_columns(optional)]
-e1.download_button("Shown table (CSV)", data=mt.csv_bytes(exact, v.y_label), file_name="models.csv",
+e1.download_button("Shown table (CSV)", data=mt.csv_bytes(exact, v.y_label, s.device), file_name="models.csv",
                    mime="text/csv", on_click="ignore", icon=":material/download:")
 ids = shown["model"].dropna().tolist()
 if ids:

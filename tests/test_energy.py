@@ -102,7 +102,12 @@ def test_energy_columns_reach_the_row():
 
     r = LatencyResult(LatencyConfig(num_threads=1), LatencyStats.from_samples([1.0, 1.0], 1), "gpu", 1,
                       None, None, None, None, None, None, None, None, False, {},
-                      energy_j_per_sample=0.5, power_w_avg=250.0)
+                      energy=energy.row_columns(Energy.of(500.0, 2.0, 1, 1), 1.0, 700.0))
     row = r.to_row()
-    assert row["energy_j_per_sample"] == 0.5 and row["power_w_avg"] == 250.0
-    assert {"energy_j_per_sample", "power_w_avg"} <= set(schema.LATENCY_COLUMNS)
+    assert row["energy_j_per_sample"] == 0.5 and row["power_w_avg"] == 0.25
+    assert row["energy_window_calls"] == 1 and row["energy_window_s"] == 2.0
+    assert row["energy_noisy"] is True                # one call in 2 s beside a 1 ms p50
+    assert set(energy.ENERGY_COLUMNS) <= set(schema.LATENCY_COLUMNS)
+    cpu = LatencyResult(LatencyConfig(num_threads=1), LatencyStats.from_samples([1.0], 1), "cpu", 1,
+                        None, None, None, None, None, None, None, None, False, {}).to_row()
+    assert all(cpu[c] is None for c in energy.ENERGY_COLUMNS)   # no window: every energy column empty

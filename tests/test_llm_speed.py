@@ -142,7 +142,7 @@ def test_the_decode_energy_window_counts_tokens(monkeypatch):
     window = energy.EnergyWindow(0, read=lambda _: next(readings), clock=lambda: float(next(clock)))
     steps = []
     dec = llm_latency._Decoder(step=lambda: steps.append(1), reset=lambda: None, kv_bytes_per_token=0.0)
-    j_per_token, watts = llm_latency._energy_window(dec, new_tokens=3, batch=2, window=window)
+    window = llm_latency._energy_window(dec, new_tokens=3, batch=2, window=window)   # an energy.Energy
     passes = len(steps) // 3
-    assert passes >= 1 and len(steps) == 3 * passes
-    assert j_per_token == pytest.approx(6.0 / (passes * 3 * 2)) and watts > 0
+    assert passes >= 1 and len(steps) == 3 * passes and window.calls == passes     # a call is a whole decode
+    assert window.j_per_sample == pytest.approx(6.0 / (passes * 3 * 2)) and window.power_w > 0

@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from efficiency.ui.commands import plot_command
 from efficiency.ui.curves import CurveConfig, resolution_curves
-from efficiency.ui.detail import (compare_table, headline_row, latency_display, latency_machine, model_latencies,
-                                  on_machine, preferred_config)
+from efficiency.ui.detail import compare_table, headline_row, latency_machine, on_machine, preferred_config
+from efficiency.ui.latency_rows import latency_display, model_latencies
 from efficiency.ui.plot_cli import _parser, main, state_from_args
 from efficiency.ui.state import PAGES
 from test_ui_machine_choice import CPU, CPU_LINK, GPU, H200, MODELS, NVL, P50, ZEN3, ZEN4, accuracy, results

@@ -196,7 +196,7 @@ def test_energy_axis_plots_gpu_rows_with_energy_and_says_what_lacks_it(fixture_t
     v = build_view(res, acc, state)
     assert set(v.points["model"]) <= set(res.loc[with_energy, "model"]) and len(v.points) >= 3
     assert v.points["x"].equals(v.points["energy_j_per_sample"])
-    assert v.x_label.startswith("Energy per sample (J, NVML board energy; batch 1) on")
+    assert v.x_label.startswith("Energy per sample (J, mean over an NVML window of >= 2 s; batch 1) on")
     note = " ".join(t for _, t in v.notes)
     assert "have an energy figure" in note and "are not plotted" in note
     # the same coverage line as a latency axis: latency coverage of the configuration
@@ -281,7 +281,7 @@ def test_shipped_pareto_on_the_energy_axis(shipped_env):
     assert at.selectbox(key="w_x").value == "energy_sample"
     chart = _charts(at)[0]
     title = chart["layout"]["xaxis"]["title"]["text"].replace("<br>", " ")     # wrapped for a phone
-    assert title.startswith("Energy per sample (J, NVML board energy; batch 1)")
+    assert title.startswith("Energy per sample (J, mean over an NVML window of >= 2 s; batch 1)")
     drawn = [t for t in chart["data"] if t.get("meta") in ("points", "seed-claims") and t.get("x")]
     assert drawn, [t.get("meta") for t in chart["data"]]
     plotted = int({m.label: m.value for m in at.metric}["Models plotted"])
@@ -291,17 +291,20 @@ def test_shipped_pareto_on_the_energy_axis(shipped_env):
 def test_detail_latency_table_names_the_machine_and_rounds():
     """Model detail's latency table: the machine by its readable name first, numbers to 3 significant
     digits, missing values blank (NaN, drawn blank by the page)."""
-    from efficiency.ui.detail import latency_display
+    from efficiency.ui.latency_rows import latency_display
 
     lat = pd.DataFrame([{"hardware_name": "NVIDIA H200, 140 GiB, 700 W limit", "device": "cuda", "batch_size": 1,
                          "dtype": "bf16", "mode": "eager", "channels_last": False, "lat_p50_ms": 6.61437,
-                         "lat_p90_ms": 6.9, "latency_ms_p99": 7.01234, "throughput_sps": 157.2327,
+                         "lat_p90_ms": 6.9, "lat_p99_ms": 7.01234, "throughput_sps": 157.2327,
                          "achieved_tflops": None, "mem_mib": 1234.567, "energy_j_per_sample": 0.0123456,
                          "power_w_avg": 301.26, "n_samples": 40, "noisy": False, "measured_at": "2026-12-03"}])
     out = latency_display(lat)
     assert list(out.columns[:2]) == ["machine", "device"]
     r = out.iloc[0]
-    assert r["p50 (ms/batch)"] == 6.61 and r["throughput (samples/s)"] == 157.0 and r["peak memory (MiB)"] == 1230.0
+    assert r["p50 (ms/batch)"] == 6.61 and r["throughput (samples/s)"] == 157.0
+    # a GPU row's memory sits under the GPU's quantity; the CPU's (RSS growth, a lower bound) stays blank
+    assert r["GPU: peak memory allocated (MiB)"] == 1230.0 and pd.isna(r["CPU: RSS growth, lower bound (MiB)"])
+    assert r["stability (noisy / stable / not assessed)"] == "stable"
     assert r["energy (J/sample, NVML)"] == 0.0123 and pd.isna(r["achieved TFLOP/s (2·MACs·batch/p50)"])
 
 

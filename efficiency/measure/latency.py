@@ -39,7 +39,7 @@ import torch
 from efficiency.store import schema
 from efficiency.measure.timing import LatencyStats, run_timing_loop, timer_for
 from efficiency.measure.environment import _nvml_index, _power_limit_w, capture_environment, gpu_state
-from efficiency.measure.energy import EnergyWindow, over_limit
+from efficiency.measure.energy import EnergyWindow, row_columns
 from efficiency.measure.config import ConfigError, LatencyConfig  # noqa: F401 - part of this module's API
 
 AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -81,8 +81,8 @@ class LatencyResult:
     environment: dict = field(compare=False)  # capture_environment(device)
     measured_at: str = ""                     # UTC ISO-8601, start of the measurement
     duration_s: float = 0.0                   # wall seconds measure() took
-    energy_j_per_sample: float | None = None  # GPU: NVML energy window (efficiency.measure.energy)
-    power_w_avg: float | None = None
+    # GPU: the NVML energy window's columns (efficiency.measure.energy.row_columns), else empty
+    energy: dict = field(default_factory=dict, compare=False)
 
     def to_row(self) -> dict:
         """CONFIG_COLUMNS + LATENCY_COLUMNS + ENV_COLUMNS except ``input_key`` (the caller's hash).
@@ -118,8 +118,7 @@ class LatencyResult:
             "gpu_clock_mhz_end": self.gpu_clock_mhz_end,
             "gpu_temp_c_start": self.gpu_temp_c_start,
             "gpu_temp_c_end": self.gpu_temp_c_end,
-            "energy_j_per_sample": self.energy_j_per_sample,
-            "power_w_avg": self.power_w_avg,
+            **row_columns(None, 0.0, None), **self.energy,
             # the machine measured on (capture_environment); "unknown" only where it was not read
             "hardware": self.environment.get("hardware") or schema.UNKNOWN_HARDWARE,
             "hardware_name": self.environment.get("hardware_name") or "",
@@ -324,6 +323,8 @@ def measure(
         torch.set_num_threads(previous_threads)
 
     stats = LatencyStats.from_samples(samples, config.batch_size)
+    # energy_noisy: J/sample is the window's mean speed, > 10 % off this p50, or a power over the limit
+    energy_cols = row_columns(energy, stats.p50_ms, _power_limit_w(_nvml_index(cuda_index)) if energy else None)
     return LatencyResult(
         config=config,
         stats=stats,
@@ -337,11 +338,9 @@ def measure(
         gpu_clock_mhz_end=state_end["clock_mhz"],
         gpu_temp_c_start=state_start["temp_c"],
         gpu_temp_c_end=state_end["temp_c"],
-        noisy=is_noisy(stats, state_start["clock_mhz"], state_end["clock_mhz"])
-        or (energy is not None and over_limit(energy.power_w, _power_limit_w(_nvml_index(cuda_index)))),
+        noisy=is_noisy(stats, state_start["clock_mhz"], state_end["clock_mhz"]) or bool(energy_cols["energy_noisy"]),
         environment=environment,
         measured_at=measured_at,
         duration_s=time.perf_counter() - started,
-        energy_j_per_sample=None if energy is None else energy.j_per_sample,
-        power_w_avg=None if energy is None else energy.power_w,
+        energy=energy_cols,
     )

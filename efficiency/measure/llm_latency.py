@@ -24,6 +24,11 @@ Conventions (stated on every row by :func:`decode_row`):
 * **energy**: NVML's total-energy counter (millijoules) read around a decode window of at least
   ``efficiency.measure.energy.WINDOW_S`` seconds (the counter advances in steps of tens of milliseconds; a 2 s window
   keeps that below 2 %), divided by the tokens generated in the window.
+* **noisy**: the vision rows' rule (efficiency.measure.latency.is_noisy), applied to the timed decode steps:
+  their IQR over 5 % of p50, or the SM clock read before and after them fell by over 10 %; or the
+  energy window's columns (efficiency.measure.energy.row_columns) mark it: its mean time per step more
+  than 10 % off the step p50, or an average power above the board's limit. The rows measured before
+  this (2026-12-02/03) store no flag, and the dashboard says "not assessed" for them.
 """
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ from typing import Callable
 
 import torch
 
+from efficiency.measure.latency import is_noisy
 from efficiency.measure.timing import LatencyStats
 
 ATTENTION_BACKENDS = ("flash", "efficient")   # SDPA backends allowed (see the module docstring)
@@ -171,9 +177,9 @@ def _graph_decoder(model, batch: int, prompt_len: int, max_len: int) -> _Decoder
     return _Decoder(graph.replay, lambda: _rewind(cache, prompt_len), kv)
 
 
-def _energy_window(dec: _Decoder, new_tokens: int, batch: int, window=None) -> tuple[float | None, float | None]:
-    """(joules per token, average watts) over at least energy.WINDOW_S seconds of whole decodes (each
-    rewound to the prompt), by :class:`efficiency.measure.energy.EnergyWindow`."""
+def _energy_window(dec: _Decoder, new_tokens: int, batch: int, window=None):
+    """The :class:`efficiency.measure.energy.Energy` of at least energy.WINDOW_S seconds of whole decodes
+    (each rewound to the prompt; a "sample" is a token), None without NVML."""
     from efficiency.measure.energy import EnergyWindow
 
     def one_decode():
@@ -184,8 +190,7 @@ def _energy_window(dec: _Decoder, new_tokens: int, batch: int, window=None) -> t
     window = window or EnergyWindow(torch.cuda.current_device())
     torch.cuda.synchronize()
     window.start()
-    energy = window.stop(one_decode, torch.cuda.synchronize, 0, new_tokens * batch)   # a "sample" is a token
-    return (None, None) if energy is None else (energy.j_per_sample, energy.power_w)
+    return window.stop(one_decode, torch.cuda.synchronize, 0, new_tokens * batch)   # a "sample" is a token
 
 
 @dataclass(frozen=True)
@@ -200,6 +205,13 @@ class DecodeResult:
     power_w_avg: float | None
     mem_allocated: int
     mem_reserved: int
+    # what the noisy rule reads (module docstring): the SM clock before and after the timed steps, the
+    # energy window (steps_per_call decode steps in each of its calls) and the board's power limit
+    clock_mhz_start: float | None = None
+    clock_mhz_end: float | None = None
+    window: object | None = None               # efficiency.measure.energy.Energy
+    steps_per_call: int = 1
+    power_limit_w: float | None = None
 
 
 def time_decode(model, mode: str, batch: int, prompt_len: int = 512, new_tokens: int = 128,
@@ -212,23 +224,61 @@ def time_decode(model, mode: str, batch: int, prompt_len: int = 512, new_tokens:
     dec = (_eager_decoder(model, batch, prompt_len) if mode == "eager"
            else _graph_decoder(model, batch, prompt_len, prompt_len + total + 4))
     dec.reset()
-    samples = [_sync_ms(dec.step) for _ in range(total)][warmup:]
-    stats = LatencyStats.from_samples(samples, batch)
-    joules, watts = _energy_window(dec, total, batch)
+    clock_start = _sm_clock()
+    stats = time_steps(dec.step, total, warmup, batch)
+    clock_end = _sm_clock()
+    energy = _energy_window(dec, total, batch)
     mean_ctx = prompt_len + warmup + new_tokens / 2
     per_step = weight_bytes_per_step(model, batch) + batch * mean_ctx * dec.kv_bytes_per_token
     result = DecodeResult(mode, batch, stats, stats.throughput, dec.kv_bytes_per_token, per_step,
-                          joules, watts, torch.cuda.max_memory_allocated(), torch.cuda.max_memory_reserved())
+                          None if energy is None else energy.j_per_sample, None if energy is None else energy.power_w,
+                          torch.cuda.max_memory_allocated(), torch.cuda.max_memory_reserved(),
+                          clock_start, clock_end, energy, total, _power_limit())
     del dec
     torch.cuda.empty_cache()
     return result
 
 
+def time_steps(step: Callable[[], None], total: int, warmup: int, batch: int, timer=None) -> LatencyStats:
+    """``total`` calls of ``step``, each timed by ``timer`` (ms; default: CUDA events around the call),
+    the first ``warmup`` not kept."""
+    timer = timer or _sync_ms
+    return LatencyStats.from_samples([timer(step) for _ in range(total)][warmup:], batch)
+
+
+def _sm_clock() -> float | None:
+    from efficiency.measure.environment import gpu_state
+
+    return gpu_state(torch.cuda.current_device())["clock_mhz"]
+
+
+def _power_limit() -> float | None:
+    from efficiency.measure.environment import _nvml_index, _power_limit_w
+
+    return _power_limit_w(_nvml_index(torch.cuda.current_device()))
+
+
 def stats_columns(s: LatencyStats) -> dict:
-    """The cache's latency_ms_* and n_samples columns of a summary."""
+    """The cache's latency_ms_* and n_samples columns of a summary, and ``noisy`` by its IQR (the
+    part of the rule the samples alone decide; :func:`decode_row` adds the clock and the energy)."""
     return {"n_samples": s.n_samples, "latency_ms_mean": s.mean_ms, "latency_ms_std": s.std_ms,
             "latency_ms_min": s.min_ms, "latency_ms_p50": s.p50_ms, "latency_ms_p90": s.p90_ms,
-            "latency_ms_p99": s.p99_ms, "latency_ms_iqr": s.iqr_ms}
+            "latency_ms_p99": s.p99_ms, "latency_ms_iqr": s.iqr_ms, "noisy": is_noisy(s, None, None)}
+
+
+def stability_columns(result: DecodeResult) -> dict:
+    """``noisy`` by the whole rule (module docstring), the clock readings, and the energy window's
+    columns (``energy_j_per_token``, not per sample: a decode's sample is a token) where it was read."""
+    s = result.step_ms
+    cols = {"gpu_clock_mhz_start": result.clock_mhz_start, "gpu_clock_mhz_end": result.clock_mhz_end,
+            "noisy": is_noisy(s, result.clock_mhz_start, result.clock_mhz_end)}
+    if result.window is not None:
+        from efficiency.measure.energy import row_columns
+
+        energy = row_columns(result.window, s.p50_ms, result.power_limit_w, result.steps_per_call)
+        energy["energy_j_per_token"] = energy.pop("energy_j_per_sample")
+        cols.update(energy, noisy=cols["noisy"] or bool(energy["energy_noisy"]))
+    return cols
 
 
 def decode_row(result: DecodeResult, bandwidth_gb_s: float, prompt_len: int, new_tokens: int) -> dict:
@@ -245,5 +295,5 @@ def decode_row(result: DecodeResult, bandwidth_gb_s: float, prompt_len: int, new
         "kv_cache_bytes_per_token_measured": result.kv_bytes_per_token,
         "memory_bandwidth_gb_s": bandwidth_gb_s, "prompt_len": prompt_len, "new_tokens": new_tokens,
         "energy_j_per_token": result.energy_j_per_token, "power_w_avg": result.power_w_avg,
-        "attention_backends": ",".join(ATTENTION_BACKENDS),
+        "attention_backends": ",".join(ATTENTION_BACKENDS), **stability_columns(result),
     }

@@ -33,7 +33,7 @@ from efficiency import paths
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from efficiency.store import schema, upgrade
+from efficiency.store import noisy, schema, upgrade
 
 DEFAULT_PATH = paths.RESULTS
 _MARKER = b"efficiency.schema_version"
@@ -43,8 +43,8 @@ _INT_COLUMNS = {"batch_size", "macs", "flops", "macs_fvcore", "macs_torch", "par
                 "mem_gpu_max_reserved_bytes", "mem_cpu_rss_growth_bytes", "params_active", "params_embedding",
                 "weight_bytes_bf16", "kv_cache_bytes_per_token_bf16", "prefill_flops_512",
                 "decode_flops_per_token_512", "decode_flops_per_token_4096", "macs_formula",
-                "prompt_len", "new_tokens"}
-_BOOL_COLUMNS = {"channels_last", "macs_mismatch", "noisy"}
+                "prompt_len", "new_tokens", "energy_window_calls"}
+_BOOL_COLUMNS = {"channels_last", "macs_mismatch", "noisy", "energy_noisy"}
 _STR_COLUMNS = set(schema.ID_COLUMNS + ["kind", "device", "device_name", "hardware", "hardware_name",
                                         "dtype", "mode", "macs_by_op", "uncovered_ops", "ignored_ops", "count_notes",
                                         "attention_backends", "transformers_version", "latency_notes"]
@@ -64,7 +64,9 @@ def empty_frame() -> pd.DataFrame:
 
 
 def normalise(df: pd.DataFrame) -> pd.DataFrame:
-    """All schema columns present, in order, with stable dtypes (extra columns kept last)."""
+    """All schema columns present, in order, with stable dtypes (extra columns kept last), and the
+    noisy rule a row's own columns can judge applied (efficiency.store.noisy: energy measured at
+    another speed than p50), so rows older than the rule are flagged on load."""
     df = df.copy()
     for col in schema.ALL_COLUMNS:
         if col not in df.columns:
@@ -78,6 +80,7 @@ def normalise(df: pd.DataFrame) -> pd.DataFrame:
             df[col] = df[col].astype("string").fillna("")
         elif col in schema.ALL_COLUMNS:
             df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+    df = noisy.flag(df)
     extra = [c for c in df.columns if c not in schema.ALL_COLUMNS]
     return df[schema.ALL_COLUMNS + extra].reset_index(drop=True)
 

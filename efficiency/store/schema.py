@@ -75,8 +75,15 @@ LATENCY_COLUMNS = [
     "num_threads", "compile_time_s", "noisy",
     "gpu_clock_mhz_start", "gpu_clock_mhz_end", "gpu_temp_c_start", "gpu_temp_c_end",
     # GPU rows: NVML's board energy counter over a window of at least efficiency.measure.energy.WINDOW_S
-    "energy_j_per_sample",        # joules per sample = window energy / (calls x batch_size)
+    "energy_j_per_sample",        # joules per sample = window energy / (calls x batch_size): the window's
+                                  # MEAN speed, not p50's (efficiency.store.noisy)
     "power_w_avg",                # watts = window energy / window seconds
+    # the window itself (rows measured before these were recorded: empty; old caches load as they are,
+    # cache.normalise adds the columns). Language rows: calls are decode steps, as latency_ms_* time them
+    "energy_window_calls",        # int, calls of the timed step in the window (timed + extension calls)
+    "energy_window_s",            # float, the window's seconds
+    "energy_noisy",               # bool, the window's mean time per call is > 10 % off latency_ms_p50 (or its
+                                  # power above the board's limit); also sets ``noisy`` (efficiency.store.noisy)
 ]
 
 # language models (source "hf"), efficiency.measure.llm_count and efficiency.run.llm_sweep. Conventions:

@@ -13,8 +13,11 @@ Conventions:
   peaked earlier (efficiency/measure/latency.py); :func:`axis_for` names it so on CPU views and
   :func:`lower_bound_axis` keeps the front off it.
 * energy per sample: joules of NVML's board energy counter over a window of at least 2 s of the
-  timed calls, divided by the samples run in it (``energy_j_per_sample``; GPU rows only: a CPU row
-  has none and is not plotted on that axis).
+  timed calls (extended by untimed calls when they were shorter), divided by the samples run in it
+  (``energy_j_per_sample``; GPU rows only: a CPU row has none and is not plotted on that axis). It is
+  the MEAN over that window, not the energy at the latency axes' p50: a row whose window ran more
+  than 10 % away from p50 is noisy (efficiency.store.noisy); the label and :attr:`AxisSpec.note` say so.
+  Energy per generated token likewise (a window of whole decodes).
 * language models (task "language", :data:`LANGUAGE_AXES`): FLOPs are true FLOPs (2 x MACs); decode
   FLOPs are one generated token at a context of 512 (or 4096) tokens; training FLOPs are 6 x active
   parameters x pre-training tokens; bytes are bf16 (2 a value); a latency row is ONE decode step
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from efficiency.store.noisy import ENERGY_SPEED_TOL
 from efficiency.ui.state import ViewState
 from efficiency.vocab import ALL_TASKS, X_AXES
 
@@ -44,9 +48,14 @@ class AxisSpec:
     column: str         # the view table's column holding the value
     needs_hw: bool      # depends on the hardware configuration
     benefit: bool = False   # higher is better (tokens/s): the front maximises it
+    note: str = ""          # what the number is, for a hover or help text where the label is too short
 
 
 _DECODE = "(true FLOPs = 2 x MACs; the same at any batch)"
+# the energy figure is the window's mean, kept as measured (efficiency.store.noisy says why it is not
+# rescaled to p50); where the two speeds part by more than 10 % the row is noisy
+_ENERGY_NOTE = ("J per {unit}, mean over the NVML window of >= 2 s (not at the latency p50; "
+                f"a window more than {ENERGY_SPEED_TOL * 100:.0f} % off p50 marks the row noisy)")
 AXES: dict[str, AxisSpec] = {a.key: a for a in [
     AxisSpec("gmacs", "GMACs per sample (1 multiply-add = 1 MAC)", "GMACs", "GMACs", "gmacs", False),
     AxisSpec("gflops", "GFLOPs per sample (= 2 x MACs)", "GFLOPs", "GFLOPs", "gflops", False),
@@ -58,8 +67,8 @@ AXES: dict[str, AxisSpec] = {a.key: a for a in [
     AxisSpec("inv_throughput", "1 / throughput (ms per sample) on {hw}", "1/throughput", "ms/sample",
              "ms_per_sample", True),
     AxisSpec("memory", "Peak memory (MiB, 1 MiB = 2^20 bytes) on {hw}", "Peak memory", "MiB", "mem_mib", True),
-    AxisSpec("energy_sample", "Energy per sample (J, NVML board energy; batch {batch}) on {hw}", "Energy/sample",
-             "J/sample", "energy_j_per_sample", True),
+    AxisSpec("energy_sample", "Energy per sample (J, mean over an NVML window of >= 2 s; batch {batch}) on {hw}",
+             "Energy/sample", "J/sample", "energy_j_per_sample", True, note=_ENERGY_NOTE.format(unit="sample")),
     # ---- language models
     AxisSpec("decode_gflops_512", f"Decode GFLOPs per generated token at context 512 {_DECODE}",
              "Decode GFLOPs/token @512", "GFLOPs/token", "decode_gflops_512", False),
@@ -83,8 +92,8 @@ AXES: dict[str, AxisSpec] = {a.key: a for a in [
              "Decode ms/token", "ms/token", "decode_ms_token", True),
     AxisSpec("bound_fraction", "Decode speed / memory-bandwidth bound (fraction, higher is better; batch {batch})"
              " on {hw}", "Fraction of bound", "fraction", "bound_fraction", True, benefit=True),
-    AxisSpec("energy_token", "Energy per generated token (J, NVML board energy; batch {batch}) on {hw}",
-             "Energy/token", "J/token", "energy_j_token", True),
+    AxisSpec("energy_token", "Energy per generated token (J, mean over an NVML window of >= 2 s; batch {batch}) on"
+             " {hw}", "Energy/token", "J/token", "energy_j_token", True, note=_ENERGY_NOTE.format(unit="token")),
 ]}
 assert tuple(AXES) == X_AXES, "efficiency.vocab.X_AXES and the axis specs disagree"
 

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from efficiency.ui.axes import AXES
 from efficiency.ui.explorer import View, budget_query
+from efficiency.ui.tables import STABILITY_RULE, stability_text
 
 BUDGET_AXIS = "latency_p50"      # the axis whose unit the budget is in (ms per batch, p50)
 BEST_COLOR = "#FFB000"
@@ -49,7 +50,20 @@ def budget_answer(view: View, budget_ms: float, k: int = 5) -> BudgetAnswer:
 
 
 def _model_line(row: pd.Series, unit: str) -> str:
-    return f"**{row['model']}**: {row['y']:.2f}{unit} at {row['lat_p50_ms']:.3g} ms"
+    """One answered model; a noisy latency row says so (its p50 may move on a rerun, and with it the
+    answer), a row without a flag says its stability was not assessed."""
+    text = stability_text(row.to_dict())
+    mark = f" (**{text}**)" if text.startswith("noisy") else (" (stability not assessed)" if text else "")
+    return f"**{row['model']}**: {row['y']:.2f}{unit} at {row['lat_p50_ms']:.3g} ms{mark}"
+
+
+def _noisy_line(a: BudgetAnswer) -> list[str]:
+    """What a noisy row in the answer means, once, when the answer names one."""
+    named = [a.best, *[r for _, r in a.runners.iterrows()]] if a.best is not None else [a.fastest]
+    if not any(r is not None and stability_text(r.to_dict()).startswith("noisy") for r in named):
+        return []
+    return [f"A noisy row failed the stability rule ({STABILITY_RULE}): its p50 may differ on a rerun, "
+            "and so may whether it fits the budget."]
 
 
 def answer_lines(a: BudgetAnswer, hw: str, y_short: str, unit: str = " %") -> list[str]:
@@ -65,7 +79,7 @@ def answer_lines(a: BudgetAnswer, hw: str, y_short: str, unit: str = " %") -> li
         lines.append(f"{a.n_within:,} of {a.n_ranked:,} ranked models fit the budget.")
     if a.n_lacking:
         lines.append(f"{a.n_lacking:,} of {a.n_scope:,} models have no latency on {hw}: not ranked.")
-    return lines
+    return lines + _noisy_line(a)
 
 
 def add_budget(fig: go.Figure, view: View, a: BudgetAnswer) -> None:

@@ -1,5 +1,5 @@
 """The Model detail and Compare pages' tables and scaling charts (no torch, no Streamlit): finding a
-model by name, its MACs per operator and coverage, its latency in every measured configuration,
+model by name, its MACs per operator and coverage (its latency rows: :mod:`efficiency.ui.latency_rows`),
 several models side by side, throughput against batch size and latency against input resolution
 (the curves themselves: :mod:`efficiency.ui.curves`)."""
 from __future__ import annotations
@@ -12,17 +12,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from efficiency.store.query import good_rows
 from efficiency.ui import machines
 from efficiency.ui.configs import HwConfig, available, config_of, coverage, widest
 from efficiency.ui.curves import CurveConfig, drawn_lines, level_of_failure, preferred, resolution_lines, short_error
 from efficiency.ui.explorer import ENERGY_COLUMNS, is_test_network
 from efficiency.ui.figures import FONT, PALETTE
 from efficiency.ui.numbers import fmt
-from efficiency.ui.models_table import round_column
-from efficiency.ui.hardware import achieved_tflops
 from efficiency.ui.state import ViewState
-from efficiency.ui.tables import LAT_KEEP, accuracy_values, config_rows, count_table, latency_derived, latency_table
+from efficiency.ui.tables import LAT_KEEP, accuracy_values, config_rows, count_table, join_latency, latency_table
 
 COMPARE_COLUMNS = ["model", "arch", "family", "source", "gmacs", "gflops", "params_m", "acc", "lat_p50_ms",
                    "lat_p90_ms", "throughput_sps", "mem_mib", "energy_j_per_sample"]
@@ -54,27 +51,6 @@ def op_counts(count_row: pd.Series, column: str) -> pd.DataFrame:
     """``uncovered_ops`` / ``ignored_ops`` as a table op -> occurrences."""
     d = _json(count_row.get(column))
     return pd.DataFrame({"op": list(d), "occurrences": [int(v) for v in d.values()]})
-
-
-def model_latencies(results: pd.DataFrame, model: str) -> pd.DataFrame:
-    """Every good latency row of ``model`` with the derived columns and achieved TFLOP/s, one per
-    configuration."""
-    rows = good_rows(results)
-    rows = rows[(rows["model"] == model) & (rows["kind"] == "latency")]
-    rows = latency_derived(rows)
-    if rows.empty:
-        return rows
-    rows["achieved_tflops"] = achieved_tflops(rows)
-    return rows.sort_values(["device", "batch_size", "dtype", "mode"]).reset_index(drop=True)
-
-
-LATENCY_DISPLAY = {
-    "hardware_name": "machine", "device": "device", "batch_size": "batch", "dtype": "dtype", "mode": "mode",
-    "channels_last": "channels_last", "lat_p50_ms": "p50 (ms/batch)", "lat_p90_ms": "p90 (ms/batch)",
-    "latency_ms_p99": "p99 (ms/batch)", "throughput_sps": "throughput (samples/s)",
-    "achieved_tflops": "achieved TFLOP/s (2·MACs·batch/p50)", "mem_mib": "peak memory (MiB)",
-    "energy_j_per_sample": "energy (J/sample, NVML)", "power_w_avg": "power (W, average)",
-    "n_samples": "timed calls", "noisy": "noisy", "measured_at": "measured at (UTC)"}
 
 
 # Detections per image a torchvision detector returns when built as the zoo builds it, with random weights,
@@ -110,19 +86,6 @@ def random_weights_note(task: str, arch: str, source: str = "torchvision") -> st
                 "do no work, so this latency is a lower bound of that work.")
     return (said + f"it returns {n} of at most {cap} detections per image; trained weights on a real image "
             "return a different number, so post-processing time differs from theirs.")
-
-
-def latency_display(lat: pd.DataFrame, headline=None) -> pd.DataFrame:
-    """:func:`model_latencies` as the detail page shows it: the machine by name first, numbers to
-    three significant digits, headers with units; ``headline``: the index of the row the headline
-    shows (:func:`headline_row`), ticked in a first column (none when no row is)."""
-    out = lat.reindex(columns=list(LATENCY_DISPLAY)).copy()
-    for col in ("lat_p50_ms", "lat_p90_ms", "latency_ms_p99", "throughput_sps", "achieved_tflops", "mem_mib",
-                "energy_j_per_sample", "power_w_avg"):
-        out[col] = round_column(pd.to_numeric(out[col], errors="coerce"))
-    if headline is not None:
-        out.insert(0, "headline", out.index == headline)
-    return out.rename(columns=LATENCY_DISPLAY)
 
 
 class LatencyMachine(NamedTuple):
@@ -197,8 +160,7 @@ def compare_table(results: pd.DataFrame, accuracy: pd.DataFrame, models: list[st
     machine = latency_machine(results, state, models) if machine is None else machine
     lat = latency_table(results, state.device, state.batch, state.dtype, state.mode, hardware=machine.hardware)
     acc, _ = accuracy_values(accuracy, state.y_dataset, state.y_metric)
-    lat = lat.reindex(columns=LAT_KEEP + ENERGY_COLUMNS)
-    df = counts.drop(columns=ENERGY_COLUMNS, errors="ignore").merge(lat, on="model", how="left")
+    df = join_latency(counts, lat.reindex(columns=LAT_KEEP + ENERGY_COLUMNS).drop(columns=["device_name"]))
     df = df.merge(acc, on="model", how="left")
     order = {m: i for i, m in enumerate(models)}
     df = df.sort_values("model", key=lambda s: s.map(order)).reset_index(drop=True)

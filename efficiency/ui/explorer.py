@@ -21,7 +21,8 @@ from efficiency.ui import configs, language, seed_claims
 from efficiency.ui.pareto import pareto_mask
 from efficiency.ui.plottable import choose_machine, gpu_switch, is_test_network
 from efficiency.ui.state import DEFAULT, ViewState
-from efficiency.ui.tables import LAT_KEEP, accuracy_values, config_rows, count_table, latency_table, machine_note
+from efficiency.ui.tables import (LAT_KEEP, MIN_SAMPLES_TAIL, accuracy_values, config_rows, count_table, join_latency,
+                                  latency_table, machine_note, stability)
 from efficiency.ui.view_notes import Note, collect_notes, incomplete_top_notes
 from efficiency.vocab import ALL_TASKS
 
@@ -67,6 +68,11 @@ class View:
                      f"accuracy: {self.y_label} as published"]
         if AXES[s.x].needs_hw or "lat_p50_ms" in self.points and self.points["lat_p50_ms"].notna().any():
             parts.append(f"latency: {hw_text(s, self.device_name)}, p50 of timed calls")
+            if self.group is not None:      # the mode's KV cache (language.MODE_LABELS)
+                parts.append(language.STATIC_CACHE_NOTE)
+            unflagged = int((stability(self.points) == "not assessed").sum())
+            if unflagged:                   # rows with no noisy flag (the language rows so far): never "stable"
+                parts.append(f"latency stability not assessed for {unflagged} models (their rows store no noisy flag)")
         if self.benefit:
             parts.append(f"{AXES[s.x].short}: higher is better, the front maximises it")
         parts.append(f"{len(self.points)} models; no Pareto front: the x values are lower bounds" if
@@ -109,11 +115,29 @@ def join_points(counts: pd.DataFrame, lat: pd.DataFrame, acc: pd.DataFrame, x: s
     """Counts with the configuration's latency (left join) and the accuracy (inner join), and the
     plotted coordinates ``x`` (the axis' column) and ``y`` (the accuracy) added."""
     keep = lat.reindex(columns=LAT_KEEP + ENERGY_COLUMNS).drop(columns=["device_name"])
-    base = counts.drop(columns=ENERGY_COLUMNS, errors="ignore").merge(keep, on="model", how="left")
-    pts = base.merge(acc, on="model", how="inner").copy()
+    pts = join_latency(counts, keep).merge(acc, on="model", how="inner").copy()   # ``noisy`` is the latency row's
     pts["x"] = pts[X_COLUMN[x]].astype(float)
     pts["y"] = pts["acc"].astype(float)
     return pts
+
+
+def view_x_label(state: ViewState, device_name: str | None) -> str:
+    """The x axis title; on the TTFT axis it names the eager mode whatever the view's mode, since every
+    row's TTFT is the same eager prefill (:data:`efficiency.ui.language.TTFT_MODE`)."""
+    return x_label(replace(state, mode=language.TTFT_MODE) if state.x == "ttft" else state, device_name)
+
+
+def tail_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
+    """On the p90 axis: the models whose row has a p50 but too few timed calls for a p90
+    (:data:`~efficiency.ui.tables.MIN_SAMPLES_TAIL`), which are therefore not plotted."""
+    if state.x != "latency_p90" or pts.empty:
+        return []
+    few = pts["lat_p50_ms"].notna() & pts["lat_p90_ms"].isna() & pts["y"].notna()
+    if not few.any():
+        return []
+    return [("info", f"{int(few.sum()):,} models timed fewer than {MIN_SAMPLES_TAIL} calls in this configuration: "
+             "their p90 is not shown (with so few samples it is one of the largest, not a tail estimate), so they "
+             "are not plotted on this axis.")]
 
 
 def search_mask(df: pd.DataFrame, text: str) -> pd.Series:
@@ -251,7 +275,7 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState,
     notes = collect_notes(state, counts, pts, not acc.empty, results, ([("info", fallback)] if fallback else [])
                           + ([("info", mixed)] if mixed and (AXES[state.x].needs_hw or machine is not None) else []),
                           device_name if machine is not None else None)
-    notes += incomplete_top_notes(state, pts, hib)
+    notes += incomplete_top_notes(state, pts, hib) + tail_notes(state, pts)
     coverage = latency_coverage(results, state, pts)
     switch = gpu_switch(results, state, pts)
     n_candidates = int((pts["x"].notna() & pts["y"].notna()).sum())
@@ -262,7 +286,7 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState,
     if lower_bound_axis(state):     # never a front on a lower bound (see efficiency.ui.axes.CPU_MEMORY)
         pts, front = pts.assign(on_front=False), front.iloc[0:0]
     seed = seed_points(counts, lat, claimed, state, pts, hib) if state.seed_claims else pd.DataFrame()
-    return View(state=state, points=pts, front=front, x_label=x_label(state, device_name),
+    return View(state=state, points=pts, front=front, x_label=view_x_label(state, device_name),
                 y_label=language.group_y_label(group) if group else y_label(state.y_dataset, state.y_metric, hib),
                 higher_is_better=hib, device_name=device_name, notes=notes, n_candidates=n_candidates,
                 seed=seed, group=group, switch=switch, **coverage)

@@ -25,6 +25,8 @@ from efficiency.ui.chart_labels import axis_ranges, label_annotations
 from efficiency.ui.log_ticks import label_log_axes
 from efficiency.ui import overlays
 from efficiency.ui.explorer import View, colour_order, search_mask
+from efficiency.ui.stability_marks import hollow, language_customdata, noisy_legend, p90_text, stability_html, symbols
+from efficiency.ui.tables import MEMORY_WORDS, stability
 
 FONT = "Inter, Helvetica, Arial, sans-serif"
 # colour-blind-safe, high contrast (Okabe-Ito first, then Tableau)
@@ -45,7 +47,7 @@ BUBBLE_COLUMNS = {"params": ("params_m", "parameters (M)"), "memory": ("mem_mib"
 
 HOVER_COLUMNS = ["model", "family", "source", "input_size", "y", "gmacs", "gflops", "params_m", "lat_p50_ms",
                  "lat_p90_ms", "throughput_sps", "mem_mib", "paper", "on_front", "lat_note", "energy_j_per_sample",
-                 "power_w_avg"]
+                 "power_w_avg", "noisy", "energy_noisy", "lat_iqr_pct", "n_samples"]
 
 
 def hover_values(p: dict) -> list[str]:
@@ -61,6 +63,8 @@ def hover_values(p: dict) -> list[str]:
         extra.append("Paper: " + textwrap.shorten(str(p["paper"]), 70))
     if p.get("on_front"):
         extra.append("<i>on the Pareto front</i>")
+    if line := stability_html(p):      # none for a stable row: the card stays short
+        extra.append(line)
     if note:
         # no bare "n/a": say where this model (or its other implementation) was measured instead
         extra.append("Latency " + note)
@@ -72,7 +76,7 @@ def hover_values(p: dict) -> list[str]:
         _fmt(p.get("gflops"), ".3f"),
         _fmt(p.get("params_m"), ".2f", "M"),
         _fmt(p.get("lat_p50_ms"), ".3g", missing="not measured (see below)" if note else "n/a"),
-        _fmt(p.get("lat_p90_ms"), ".3g", "ms", missing=gap),
+        _fmt(p.get("lat_p90_ms"), ".3g", "ms", missing=p90_text(p, gap)),
         _fmt(p.get("throughput_sps"), ",.0f", "samples/s", missing=gap),
         _fmt(p.get("mem_mib"), ",.0f", "MiB", missing=gap),
         "".join("<br>" + e for e in extra),
@@ -92,7 +96,8 @@ def hover_template(view: View) -> str:
             "Params: %{customdata[5]}<br>"
             f"Latency p50 / p90: %{{customdata[6]}} / %{{customdata[7]}} per batch ({hw})<br>"
             "Throughput: %{customdata[8]}<br>"
-            "Peak memory: %{customdata[9]}%{customdata[10]}<extra></extra>")
+            f"{MEMORY_WORDS.get(view.state.device, MEMORY_WORDS['cuda'])}: %{{customdata[9]}}%{{customdata[10]}}"
+            "<extra></extra>")
 
 
 def fill_hover(template: str, values) -> str:
@@ -126,15 +131,20 @@ def marker_sizes(points: pd.DataFrame, bubble: str) -> np.ndarray:
     return np.where(np.isfinite(d), np.maximum(d, BUBBLE_MIN_PX), BUBBLE_MIN_PX)
 
 
-def _marker(color, size, opacity: float) -> dict:
-    return dict(color=color, size=size, opacity=opacity, line=dict(color="white", width=0.5))
+def _marker(color, size, opacity: float, symbol: str | list[str] = "circle") -> dict:
+    # a hollow marker (a noisy row) is its outline only, which plotly draws in the marker's colour:
+    # wider than a filled marker's white rim so that it reads
+    width = 0.5 if isinstance(symbol, str) else [0.5 if s == "circle" else 1.6 for s in symbol]
+    return dict(color=color, size=size, opacity=opacity, symbol=symbol, line=dict(color="white", width=width))
 
 
 def _point_traces(view: View) -> list[go.Scatter]:
     """One marker trace per colour group; beyond MAX_GROUPS those farthest from the front share a
     grey "other". With a highlight, the models it does not match share one grey trace beneath
-    (the rest of the zoo stays in view) and only the matches are coloured."""
+    (the rest of the zoo stays in view) and only the matches are coloured. Noisy latency rows are
+    hollow (:mod:`efficiency.ui.stability_marks`), after the filled ones (a legend shows a trace's first)."""
     pts = view.points
+    hol = hollow(view)
     sizes = pd.Series(marker_sizes(pts, view.state.bubble), index=pts.index)
     rest = ~search_mask(pts, view.state.highlight) if view.state.highlight.strip() else pd.Series(False, index=pts.index)
     groups = _groups(pts[~rest], view.state.color, view.higher_is_better, view.benefit)
@@ -153,13 +163,15 @@ def _point_traces(view: View) -> list[go.Scatter]:
                2000 if name == "other" else 1000) for name in order]
     traces = []
     for name, sub, color, opacity, rank in parts:
+        sub = sub.loc[hol[sub.index].sort_values(kind="stable").index]
         traces.append(go.Scatter(
             x=sub["x"], y=sub["y"], mode="markers", name=f"{name} ({len(sub)})", legendgroup=name, legendrank=rank,
-            marker=_marker(color, sizes[sub.index].tolist() if view.state.bubble != "none" else MARKER_PX, opacity),
-            customdata=overlays.language_customdata(sub) if lang else
+            marker=_marker(color, sizes[sub.index].tolist() if view.state.bubble != "none" else MARKER_PX, opacity,
+                           symbols(hol[sub.index])),
+            customdata=language_customdata(sub) if lang else
             [hover_values(p) for p in sub.reindex(columns=HOVER_COLUMNS).to_dict("records")],
             hovertemplate=template, meta="points"))
-    return traces
+    return traces + noisy_legend(hol)
 
 
 def _front_traces(view: View) -> list[go.Scatter]:
@@ -288,7 +300,9 @@ CSV_COLUMNS = {"model": "model", "arch": "arch", "family": "family", "source": "
                "y": None, "x": None, "on_front": "on_pareto_front", "gmacs": "gmacs_1mac_eq_1",
                "gflops": "gflops_eq_2x_macs", "params_m": "params_millions", "lat_p50_ms": "latency_p50_ms_per_batch",
                "lat_p90_ms": "latency_p90_ms_per_batch", "throughput_sps": "throughput_samples_per_s",
-               "mem_mib": "peak_memory_mib", "paper": "seed_paper"}
+               "mem_mib": "peak_memory_allocated_mib", "stability": "latency_stability", "lat_iqr_pct":
+               "latency_iqr_pct_of_p50", "n_samples": "timed_calls", "paper": "seed_paper"}
+CPU_MEMORY_CSV = "rss_growth_mib_lower_bound_of_peak"      # a CPU row's memory figure (tables.MEMORY_WORDS)
 
 
 # language views add these (bf16 bytes; FLOPs = 2 x MACs; latency rows are one decode step)
@@ -306,7 +320,9 @@ def points_frame(view: View) -> pd.DataFrame:
     claims shown, their rows follow, ``accuracy_kind`` telling the two apart."""
     columns = dict(CSV_COLUMNS, **(LANGUAGE_CSV_COLUMNS if view.group is not None else {}))
     names = dict(columns, x=f"x: {view.x_label}", y=f"y: {view.y_label}")
-    df = view.points.reindex(columns=list(columns)).rename(columns=names)
+    if view.state.device == "cpu":
+        names["mem_mib"] = CPU_MEMORY_CSV
+    df = view.points.assign(stability=stability(view.points)).reindex(columns=list(columns)).rename(columns=names)
     if len(view.seed):
         df = df.assign(accuracy_kind="reference table")
         seed = view.seed.reindex(columns=list(columns)).rename(columns=names)

@@ -19,6 +19,24 @@ BENCHMARKS = {"mmlu": "MMLU", "mmlu_cloze": "MMLU (cloze form)", "arc_challenge"
               "lambada": "LAMBADA", "cbt_cn": "CBT common nouns", "glue": "GLUE", "average": "average"}
 GROUP_FIELDS = ("protocol_group", "benchmark", "metric", "shots", "harness", "average", "variant")
 
+# The two decode modes differ in more than the launch: ``cuda_graph`` replays one captured step over a
+# transformers StaticCache (efficiency.measure.llm_latency._graph_decoder), eager steps a DynamicCache. At
+# batch 64 the graph rows are slower than eager for 14 of 59 (model, batch) pairs (AUDIT2 D6); bench/RESULTS.md
+# (language models, finding 2) suspects the static cache's masked attention over all its slots, not verified.
+# So a language row's mode is named with its cache; the stored ``mode`` value stays "cuda_graph".
+MODE_LABELS = {"eager": "eager (dynamic KV cache)", "cuda_graph": "CUDA graph (static KV cache)"}
+STATIC_CACHE_NOTE = ("decode modes differ in their KV cache too: CUDA graph replays one step over a static cache "
+                     "(attention over all its slots with a mask), eager steps a dynamic one; where the graph is "
+                     "slower (batch 64), the cache may be the cause, not the graph")
+# time to first token is one eager prefill at batch 1 with a fresh dynamic cache (llm_latency.time_ttft),
+# copied onto both modes' batch-1 rows: the same figure whichever mode the view shows
+TTFT_MODE = "eager"
+
+
+def mode_label(mode) -> str:
+    """A language decode row's mode in words, its KV cache named (:data:`MODE_LABELS`)."""
+    return MODE_LABELS.get(str(mode), str(mode).replace("_", " "))
+
 
 def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()

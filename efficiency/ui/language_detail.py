@@ -12,7 +12,8 @@ import math
 
 import pandas as pd
 
-from efficiency.ui.tables import GIB, KIB, latency_derived
+from efficiency.ui.language import mode_label
+from efficiency.ui.tables import GIB, KIB, MEMORY_HEADER, latency_derived, stability
 
 FACT_COLUMNS = ["quantity", "value", "convention"]
 # most telling first: how fast, against what bound, at what cost; the machine last (one machine so far)
@@ -22,7 +23,8 @@ SPEED_HEADERS = {
     "lat_p50_ms": "decode step p50 (ms; BERT: 512-token forward)",
     "ttft_ms": "TTFT p50 (ms, 512-token prompt; batch-1 rows only)",
     "prefill_tflops": "prefill TFLOP/s achieved (prefill FLOPs / TTFT)", "energy_j_token": "energy (J/token)",
-    "mem_mib": "peak memory (MiB)", "dtype": "dtype", "hardware_name": "machine", "latency_notes": "notes",
+    "mem_mib": MEMORY_HEADER["cuda"], "stability": "stability (noisy flag of the row)",
+    "lat_iqr_pct": "decode step IQR (% of p50)", "dtype": "dtype", "hardware_name": "machine", "latency_notes": "notes",
 }
 ERROR_COLUMNS = ["device", "batch_size", "dtype", "mode", "hardware_name", "error"]
 ACCURACY_HEADERS = {"protocol_group": "protocol group", "benchmark": "benchmark", "shots": "shots",
@@ -94,7 +96,11 @@ def speed_table(results: pd.DataFrame, model: str) -> pd.DataFrame:
     rows = rows[rows["error"].fillna("").astype(str) == ""]
     rows = latency_derived(rows)
     rows["prefill_tflops"] = prefill_tflops(results, model, rows["ttft_ms"])
+    # "not assessed" where the row stores no noisy flag (every language row measured so far): never "stable"
+    rows["stability"] = stability(rows)
     rows = rows.reindex(columns=list(SPEED_HEADERS)).sort_values(["batch_size", "mode"], kind="stable")
+    # a decode row's mode names its KV cache (language.MODE_LABELS); BERT's forward has no cache
+    rows["mode"] = [mode_label(m) if pd.notna(d) else m for m, d in zip(rows["mode"], rows["decode_tps"])]
     return rows.reset_index(drop=True).rename(columns=SPEED_HEADERS)
 
 
@@ -135,5 +141,9 @@ def decode_table(hw: pd.DataFrame) -> pd.DataFrame:
     rows), with their weights in GiB, for the Hardware page's bandwidth-bound view; internal names."""
     rows = hw[hw["decode_tps"].notna()] if "decode_tps" in hw else hw.iloc[:0]
     weights = pd.to_numeric(rows.get("weight_bytes_bf16"), errors="coerce").astype(float) / GIB
+    if len(rows) and "mode" in rows:      # the config text ends with the mode: name its KV cache instead
+        config = [str(c)[: len(str(c)) - len(str(m))] + mode_label(m) if str(c).endswith(str(m)) else c
+                  for c, m in zip(rows["config"], rows["mode"])]
+        rows = rows.assign(config=config)
     return rows.assign(weight_gib=weights).reindex(columns=list(DECODE_HEADERS)).sort_values(
         ["config", "weight_gib"], kind="stable").reset_index(drop=True)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from efficiency.ui.links import LABELS, model_links
 from efficiency.ui.state import ViewState
+from efficiency.ui.tables import memory_header, stability
 
 # always shown, in this order: the id, the answer (accuracy) and what it costs
 KEY_COLUMNS = ("model", "acc", "gmacs", "params_m", "lat_p50_ms", "throughput_sps")
@@ -23,11 +24,12 @@ KEY_COLUMNS = ("model", "acc", "gmacs", "params_m", "lat_p50_ms", "throughput_sp
 LANGUAGE_COLUMNS = ("decode_gflops_512", "params_active_b", "weight_gib", "kv_kib_token", "training_flops",
                     "ttft_ms", "decode_tps", "bound_fraction", "energy_j_token")
 # offered in the column chooser, in this order after the key columns
-OPTIONAL_COLUMNS = ("gflops", "mem_mib", "lat_p90_ms", "on_front", "family", "source", "task", "paper",
+OPTIONAL_COLUMNS = ("noisy", "gflops", "mem_mib", "lat_p90_ms", "on_front", "family", "source", "task", "paper",
                     "card", "arxiv", "code") + LANGUAGE_COLUMNS
-DEFAULT_OPTIONAL = ("gflops", "mem_mib", "paper", "card", "arxiv")
-DEFAULT_LANGUAGE_OPTIONAL = ("decode_gflops_512", "params_active_b", "ttft_ms", "decode_tps", "bound_fraction",
-                             "card")
+# the latency row's stability is shown by default: a noisy p50 may rank differently on a rerun
+DEFAULT_OPTIONAL = ("noisy", "gflops", "mem_mib", "paper", "card", "arxiv")
+DEFAULT_LANGUAGE_OPTIONAL = ("noisy", "decode_gflops_512", "params_active_b", "ttft_ms", "decode_tps",
+                             "bound_fraction", "card")
 LINK_COLUMNS = ("card", "arxiv", "code")
 
 # columns shown with 3 significant digits: counts and timings are not known better than that
@@ -43,8 +45,9 @@ _HEADERS = {
     "params_m": "params (M)",
     "lat_p50_ms": "latency p50 (ms / batch)",
     "throughput_sps": "throughput (samples / s)",
-    "mem_mib": "peak memory (MiB)",
-    "lat_p90_ms": "latency p90 (ms / batch)",
+    "mem_mib": memory_header("cuda"),         # a CPU view's: headers(device="cpu")
+    "noisy": "latency stability (noisy / stable / not assessed)",
+    "lat_p90_ms": "latency p90 (ms / batch; blank under 10 timed calls)",
     "on_front": "on Pareto front",
     "family": "family",
     "source": "library",
@@ -85,9 +88,10 @@ def round_column(values: pd.Series, digits: int = 3) -> pd.Series:
     return pd.Series([round_sig(v, digits) for v in values], index=values.index, dtype=float)
 
 
-def headers(acc_label: str) -> dict[str, str]:
-    """Internal column name -> shown header; ``acc_label`` is the view's accuracy title with unit."""
-    return {**_HEADERS, "acc": acc_label}
+def headers(acc_label: str, device: str = "cuda") -> dict[str, str]:
+    """Internal column name -> shown header; ``acc_label`` is the view's accuracy title with unit;
+    ``device``: the view's (a CPU row's memory is RSS growth, a lower bound: :func:`memory_header`)."""
+    return {**_HEADERS, "acc": acc_label, "mem_mib": memory_header(device)}
 
 
 def _links(points: pd.DataFrame) -> pd.DataFrame:
@@ -132,6 +136,8 @@ def models_table(points: pd.DataFrame, rounded: bool = True) -> pd.DataFrame:
     # the convention, not a second measurement; doubling the shown GMACs keeps the shown relation exact
     out["gflops"] = 2 * out["gmacs"]
     out["on_front"] = points["on_front"].astype(bool) if "on_front" in points else False
+    # "noisy" / "stable" / "not assessed" (no flag stored, the language rows so far); blank without latency
+    out["noisy"] = stability(points) if len(points) else pd.Series(dtype=object)
     for name in ("family", "source", "task", "paper"):
         out[name] = _text_column(points, name)
     out = out.join(_links(points))
@@ -159,9 +165,10 @@ def text_filter(table: pd.DataFrame, text: str) -> pd.DataFrame:
     return table[keep]
 
 
-def csv_bytes(table: pd.DataFrame, acc_label: str) -> bytes:
-    """``table`` as UTF-8 CSV with the shown headers; missing values are empty cells."""
-    return table.rename(columns=headers(acc_label)).to_csv(index=False, na_rep="").encode("utf-8")
+def csv_bytes(table: pd.DataFrame, acc_label: str, device: str = "cuda") -> bytes:
+    """``table`` as UTF-8 CSV with the shown headers (``device``: :func:`headers`); missing values are
+    empty cells."""
+    return table.rename(columns=headers(acc_label, device)).to_csv(index=False, na_rep="").encode("utf-8")
 
 
 def active_filters(state: ViewState, markdown: bool = False) -> list[str]:

@@ -25,8 +25,28 @@ GIB, KIB = 2 ** 30, 2 ** 10
 
 # the latency columns a view joins onto the count table (the language ones are NaN on vision rows)
 LAT_KEEP = ["model", "device_name", "channels_last", "lat_p50_ms", "lat_p90_ms", "throughput_sps",
-            "ms_per_sample", "mem_mib", "noisy", "ttft_ms", "decode_tps", "decode_ms_token", "bound_fraction",
-            "bound_tps", "energy_j_token"]
+            "ms_per_sample", "mem_mib", "noisy", "energy_noisy", "n_samples", "lat_iqr_pct", "ttft_ms",
+            "decode_tps", "decode_ms_token", "bound_fraction", "bound_tps", "energy_j_token"]
+
+# A row timed fewer calls than this shows no p90 / p99 (blank in tables, hover, CSV and the p90 axis):
+# with 3 to 9 samples the "90th percentile" is an interpolation between the two largest samples, and
+# the 99th is the largest one, not an estimate of the tail (122 shipped rows had 3 to 9, AUDIT2 D8).
+MIN_SAMPLES_TAIL = 10
+# the stability rule's threshold, as efficiency.measure.latency.NOISY_IQR_REL (that module imports torch)
+NOISY_IQR_PCT = 5.0
+# with efficiency.measure.latency.NOISY_CLOCK_DROP, energy.OVER_LIMIT and store.noisy.ENERGY_SPEED_TOL
+STABILITY_RULE = ("IQR over 5 % of p50, an SM clock drop over 10 %, power over the board limit or an energy "
+                  "window more than 10 % off p50")
+
+# what a latency row's memory figure is, by device: a GPU's is CUDA's peak allocated bytes; a CPU's is the
+# growth of the process' RSS high-water mark during the run, a lower bound that reads 0 for most models
+MEMORY_HEADER = {"cuda": "peak memory allocated (MiB)", "cpu": "RSS growth, lower bound (MiB)"}
+MEMORY_WORDS = {"cuda": "Peak memory (allocated)", "cpu": "RSS growth (lower bound of peak memory)"}
+
+
+def memory_header(device: str) -> str:
+    """The header of a view's memory column on ``device`` (cuda | cpu)."""
+    return MEMORY_HEADER.get(device, MEMORY_HEADER["cuda"])
 
 
 def language_counts(rows: pd.DataFrame) -> pd.DataFrame:
@@ -117,11 +137,15 @@ def latency_table(results: pd.DataFrame, device: str, batch: int, dtype: str, mo
 
 
 def latency_derived(rows: pd.DataFrame) -> pd.DataFrame:
-    """A copy of latency ``rows`` with lat_p50_ms, lat_p90_ms, throughput_sps (batch / p50 when the
-    row has none), ms_per_sample and mem_mib (CUDA max allocated, else CPU RSS growth) added."""
+    """A copy of latency ``rows`` with lat_p50_ms, lat_p90_ms and lat_p99_ms (NaN below
+    :data:`MIN_SAMPLES_TAIL` timed calls), lat_iqr_pct (IQR in % of p50), throughput_sps (batch / p50
+    when the row has none), ms_per_sample and mem_mib (CUDA max allocated, else CPU RSS growth) added."""
     rows = rows.copy()
     rows["lat_p50_ms"] = _num(rows, "latency_ms_p50")
-    rows["lat_p90_ms"] = _num(rows, "latency_ms_p90")
+    few = _num(rows, "n_samples") < MIN_SAMPLES_TAIL     # unknown counts (NaN) keep their tail
+    rows["lat_p90_ms"] = _num(rows, "latency_ms_p90").mask(few)
+    rows["lat_p99_ms"] = _num(rows, "latency_ms_p99").mask(few)
+    rows["lat_iqr_pct"] = 100 * _num(rows, "latency_ms_iqr") / rows["lat_p50_ms"]
     thr = rows["throughput_sps"] = samples_per_s(rows)
     rows["ms_per_sample"] = 1e3 / thr
     gpu, cpu = _num(rows, "mem_gpu_max_allocated_bytes"), _num(rows, "mem_cpu_rss_growth_bytes")
@@ -146,6 +170,52 @@ def decode_derived(rows: pd.DataFrame) -> pd.DataFrame:
     rows["bound_fraction"] = _num(rows, "decode_fraction_of_bound")
     rows["energy_j_token"] = _num(rows, "energy_j_per_token")
     return rows
+
+
+def _stability_word(noisy, has_latency: bool) -> str | None:
+    if not has_latency:
+        return None
+    if noisy is None or pd.isna(noisy):
+        return "not assessed"
+    return "noisy" if bool(noisy) else "stable"
+
+
+def stability(rows: pd.DataFrame) -> pd.Series:
+    """Per row of latency ``rows`` (or a view's points): "noisy" or "stable" where the row carries the
+    stability rule's flag (``noisy``, :data:`STABILITY_RULE`), "not assessed" where it carries none (the
+    language rows so far: an IQR alone is not read as a verdict), None without latency."""
+    flag = rows["noisy"] if "noisy" in rows else pd.Series(None, index=rows.index, dtype=object)
+    has = _num(rows, "lat_p50_ms" if "lat_p50_ms" in rows else "latency_ms_p50").notna()
+    return pd.Series([_stability_word(f, h) for f, h in zip(flag, has)], index=rows.index, dtype=object)
+
+
+def stability_text(row: dict) -> str:
+    """The stability of one point's latency row in words, for a hover card or an answer ("" when stable
+    or without latency): "noisy row: IQR 7.3 % of p50" (or the other part of the rule that fired), or
+    "latency stability not assessed" where the row has no flag."""
+    p50 = row.get("lat_p50_ms")
+    word = _stability_word(row.get("noisy"), p50 is not None and not pd.isna(p50))
+    if word == "not assessed":
+        return "latency stability not assessed (the row stores no noisy flag)"
+    if word != "noisy":
+        return ""
+    iqr = row.get("lat_iqr_pct")
+    if iqr is None or pd.isna(iqr):
+        return f"noisy row ({STABILITY_RULE})"
+    if iqr > NOISY_IQR_PCT:
+        return f"noisy row: IQR {iqr:.1f} % of p50"
+    energy = row.get("energy_noisy")
+    if energy is not None and not pd.isna(energy) and bool(energy):
+        return f"noisy row: its energy window ran off p50 or over the power limit (IQR {iqr:.1f} % of p50)"
+    return f"noisy row: IQR {iqr:.1f} % of p50, so its clock, power or energy window failed the rule"
+
+
+def join_latency(counts: pd.DataFrame, lat: pd.DataFrame) -> pd.DataFrame:
+    """``counts`` with ``lat``'s columns (a left join on model). A count row carries the latency-only
+    columns (``noisy``, ``channels_last``, energy: all NA there) too; they are dropped first, else the
+    latency row's values would arrive suffixed (``noisy_y``) and every reader of ``noisy`` get NA."""
+    lat_only = [c for c in lat.columns if c != "model"]
+    return counts.drop(columns=lat_only, errors="ignore").merge(lat, on="model", how="left")
 
 
 def accuracy_options(accuracy: pd.DataFrame, models=None) -> list[tuple[str, str]]:
