@@ -16,7 +16,13 @@ def test_note_says_upper_bound_at_the_cap_and_lower_bound_at_none():
     assert "upper bound" in random_weights_note("detection", "ssd300_vgg16")
     assert "cap of 200" in random_weights_note("detection", "ssd300_vgg16")
     assert "lower bound" in random_weights_note("detection", "fcos_resnet50_fpn")
-    between = random_weights_note("detection", "maskrcnn_resnet50_fpn")
+    assert "upper bound" in random_weights_note("detection", "maskrcnn_resnet50_fpn")   # heads at their maximum
+
+
+def test_note_between_none_and_the_cap(monkeypatch):
+    # no shipped detector is between since the R-CNNs run their heads at the maximum: a fictitious one
+    monkeypatch.setitem(RANDOM_WEIGHT_DETECTIONS, "some_rcnn", (3, 100))
+    between = random_weights_note("detection", "some_rcnn")
     assert "3 of at most 100" in between and "bound" not in between
 
 

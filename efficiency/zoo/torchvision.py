@@ -184,11 +184,32 @@ def create(entry: ZooEntry):
         model = tvm.get_model(entry.arch, weights=None, **kwargs)
     if entry.arch in FROZEN_BN_DETECTORS:
         _freeze_batchnorm(model.backbone.body)
-    rpn = getattr(model, "rpn", None)
-    if rpn is not None:
-        # R-CNN cost depends on how many proposals survive NMS, which with random weights
-        # is arbitrary. Keeping all post_nms_top_n (1000) proposals, as trained weights
-        # nearly do, reproduces torchvision's published _ops exactly (134.38 GMACs for
-        # fasterrcnn_resnet50_fpn at 800x800).
-        rpn.nms_thresh = 1.0
+    if getattr(model, "rpn", None) is not None:
+        heads_at_their_maximum(model)
     return model
+
+
+def heads_at_their_maximum(model) -> None:
+    """Make an R-CNN's work independent of its random weights: the box head runs on exactly
+    ``post_nms_top_n`` proposals (1,000; 150 for the ``_320_fpn`` model) and the mask / keypoint
+    head on exactly ``detections_per_img`` (100) detections, the most the model's test-time
+    configuration allows (data/README.md states this convention).
+
+    Why each step: the heads' MACs scale with the number of regions they get, which post-processing
+    decides from the weights' values. Random regression deltas push most boxes out of the image, where
+    clipping leaves them zero-sized and ``remove_small_boxes`` drops them (Mask R-CNN's box head got 658
+    proposals, Keypoint R-CNN's 604; the keypoint head 0 detections): zero regression layers keep
+    proposals = anchors and detections = proposals, which never degenerate. Score thresholds
+    (``rpn_score_thresh`` 0.05 of the MobileNet models; the box score 0.05) and NMS (disabled at IoU
+    1.0, which no pair exceeds) would still drop regions by the random scores; zero class logits give
+    every class the same score, above the 0 threshold. Parameters, shapes and MACs per region are
+    unchanged: only which boxes come out, and how many.
+    """
+    from torch import nn
+
+    rpn, heads = model.rpn, model.roi_heads
+    rpn.nms_thresh, rpn.score_thresh = 1.0, 0.0
+    heads.nms_thresh, heads.score_thresh = 1.0, 0.0
+    for layer in (rpn.head.bbox_pred, heads.box_predictor.bbox_pred, heads.box_predictor.cls_score):
+        nn.init.zeros_(layer.weight)
+        nn.init.zeros_(layer.bias)
