@@ -199,3 +199,17 @@ def test_cli_highlight_keeps_the_rest_of_the_zoo(tmp_path, tables):
     assert out.returncode == 0, out.stderr
     everything = build_view(res, acc, ViewState())
     assert len(pd.read_csv(tmp_path / "h.csv")) == len(everything.points)   # highlight is not a filter
+
+
+def test_claim_hover_names_the_baseline_of_a_delta_claim():
+    # a "-0.76 points on ResNet-50" claim is plotted at its baseline's accuracy - 0.76: the hover says which
+    # baseline, so the point does not read as the paper's own number (shipped tables: the fixtures hold no delta)
+    from efficiency.reference.claims import claimed_vs_measured
+    from efficiency.reference.papers import load_claims
+    from efficiency.store.query import load_accuracy, load_results
+    res = load_results()
+    acc = load_accuracy(results=res)
+    v = build_view(res, acc, ViewState())
+    fig = plot.build_figure(v, claims_overlay(claimed_vs_measured(load_claims(), res, acc), v.state))
+    hov = [h for t in _traces(fig, "claims") for h in t.hovertext if "MaskSparsity" in h]
+    assert len(hov) == 1 and "75.40 = timm/resnet50.tv_in1k@224 76.16 - 0.76" in hov[0], hov

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from efficiency.ui.claims_view import claim_hover
 from efficiency.ui.axes import AXES, axis_for, hw_text
 from efficiency.ui.numbers import fmt as _fmt
 from efficiency.ui.chart_labels import axis_ranges, label_annotations
@@ -187,13 +188,7 @@ def _front_traces(view: View) -> list[go.Scatter]:
 def _claim_trace(view: View, claims: pd.DataFrame) -> go.Scatter:
     """Paper claims as hollow diamonds, the hover saying what was claimed and where it is plotted."""
     unit = AXES[view.state.x].unit
-    hov = [f"<b>{c.label}</b> (paper claim)<br>{textwrap.shorten(c.paper, 80)}<br>"
-           f"claimed {view.y_label}: {c.y:.2f}{' (baseline + delta)' if c.accuracy_derived is True else ''}<br>"
-           f"claimed compute: {c.claimed_compute} {c.compute_unit} ({c.compute_convention.replace('_', ' ')})"
-           f"<br>-> plotted at {c.x:.3g} {unit}; measured {c.model or 'n/a'}: {_fmt(c.measured_x, '.3g', unit)}"
-           + (f"<br>flags: {c.flags}" if c.flags else "") + "<br>"
-           + "<br>".join(textwrap.wrap('"' + c.quote + '"', 70)[:6])
-           for c in claims.itertuples()]
+    hov = [claim_hover(c, view.y_label, unit) for c in claims.itertuples()]    # names a delta claim's baseline
     return go.Scatter(
         x=claims["x"], y=claims["y"], mode="markers", name=f"Paper claims ({len(claims)}; compute in this axis' convention)",
         marker=dict(symbol="diamond-open", size=CLAIM_MARKER_PX, color=CLAIM_COLOR, line=dict(width=2.2)),
