@@ -310,3 +310,16 @@ def test_speed_gaps_name_the_smaller_batch_a_large_model_was_measured_at(tables)
     # in eager, where it has no row at all, it stays "not measured"
     assert language.speed_gaps(res, ["hf/mixtral-8x7b"], "cuda", "bf16", "eager", 64) == {
         "hf/mixtral-8x7b": "not measured"}
+
+
+def test_language_hover_names_the_decode_mode_with_its_cache_and_ttft_as_eager():
+    from types import SimpleNamespace
+
+    from efficiency.ui.overlays import language_hover_template
+    from efficiency.ui.state import ViewState
+    for mode, words in (("cuda_graph", "CUDA graph (static KV cache)"), ("eager", "eager (dynamic KV cache)")):
+        view = SimpleNamespace(state=ViewState(task="language", device="cuda", dtype="bf16", mode=mode, batch=1),
+                               device_name="NVIDIA H200", y_label="MMLU")
+        text = language_hover_template(view)
+        assert f"decode step p50 ({words})" in text
+        assert "TTFT p50 (512-token prompt, batch 1, eager prefill in both modes)" in text

@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from efficiency.ui.axes import AXES, hw_text
+from efficiency.ui.language import mode_label
 from efficiency.ui.numbers import fmt as _fmt
 from efficiency.ui.seed_claims import LEGEND
 
@@ -54,8 +55,8 @@ def language_hover_template(view) -> str:
             "Active params: %{customdata[5]} · weights bf16: %{customdata[6]} · KV cache: %{customdata[7]}/token<br>"
             "Training compute: %{customdata[8]} (6 x active params x tokens)<br>"
             f"On {hw}:<br>"
-            "  TTFT p50 (512-token prompt, batch 1): %{customdata[9]}<br>"
-            "  decode step p50: %{customdata[10]} · %{customdata[11]}<br>"
+            "  TTFT p50 (512-token prompt, batch 1, eager prefill in both modes): %{customdata[9]}<br>"
+            f"  decode step p50 ({mode_label(view.state.mode)}): %{{customdata[10]}} · %{{customdata[11]}}<br>"
             "  bandwidth bound: %{customdata[12]} (reached %{customdata[13]})<br>"
             "  energy: %{customdata[14]} per token%{customdata[15]}<extra></extra>")
 
