@@ -1,13 +1,14 @@
 """Model-efficiency dashboard: the router (``streamlit run app.py``).
 
-Page config once, the shared sidebar (task, accuracy metric, hardware configuration),
-then ``st.navigation`` runs the chosen page from ``pages/``. Tables come from
-$EFFICIENCY_RESULTS / $EFFICIENCY_ACCURACY / $EFFICIENCY_CLAIMS (default: data/).
+Page config once, then ``st.navigation`` runs the chosen page from ``pages/`` inside the shared
+sidebar (task, accuracy metric, hardware configuration): its state is decided before the page, its
+widgets are drawn after it, so the explorer's chart reaches the browser first (efficiency/ui/sidebar.py).
+Tables come from $EFFICIENCY_RESULTS / $EFFICIENCY_ACCURACY / $EFFICIENCY_CLAIMS (default: data/).
 Nothing here imports torch.
 """
 import streamlit as st
 
-from efficiency.ui import router
+from efficiency.ui import router, sidebar
 from efficiency.ui import session as ui
 from efficiency.ui.state import PAGES
 
@@ -25,7 +26,6 @@ page_key = next(k for k, p in pages.items() if p.title == current.title)
 
 router.style()
 data = ui.data()
-ui.sidebar(data, page_key)
-with router.routed():
+with sidebar.deferred(data, page_key), router.routed():   # the sidebar is drawn on leaving, at its place on top
     current.run()
-router.share_box(ui.state())   # pages that stop early call ui.stop(), which draws it first
+router.share_box(ui.state())   # pages that stop early call ui.stop(), which draws both first

@@ -7,22 +7,21 @@ import streamlit as st
 
 from efficiency.ui import figures as plot
 from efficiency.ui import models_table as mt
+from efficiency.ui import pareto_notes as notes
 from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.axes import AXES, LANGUAGE, METRIC_UNITS, axes_for_task, axis_for, hw_text, lower_bound_axis
 from efficiency.ui.budget import answer_lines, budget_answer
 from efficiency.ui.chart_view import for_print
-from efficiency.ui.claims_view import CLAIM_AXES
 from efficiency.ui.commands import plot_command, plot_command_gaps
 from efficiency.ui.configs import config_of
 from efficiency.ui.explorer import search_mask
-from efficiency.ui.language import group_words
 from efficiency.ui.machine_choice import machine_sidebar
 from efficiency.ui.pareto_page import filter_choices
 from efficiency.ui.seed_claims import LEGEND as SEED_LEGEND
 from efficiency.ui.state import BUBBLES
 from efficiency.ui.tables import front_table
-from efficiency.ui.coverage_note import coverage_note, switch_configuration
+from efficiency.ui.coverage_note import coverage_note
 from efficiency.ui.view_notes import budget_gap_text
 from efficiency.vocab import COLOR_BY
 
@@ -112,23 +111,14 @@ st.sidebar.caption("Filters in effect: " + "; ".join(active) + "." if active els
 
 # ---- the view
 v = ui.view(d, s)
-for msg in [m for level, m in v.notes if level == "warning"]:
-    st.warning(msg)
-if v.switch is not None:    # this device lacks the axis' quantity (energy) or holds only a lower bound (CPU memory)
-    st.button(f"Show {v.switch[0].text} ({v.switch[1]:,} models with {AXES[s.x].short.lower()})", key="cov_switch",
-              on_click=switch_configuration, args=(v.switch[0],), icon=":material/swap_horiz:", type="primary")
-infos = [m for level, m in v.notes if level != "warning"]
-if infos:
-    st.info("  \n".join(infos), icon=":material/info:")
-if v.group is not None:     # language: say which protocol group every plotted score (and the front) comes from
-    st.info(f"Accuracy: protocol group **{v.group['protocol_group']}**: {group_words(v.group)}. Scores of other "
-            "groups (other shots, metric or harness) are not comparable and are not on this chart; the front is "
-            "drawn within this group only.", icon=":material/rule:")
-if s.claims and s.x not in CLAIM_AXES and s.task != LANGUAGE:
-    st.caption("Paper claims are drawn on the GMACs and GFLOPs axes only (papers report compute, not this hardware).")
 current = config_of(s)
-if AXES[s.x].needs_hw and v.switch is None:     # with a switch, the button under the warning says it
-    coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", "cov_chart")
+# warnings above the chart; the other notes under it when it draws points (efficiency/ui/pareto_notes.py)
+notes.show_warnings(v)
+details_below = notes.draws_points(v) and notes.count(v) > 0
+if details_below:
+    st.caption(notes.pointer(notes.count(v)))
+else:
+    notes.show_details(v, current)
 hw = hw_text(s, v.device_name)
 chart_col, panel = st.columns([3, 1])
 
@@ -154,6 +144,9 @@ with chart_col:
     st.caption(spec["layout"].get("meta", {}).get("caption", "").replace("<br>", " "))
 # on a phone the plot is about 300 px wide: labels placed for 420 px and more would touch there
 st.html("<style>@media (max-width: 640px) { .js-plotly-plot .annotation { display: none; } }</style>")
+
+if details_below:
+    notes.show_details(v, current)
 
 # ---- the answers beside the chart: the latency budget, the highlighted models
 panel.markdown("**Best accuracy under a latency budget**")

@@ -11,6 +11,8 @@ configuration measured for the task.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 import streamlit as st
 
@@ -73,13 +75,19 @@ def _scope(d: ui.Data, s: ViewState, page: str) -> tuple[dict, int, str]:
     return (options, len(models), PLOTTABLE) if scoped else whole
 
 
-def hardware_sidebar(d: ui.Data, s: ViewState, page: str) -> ViewState:
+@dataclass(frozen=True)
+class HardwarePlan:
+    """What :func:`draw_hardware` renders: each control's options and the captions under them."""
+    offered: dict[str, list] = field(hash=False)      # configs.FIELDS -> the values offered
+    captions: tuple[str, ...] = ()
+
+
+def hardware_state(d: ui.Data, s: ViewState, page: str) -> tuple[ViewState, HardwarePlan]:
     """Device, dtype, mode and batch, offering only configurations measured for what ``page`` shows; a
     choice that was not measured (a device switch from a GPU-only mode, an old link, a task whose
     plotted models the default configuration lacks) lands on the closest measured configuration
-    (:func:`efficiency.ui.configs.resolve`)."""
-    sb = st.sidebar
-    sb.header("Hardware configuration")
+    (:func:`efficiency.ui.configs.resolve`). Draws nothing: the widgets' values are written under
+    their keys, and :func:`draw_hardware` draws them later (:mod:`efficiency.ui.sidebar` says why)."""
     options, n_models, population = _scope(d, s, page)
     previous = configs.config_of(s)
     widgets = {f: st.session_state.get(f"w_{f}") for f in configs.FIELDS}
@@ -90,16 +98,22 @@ def hardware_sidebar(d: ui.Data, s: ViewState, page: str) -> ViewState:
     for f in configs.FIELDS:       # before the widgets exist in this run, so Streamlit allows it
         st.session_state[f"w_{f}"] = getattr(cfg, f)
     offered = configs.field_options(options, cfg) if options else {f: [getattr(cfg, f)] for f in configs.FIELDS}
-    for f, label in (("device", "Device"), ("dtype", "Dtype"), ("mode", "Mode")):
-        sb.segmented_control(label, offered[f], key=f"w_{f}", format_func=lambda m: ui.MODE_LABELS.get(m, m))
-    sb.selectbox("Batch size", offered["batch"], key="w_batch")
+    captions = []
     if cfg != wanted:
         whose = "'s plottable models (with the chosen accuracy)" if population == PLOTTABLE else ""
-        sb.caption(f"{wanted.text} was not measured for this task{whose}: showing the closest measured "
-                   f"configuration, {cfg.text}.")
+        captions.append(f"{wanted.text} was not measured for this task{whose}: showing the closest measured "
+                        f"configuration, {cfg.text}.")
     s = ui.update(**cfg._asdict())
-    if options:
-        sb.caption(configs.coverage_text(cfg, options.get(cfg, 0), n_models, configs.widest(options), population))
-    else:
-        sb.caption("No latency measured for this task: latency axes stay empty.")
-    return s
+    captions.append(configs.coverage_text(cfg, options.get(cfg, 0), n_models, configs.widest(options), population)
+                    if options else "No latency measured for this task: latency axes stay empty.")
+    return s, HardwarePlan(offered, tuple(captions))
+
+
+def draw_hardware(plan: HardwarePlan, where) -> None:
+    """The controls :func:`hardware_state` decided, into ``where`` (the sidebar's container)."""
+    where.header("Hardware configuration")
+    for f, label in (("device", "Device"), ("dtype", "Dtype"), ("mode", "Mode")):
+        where.segmented_control(label, plan.offered[f], key=f"w_{f}", format_func=lambda m: ui.MODE_LABELS.get(m, m))
+    where.selectbox("Batch size", plan.offered["batch"], key="w_batch")
+    for text in plan.captions:
+        where.caption(text)

@@ -1,4 +1,5 @@
-"""Streamlit glue shared by app.py and the pages: cached loading, view state, shared sidebar.
+"""Streamlit glue shared by app.py and the pages: cached loading, view state, stopping a page.
+(The shared sidebar is :mod:`efficiency.ui.sidebar`.)
 
 No torch. The view state lives in ``st.session_state["view"]`` (survives page changes,
 which clear ``st.query_params``) and is mirrored into ``st.query_params`` on every run,
@@ -23,15 +24,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from efficiency.ui import configs, language, router
+from efficiency.ui import configs, router
 from efficiency.ui import data as uidata
 from efficiency.ui import tables
-from efficiency.ui.axes import LANGUAGE, x_for_task
 from efficiency.ui.claims_view import claims_overlay
 from efficiency.ui.commands import refresh_command
 from efficiency.ui.explorer import View, build_view, view_key
 from efficiency.ui.state import PAGES, ViewState, parse_query, to_query
-from efficiency.vocab import ALL_TASKS
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -131,12 +130,6 @@ def _counts(key: tuple, _results: pd.DataFrame) -> pd.DataFrame:
     return tables.count_table(_results)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _accuracy_options(key: tuple, task: str, _counts: pd.DataFrame, _accuracy: pd.DataFrame) -> list:
-    models = _counts["model"] if task == ALL_TASKS else _counts.loc[_counts["task"] == task, "model"]
-    return tables.accuracy_options(_accuracy, set(models))
-
-
 def claims_vs_measured(d: Data) -> pd.DataFrame:
     """:func:`efficiency.reference.claims.claimed_vs_measured` for the loaded tables (memoised)."""
     return _claims_vs_measured(d.key, d.claims, d.results, d.accuracy)
@@ -183,11 +176,6 @@ def counts(d: Data) -> pd.DataFrame:
     return d._run_memo["counts"]
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _choice_labels(key: tuple, pairs: tuple, _accuracy: pd.DataFrame) -> dict[str, str]:
-    return language.choice_labels(_accuracy, list(pairs))
-
-
 # --------------------------------------------------------------------------- state
 
 def state() -> ViewState:
@@ -225,43 +213,12 @@ def seed_in_popover(key: str, value, options: list | None = None) -> None:
 
 # --------------------------------------------------------------------------- shared sidebar
 
-def _options(values: list, current) -> list:
-    return values if current in values else [current] + values
-
-
 def sidebar(d: Data, page: str) -> ViewState:
-    """Task, accuracy dataset/metric and hardware configuration; returns the updated state."""
-    s = update(page=page)
-    sb = st.sidebar
-    problems = st.session_state.pop("url_problems", [])
-    if problems:
-        sb.warning("Ignored in the link: " + "; ".join(problems))
-    cnt = counts(d)
-    sb.header("View")
-    tasks = sorted(cnt["task"].dropna().astype(str).unique().tolist())
-    seed("w_task", s.task)
-    task = sb.selectbox("Task", _options([ALL_TASKS] + tasks, s.task) if tasks else [s.task], key="w_task",
-                        help="Which zoo entries to show; 'all' mixes tasks.")
-    pairs = _accuracy_options(d.key, task, cnt, d.accuracy)
-    labels = [f"{ds}:{m}" for ds, m in pairs]
-    current = f"{s.y_dataset}:{s.y_metric}"
-    pair = language.pair_for_task(labels, current, [f"{a}:{b}" for a, b in _accuracy_options(d.key, ALL_TASKS, cnt,
-                                                                                             d.accuracy)])
-    if pair != current:       # set before the widget exists in this run, which Streamlit allows
-        st.session_state["w_acc"] = pair
-    seed("w_acc", pair)
-    words = _choice_labels(d.key, tuple(pairs), d.accuracy)      # a groupby: not on every rerun
-    acc = sb.selectbox("Accuracy (protocol group)" if task == LANGUAGE else "Accuracy (dataset : metric)",
-                       _options(labels, pair), key="w_acc", format_func=lambda k: words.get(k, k),
-                       help="Published accuracy; most-covered first. Language scores are comparable only "
-                            "within one protocol group (benchmark, shots, metric, harness).")
-    ds, _, metric = acc.partition(":")
-    s = update(task=task, y_dataset=ds, y_metric=metric, x=x_for_task(s.x, task))
-    # imported here: efficiency.ui.hw_sidebar builds on this module (update, counts, Data)
-    from efficiency.ui.hw_sidebar import hardware_sidebar
-    s = hardware_sidebar(d, s, page)
-    if s.device == "cuda" and s.mode == "eager" and s.batch <= 8:
-        sb.caption(EAGER_GPU_NOTE)
+    """Task, accuracy dataset/metric and hardware configuration, drawn at once; returns the updated state.
+    app.py draws them after the page instead (:func:`efficiency.ui.sidebar.deferred` says why)."""
+    from efficiency.ui import sidebar as shared   # imported here: it builds on this module
+    s, plan = shared.decide(d, page)
+    shared.draw(plan, st.sidebar)
     return s
 
 
@@ -282,7 +239,10 @@ EAGER_GPU_NOTE = ("Eager GPU latency at small batch mostly measures the host CPU
 
 
 def stop() -> None:
-    """``st.stop()`` for pages, with the copy-link box drawn first (nothing renders after a stop)."""
+    """``st.stop()`` for pages, with the shared sidebar (if app.py has not drawn it yet) and the copy-link
+    box drawn first: nothing renders after a stop."""
+    from efficiency.ui.sidebar import draw_pending   # imported here: it builds on this module
+    draw_pending()
     router.share_box(state())
     st.stop()
 
