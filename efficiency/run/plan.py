@@ -1,10 +1,11 @@
 """The plan: which rows are stale, grouped into jobs that each build one network (no torch).
 
 Every cache row carries an ``input_key``, a hash of what determines it (the zoo entry, the
-configuration, the library versions, the counter version): a row whose key is unchanged is not
-recomputed. Zoo entries that share an architecture and input size (timm's pretrained tags,
-torchvision's weight versions) are one network: they form one :class:`Job`, built and measured once,
-whose rows are written for each entry. Descriptive labels (family, paper) are not part of what was
+configuration, the library versions, the counter version, the revision of a builder outside a
+library: :mod:`efficiency.zoo.revision`): a row whose key is unchanged is not recomputed. Zoo
+entries that share an architecture and input size (timm's pretrained tags, torchvision's weight
+versions) are one network: they form one :class:`Job`, built and measured once, whose rows are
+written for each entry. Descriptive labels (family, paper) are not part of what was
 measured: :func:`stale_labels` relabels cached rows instead of recomputing them.
 
 A row's identity is ``schema.KEY_COLUMNS``; :func:`configuration` gives its configuration columns
@@ -25,6 +26,7 @@ from efficiency.measure.environment import Hardware
 from efficiency.store import schema
 from efficiency.vocab import COUNT_MODE
 from efficiency.zoo import ZooEntry
+from efficiency.zoo.revision import builder_revision
 
 COUNTER_VERSION = schema.COUNTER_VERSION
 
@@ -111,7 +113,15 @@ def _hash(obj) -> str:
 
 def count_key(entry: ZooEntry, versions: dict) -> str:
     return _hash(["count", entry.id, entry.name, entry.input_size, COUNTER_VERSION, versions]
-                 + _language_inputs(entry))
+                 + _language_inputs(entry) + _builder(entry))
+
+
+def _builder(entry: ZooEntry) -> list:
+    """The revision of code outside a library that builds ``entry`` (a seed paper's modules, a user's
+    file): editing it recomputes the entry's rows. Library entries add nothing, so their keys, and the
+    rows cached under them, stay as they were."""
+    revision = builder_revision(entry)
+    return ["builder", revision] if revision else []
 
 
 def _language_inputs(entry: ZooEntry) -> list:
@@ -139,7 +149,7 @@ def _language_inputs(entry: ZooEntry) -> list:
 def latency_key(entry: ZooEntry, spec: LatencySpec, versions: dict, device_name: str, hardware: str) -> str:
     lib = {k: v for k, v in versions.items() if k != "fvcore"}  # latency never uses fvcore
     return _hash(["latency", entry.id, entry.name, entry.input_size, dataclasses.asdict(spec),
-                  lib, device_name, hardware])
+                  lib, device_name, hardware] + _builder(entry))
 
 
 def input_key(entry: ZooEntry, spec: LatencySpec | None, versions: dict, device_names: Mapping,
