@@ -23,6 +23,7 @@ from efficiency.ui.pareto import dominated_by
 from efficiency.ui.state import DEFAULT, from_query, parse_query, to_query
 from efficiency.ui.tables import count_table, latency_table
 from efficiency.vocab import X_AXES
+from conftest import run_app
 from language_fixture import LAMBADA, MMLU, MMLU_METRIC, SEEDS, write_language_fixture
 
 
@@ -323,3 +324,15 @@ def test_language_hover_names_the_decode_mode_with_its_cache_and_ttft_as_eager()
         text = language_hover_template(view)
         assert f"decode step p50 ({words})" in text
         assert "TTFT p50 (512-token prompt, batch 1, eager prefill in both modes)" in text
+
+
+def test_sidebar_names_the_language_decode_modes_with_their_cache(shipped_env):
+    # the sidebar's mode control speaks as the hover and the detail page do; vision keeps "CUDA graph"
+    def modes(query):
+        at = run_app(query, timeout=120)
+        return [b.proto.options for b in at.sidebar.get("button_group") if b.key == "w_mode"][0]
+
+    language = [o.content for o in modes({"task": "language"})]
+    assert "CUDA graph (static KV cache)" in language and "eager (dynamic KV cache)" in language
+    vision = [o.content for o in modes({})]
+    assert "CUDA graph" in vision and not any("KV cache" in m for m in vision)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from efficiency.ui import configs
+from efficiency.ui import configs, language
 from efficiency.ui import session as ui
 from efficiency.ui.plottable import plottable_models, scoped_coverage
 from efficiency.ui.seed_claims import claimed_accuracy
@@ -80,6 +80,8 @@ class HardwarePlan:
     """What :func:`draw_hardware` renders: each control's options and the captions under them."""
     offered: dict[str, list] = field(hash=False)      # configs.FIELDS -> the values offered
     captions: tuple[str, ...] = ()
+    # the words for a value: a language model's decode mode names its KV cache too (language.MODE_LABELS)
+    labels: dict[str, str] = field(default_factory=lambda: dict(ui.MODE_LABELS), hash=False)
 
 
 def hardware_state(d: ui.Data, s: ViewState, page: str) -> tuple[ViewState, HardwarePlan]:
@@ -106,14 +108,15 @@ def hardware_state(d: ui.Data, s: ViewState, page: str) -> tuple[ViewState, Hard
     s = ui.update(**cfg._asdict())
     captions.append(configs.coverage_text(cfg, options.get(cfg, 0), n_models, configs.widest(options), population)
                     if options else "No latency measured for this task: latency axes stay empty.")
-    return s, HardwarePlan(offered, tuple(captions))
+    labels = {**ui.MODE_LABELS, **(language.MODE_LABELS if s.task == "language" else {})}
+    return s, HardwarePlan(offered, tuple(captions), labels)
 
 
 def draw_hardware(plan: HardwarePlan, where) -> None:
     """The controls :func:`hardware_state` decided, into ``where`` (the sidebar's container)."""
     where.header("Hardware configuration")
     for f, label in (("device", "Device"), ("dtype", "Dtype"), ("mode", "Mode")):
-        where.segmented_control(label, plan.offered[f], key=f"w_{f}", format_func=lambda m: ui.MODE_LABELS.get(m, m))
+        where.segmented_control(label, plan.offered[f], key=f"w_{f}", format_func=lambda m: plan.labels.get(m, m))
     where.selectbox("Batch size", plan.offered["batch"], key="w_batch")
     for text in plan.captions:
         where.caption(text)
