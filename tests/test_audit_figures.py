@@ -133,6 +133,13 @@ def test_machine_labels_tell_machines_of_one_device_apart():
                                           "Intel(R) Xeon(R) Processor", ""]     # one GPU: no name needed
 
 
+def _roofline(at: AppTest) -> tuple[dict, list, list]:
+    """The roofline chart, its dashed vendor-peak lines' y and their annotations."""
+    roof = next(c for c in _charts(at) if "achieved TFLOP/s" in c["layout"]["yaxis"]["title"]["text"])
+    peaks = [s["y0"] for s in roof["layout"].get("shapes", []) if s.get("line", {}).get("dash") == "dash"]
+    return roof, peaks, [a for a in roof["layout"].get("annotations", []) if "dense peak" in a["text"]]
+
+
 def test_hardware_page_names_machines_and_labels_the_peak(shipped_env):
     res = pd.read_parquet(DATA / "results.parquet")
     hw = hardware_table(res)
@@ -141,12 +148,11 @@ def test_hardware_page_names_machines_and_labels_the_peak(shipped_env):
         assert cpu["config"].nunique() >= cpu["hardware"].nunique()
         assert not (cpu["config"] == "cpu b1 fp32 eager").any()
     at = _page("hardware", {})
-    roof = next(c for c in _charts(at) if "achieved TFLOP/s" in c["layout"]["yaxis"]["title"]["text"])
-    peaks = [s["y0"] for s in roof["layout"].get("shapes", []) if s.get("line", {}).get("dash") == "dash"]
-    notes = [a for a in roof["layout"].get("annotations", []) if "dense peak" in a["text"]]
-    # a line per GPU and dtype with a sourced vendor peak (efficiency.ui.hardware.PEAK_TFLOPS); the shipped
-    # H200 rows have none (tests/test_hardware_peaks.py draws one on synthetic H100 rows)
-    sourced = hw[hw["peak_tflops"].notna()].groupby(["device_name", "dtype"]).ngroups
+    roof, peaks, notes = _roofline(at)
+    # a line per GPU and dtype with a sourced vendor peak (efficiency.ui.hardware.PEAK_TFLOPS) among the
+    # models drawn (the page's default choice); the shipped H200 rows have none
+    drawn = hw[hw["model"].isin(at.multiselect(key="w_hw_models").value)]
+    sourced = drawn[drawn["peak_tflops"].notna()].groupby(["device_name", "dtype"]).ngroups
     assert len(notes) == len(peaks) == sourced
     for a in notes:   # on a log axis an annotation's y is log10: at the line, not at 10^989
         assert any(a["y"] == pytest.approx(np.log10(p)) for p in peaks) and "rows only" in a["text"]
@@ -156,6 +162,12 @@ def test_hardware_page_names_machines_and_labels_the_peak(shipped_env):
         assert f"No datasheet peak recorded for {name} ({dtype})" in captions
     assert roof["layout"]["legend"]["yref"] == "container" and roof["layout"]["legend"]["orientation"] == "h"
     _check_log_axis(roof["layout"]["yaxis"])
+    # a model the shipped H100 rows measured draws that GPU's sourced bf16 peak (NVIDIA's 989 TFLOP/s)
+    on_h100 = hw.loc[hw["device_name"].astype(str).str.contains("H100") & hw["peak_tflops"].notna(), "model"]
+    if len(on_h100):
+        at.multiselect(key="w_hw_models").set_value([on_h100.iloc[0]]).run()
+        _, h100_peaks, h100_notes = _roofline(at)
+        assert [round(p) for p in h100_peaks] == [989] and "H100" in h100_notes[0]["text"]
 
 
 def test_speedups_take_each_side_from_one_machine():
