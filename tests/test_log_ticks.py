@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from efficiency.ui.log_ticks import MAX_TICKS, label_log_axes, log_ticks, parse_label, tick_label
 
 # ranges from 1e-9 to 1e13 (energy in J to throughput in samples/s, and beyond), 0.001 to 20 decades wide
-exponents = st.floats(min_value=-9, max_value=13, allow_nan=False)
+exponents = st.floats(min_value=-9, max_value=24, allow_nan=False)   # up to training FLOPs
 spans = st.floats(min_value=1e-3, max_value=20, allow_nan=False)
 
 
@@ -76,7 +76,9 @@ def test_the_audits_range_labels_tenths_in_full():
 
 
 @pytest.mark.parametrize("value, text", [(0.3, "0.3"), (2.0, "2"), (10.0, "10"), (1000.0, "1k"), (2e4, "20k"),
-                                         (5e6, "5M"), (1e-4, "0.0001"), (2e-5, "2e-5"), (1e9, "1G")])
+                                         (5e6, "5M"), (1e-4, "0.0001"), (2e-5, "2e-5"), (1e9, "1G"),
+                                         # training FLOPs: "30000000000T" and "1e12T" before (UXCHECK3 1)
+                                         (5e14, "500T"), (1e15, "1e15"), (3e22, "3e22"), (1e24, "1e24")])
 def test_label_text(value, text):
     assert tick_label(value) == text and parse_label(text) == pytest.approx(value)
 

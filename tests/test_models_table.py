@@ -209,3 +209,10 @@ def test_html_table_escapes_rounds_and_blanks():
     assert rows[1].startswith('<td>x</td><td class="num">123,000</td><td class="num"></td><td>no</td></tr>')
     assert '<th class="num">GMACs</th>' in out and "<th>on front</th>" in out
     assert "max-height" not in out and "max-height: 420px" in mt.html_table(df, max_height_px=420)
+
+def test_html_table_writes_huge_numbers_with_an_exponent():
+    # the language front table printed training FLOPs as "31,399,999,999,999,997,902,848" (UXCHECK3 2)
+    table = pd.DataFrame({"training_flops": [3.14e22, 3.33e23], "gmacs": [123456.0, 0.5]})
+    html = mt.html_table(table)
+    assert "3.14e+22" in html and "3.33e+23" in html and "999,999" not in html
+    assert "123,000" in html and ">0.5<" in html     # below 1e15: grouped digits, as before

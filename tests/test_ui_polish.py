@@ -147,3 +147,16 @@ def test_pareto_page_shows_the_highlight_and_filter_patterns_as_typed(fixture_en
     for text in echoed:
         html = md.render(text)
         assert "<em>" not in html and "*net*" in html, text
+
+
+def test_models_without_a_paper_are_grey_beneath_the_papers(fixture_tables):
+    # colour by paper gave the strongest palette colour to the 1,556 models of no seed paper (UXCHECK3 7)
+    fig, _ = _screen(fixture_tables, color="paper")
+    markers = [t for t in fig.data if t.mode == "markers" and t.legendgroup]
+    none = [t for t in markers if t.legendgroup == plot.NO_PAPER]
+    papers = [t for t in markers if t.legendgroup not in plot.QUIET_GROUPS and t.legendgroup != plot.REST_NAME]
+    assert none and papers
+    assert none[0].marker.color == plot.QUIET_GROUPS[plot.NO_PAPER]
+    assert all(t.marker.color not in plot.QUIET_GROUPS.values() for t in papers)
+    assert markers.index(none[0]) < min(markers.index(t) for t in papers)    # drawn beneath
+    assert none[0].legendrank > max(t.legendrank for t in papers)            # listed last

@@ -36,6 +36,9 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
            "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#FF9DA7", "#9C755F", "#BAB0AC"]
 FRONT_COLOR = "#1a1a1a"
 CLAIM_COLOR = "#C0392B"
+NO_PAPER, NO_VALUE = "(no seed paper)", "(none)"
+# groups drawn grey beneath the named ones: the remainder, and the models the colouring says nothing of
+QUIET_GROUPS = {"other": OTHER_COLOR, NO_PAPER: "#c9c9c9", NO_VALUE: "#c9c9c9"}
 MAX_GROUPS = 14          # beyond this the smallest groups share the trace "other"
 WIDTH, HEIGHT = 1100, 680
 REST_NAME = "rest of the zoo"   # with a highlight: the models it does not match
@@ -109,9 +112,9 @@ def fill_hover(template: str, values) -> str:
 
 def _groups(points: pd.DataFrame, color: str, higher_is_better: bool = True, benefit: bool = False) -> pd.Series:
     if color == "paper":
-        g = points["paper"].fillna("").astype(str).map(lambda t: textwrap.shorten(t, 42) if t else "(no seed paper)")
+        g = points["paper"].fillna("").astype(str).map(lambda t: textwrap.shorten(t, 42) if t else NO_PAPER)
     else:
-        g = points[color].fillna("(none)").astype(str)
+        g = points[color].fillna(NO_VALUE).astype(str)
     counts = g.value_counts()
     if len(counts) > MAX_GROUPS:
         keep = set(colour_order(points, g, MAX_GROUPS - 1, higher_is_better, benefit=benefit))   # nearest the front
@@ -149,19 +152,20 @@ def _point_traces(view: View) -> list[go.Scatter]:
     sizes = pd.Series(marker_sizes(pts, view.state.bubble), index=pts.index)
     rest = ~search_mask(pts, view.state.highlight) if view.state.highlight.strip() else pd.Series(False, index=pts.index)
     groups = _groups(pts[~rest], view.state.color, view.higher_is_better, view.benefit)
-    order = [g for g in groups.value_counts().index if g != "other"]
+    order = [g for g in groups.value_counts().index if g not in QUIET_GROUPS]
     colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(order)}
-    if (groups == "other").any():
-        # "other" gets a quiet grey, is drawn first (beneath the named groups, which would
-        # otherwise vanish under hundreds of same-coloured markers) and is listed last
-        order = ["other", *order]
-        colors["other"] = OTHER_COLOR
+    # "other" and the models without a group ("(no seed paper)": 1,556 of 1,656 by paper) get a quiet grey,
+    # are drawn first (beneath the named groups, which would otherwise vanish under hundreds of
+    # same-coloured markers) and are listed last
+    quiet = [g for g in QUIET_GROUPS if (groups == g).any()]
+    order = [*quiet, *order]
+    colors.update({g: QUIET_GROUPS[g] for g in quiet})
     # language models' cards speak of decode, TTFT and tokens/s, not of images per second
     lang = view.group is not None
     template = overlays.language_hover_template(view) if lang else hover_template(view)
     parts = [(REST_NAME, pts[rest], REST_COLOR, 0.35, 3000)] if rest.any() else []
-    parts += [(name, pts[~rest][groups == name], colors[name], 0.6 if name == "other" else 0.85,
-               2000 if name == "other" else 1000) for name in order]
+    parts += [(name, pts[~rest][groups == name], colors[name], 0.6 if name in QUIET_GROUPS else 0.85,
+               2000 if name in QUIET_GROUPS else 1000) for name in order]
     traces = []
     for name, sub, color, opacity, rank in parts:
         sub = sub.loc[hol[sub.index].sort_values(kind="stable").index]

@@ -9,8 +9,8 @@ axis still fits them), every power of ten in range among them while the range sp
 :func:`label_log_axes` applies it to every log axis of a plotly figure, the 1..9 positions between the
 labels kept as unlabelled minor ticks (they show where 3 or 7 lie without a label to misread).
 
-Labels: plain decimals from 0.0001 to 999, then k, M, G, T (as plotly's own "10k"), "2e-5" below
-0.0001; :func:`parse_label` reads one back.
+Labels: plain decimals from 0.0001 to 999, then k, M, G, T (as plotly's own "10k") up to 999T, "2e-5"
+below 0.0001 and "3e22" from 1e15; :func:`parse_label` reads one back.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ MAX_TICKS = 7                  # labels of up to 5 characters: fits a phone's ~3
 # per decade, densest first; the first whose tick count fits MAX_TICKS wins
 MANTISSAS = ((1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 5), (1, 3), (1,))
 SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+EXPONENT_FROM = 1e15           # "1e15", "3e22": past "999T" a suffix would need thousands of T
 PAD_DECADES = 2                # ticks beyond the range, so panning a screen chart keeps labels
 MINOR_GRID = "rgba(128,128,128,0.14)"   # faint on the light and the dark theme alike
 
@@ -44,7 +45,11 @@ def _trim(text: str) -> str:
 
 
 def tick_label(v: float) -> str:
-    """``v`` as a tick label: 0.3, 2, 10, 1k, 2.5M, 1e-5 (12 significant digits at most, zeros trimmed)."""
+    """``v`` as a tick label: 0.3, 2, 10, 1k, 2.5M, 1e-5, 3e22 (12 significant digits at most, zeros
+    trimmed). From :data:`EXPONENT_FROM` on, an exponent: training FLOPs (1e20 - 1e26) read "30000000000T"
+    with suffixes alone."""
+    if abs(v) >= EXPONENT_FROM:
+        return _trim(f"{v:.12g}")
     for scale, suffix in SI:
         if abs(v) >= scale:
             return _trim(f"{v / scale:.12g}") + suffix

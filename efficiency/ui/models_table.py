@@ -37,6 +37,7 @@ LINK_COLUMNS = ("card", "arxiv", "code")
 SIG3 = ("gmacs", "gflops", "params_m", "lat_p50_ms", "lat_p90_ms", "throughput_sps", "mem_mib") + LANGUAGE_COLUMNS
 # accuracy is published with 2 decimals and differences of 0.1 point matter: 2 decimals, not 3 digits
 ACC_DECIMALS = 2
+LARGE = 1e15       # from here a cell is written with an exponent (training FLOPs are 1e20 - 1e26)
 
 _HEADERS = {
     "model": "model (zoo id)",
@@ -213,6 +214,8 @@ def _cell(value, decimals: int | None) -> str:
         if decimals is not None:
             return f"{v:,.{decimals}f}"
         r = round_sig(v)
+        if abs(r) >= LARGE:   # "3.14e+22", not the 23 digits of the float nearest 3.14e22
+            return f"{r:.3g}"
         return f"{r:,.0f}" if abs(r) >= 1e5 else f"{r:,g}"
     return str(value)
 
