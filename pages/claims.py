@@ -1,21 +1,24 @@
 """Paper claims: what the seed papers' abstracts claim vs what we measure."""
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from efficiency.ui import router
 from efficiency.ui import session as ui
-from efficiency.reference.claims import (CONVENTION, EXPLAINED, HOLDS, NOT_MEASURABLE, OFF, SEED_CHECKED,
-                                         claim_verdicts, paper_verdicts)
+from efficiency.reference.claims import CONVENTION, EXPLAINED, OFF, SEED_CHECKED, claim_verdicts, paper_verdicts
 from efficiency.reference.papers import paper_url
 from efficiency.reference.llm_claims import llm_claim_rows, load_peaks, spec_vocab, with_llm_verdicts
 from efficiency.reference.seed_check import (IMPLEMENTATION_NOTES, TOLERANCE, baseline_table, load_tables, not_built,
                                              seed_check, with_seed_verdicts)
 from efficiency.ui.chart_view import apply_theme
+from efficiency.ui.claims_view import (DETAILS_NUMBER_HEADERS, counted, details_labels, details_table, phone_hidden_css, verdict_summary,
+                                       with_unit)
 from efficiency.ui.commands import refresh_command
 from efficiency.ui.log_ticks import label_log_axes
 
 router.ensure_routed()
+CLAIM_MARKER = 11    # px, the details chart's diamonds (their 2 px outline comes on top)
 
 
 def blank_missing(df: pd.DataFrame, formats: dict[str, str]) -> tuple[pd.DataFrame, dict]:
@@ -62,13 +65,12 @@ if d.empty:
 st.subheader("Verdict per paper")
 papers = paper_verdicts(verdicts)
 kinds = verdicts["kind"].value_counts()
-st.caption(f"{n_papers} seed papers, {len(claims)} claims: " + ", ".join(
-    f"{kinds.get(k, 0)} {k}" for k in (HOLDS, CONVENTION, EXPLAINED, OFF, NOT_MEASURABLE))
+st.caption(verdict_summary(kinds, n_papers, len(claims))
     + f". {int(verdicts['ours'].ne('').sum())} claims have a number of ours beside them (a measured zoo model, "
     "a variant we built from the paper, or compute implied from a measured baseline). Each paper's line shows its "
     f"worst verdict. A claim about a variant we built ({int((claims['status'] == SEED_CHECKED).sum())} claims) is "
     f"judged within {TOLERANCE:.0%} of the claim's figure, or of the paper's table where the claim gives none; "
-    "'off, explained' means the gap's cause is known (the seed section below says it).")
+    "'off (explained)' means the gap's cause is known (the seed section below says it).")
 only = st.segmented_control("Show", ["all papers", "with a number of ours", "off or mismatched"],
                             default="all papers", key="w_claims_show") or "all papers"
 shown = papers if only == "all papers" else papers[papers["ours"] != ""] if only.startswith("with") else \
@@ -97,7 +99,9 @@ st.caption(f"{len(check)} variants of {check['paper'].nunique()} seed papers tha
            f"multiply-adds), 'holds' within {TOLERANCE:.0%} of the printed figure; a larger gap is 'off by' with its "
            "cause, or 'unexplained' (a finding, not tuned away). Parameters: within 2 % or the printed rounding. "
            "Latency: H200, batch 1, bf16, CUDA graph, p50, the configuration the baselines below were timed in.")
-t = check.assign(our_gmacs=check["our_macs"] / 1e9, our_gflops=check["our_flops"] / 1e9)
+# ours in the paper's own unit, which changes per row (MFLOPs, GFLOPs, GMACs): each cell says it
+t = check.assign(our_gmacs=check["our_macs"] / 1e9, our_gflops=check["our_flops"] / 1e9,
+                 ours_in_paper_convention=with_unit(check["ours_in_paper_convention"], check["paper_compute_unit"]))
 SEED_COLUMNS = {
     "paper": "paper", "variant": "variant", "compute_verdict": "compute verdict (ours vs paper)",
     "paper_compute_text": "paper compute (as printed)", "ours_in_paper_convention": "ours, as the paper counts",
@@ -108,14 +112,14 @@ SEED_COLUMNS = {
     "input_size": "input", "table": "where in the paper", "model": "zoo id",
 }
 shown, config = blank_missing(t[list(SEED_COLUMNS)].rename(columns=SEED_COLUMNS), {
-    **{c: "%.4g" for c in ("ours, as the paper counts", "our GMACs", "our GFLOPs (2 x MACs)", "our params (M)")},
+    **{c: "%.4g" for c in ("our GMACs", "our GFLOPs (2 x MACs)", "our params (M)")},
     "H200 p50 (ms)": "%.3g", "H200 energy (J/sample)": "%.3g", "ours / paper": "%.3f", "paper params (M)": "%g",
     "paper accuracy (%)": "%.1f"})
 st.dataframe(shown, hide_index=True, width="stretch", column_config={
     **config, "compute verdict (ours vs paper)": st.column_config.TextColumn(width="medium"),
     "params verdict": st.column_config.TextColumn(width="small")}, placeholder="")
-st.caption(f"{int(check['latency_ms'].isna().sum())} variants have no H200 latency (blank; the latency note says "
-           "why). Latency times our implementation: " + " ".join(f"{p}: {n}." for p, n in IMPLEMENTATION_NOTES.items()))
+st.caption(f"{counted(int(check['latency_ms'].isna().sum()), 'variant')} without an H200 latency (blank; the "
+           "latency note says why). Latency times our implementation: " + " ".join(f"{p}: {n}." for p, n in IMPLEMENTATION_NOTES.items()))
 
 st.markdown("**Against the baselines each paper names** (H200, batch 1, bf16, CUDA graph; ratios seed / baseline: "
             "below 1 the seed model is faster or cheaper)")
@@ -163,17 +167,19 @@ else:
     t["measured GMACs"] = pd.to_numeric(t["measured_macs"], errors="coerce") / 1e9
     if flagged_only:
         t = t[t["flags"].astype(str) != ""]
-    st.dataframe(t[["claim_model", "macs_ratio", "accuracy_diff", "claimed GMACs", "measured GMACs", "model",
-                    "claimed_accuracy", "reference_accuracy", "claimed_compute", "compute_unit", "compute_convention",
-                    "flags", "paper_title", "dataset", "metric", "quote"]].rename(columns={
-        "macs_ratio": "claimed / measured MACs", "accuracy_diff": "claimed - reference (points)",
-        "claimed_accuracy": "claimed accuracy (%)", "reference_accuracy": "reference accuracy (%)"}),
-        hide_index=True, width="stretch",
-        column_config={"quote": st.column_config.TextColumn(width="large"),
-                       "claimed / measured MACs": st.column_config.NumberColumn(format="%.3f")}, placeholder="")
+    # 3 significant digits (46.9637 read as precision we do not have), headers with their units
+    st.dataframe(details_table(t), hide_index=True, width="stretch", placeholder="", column_config={
+        "quote (abstract)": st.column_config.TextColumn(width="large"),
+        **{c: st.column_config.NumberColumn(format="%.3g") for c in DETAILS_NUMBER_HEADERS}})
     both = t[t["claimed GMACs"].notna() & t["measured GMACs"].notna()]
     if len(both):
         lo, hi = both[["claimed GMACs", "measured GMACs"]].min().min() / 3, both[["claimed GMACs", "measured GMACs"]].max().max() * 3
+        # fixed ranges (the reference lines' extent): the label placement works in them
+        x_range, y_range = (np.log10(lo), np.log10(hi)), (np.log10(lo / 2), np.log10(2 * hi))
+        # names as annotations clear of each other and of the markers (they were "top center" text,
+        # printed over each other where two claims sit close); the first n_everywhere hold on a phone too
+        notes, n_everywhere = details_labels(both["measured GMACs"], both["claimed GMACs"], both["claim_model"],
+                                             x_range, y_range, CLAIM_MARKER + 2)
         fig = go.Figure()
         for k, dash, name in ((1, "solid", "claimed = measured"), (2, "dot", "claimed = 2 x measured (true FLOPs)"),
                               (0.5, "dash", "claimed = measured / 2")):
@@ -181,9 +187,8 @@ else:
                                      line=dict(color="#888", dash=dash, width=1.5), hoverinfo="skip"))
         flagged = both["flags"].astype(str).str.contains("macs")
         fig.add_trace(go.Scatter(
-            x=both["measured GMACs"], y=both["claimed GMACs"], mode="markers+text", name="claims",
-            text=both["claim_model"], textposition="top center", textfont=dict(size=11),
-            marker=dict(size=11, color=["#C0392B" if f else "#0072B2" for f in flagged], symbol="diamond-open",
+            x=both["measured GMACs"], y=both["claimed GMACs"], mode="markers", name="claims",
+            marker=dict(size=CLAIM_MARKER, color=["#C0392B" if f else "#0072B2" for f in flagged], symbol="diamond-open",
                         line=dict(width=2)),
             hovertext=[f"<b>{m}</b><br>{p}<br>claimed {v} {u} ({c.replace('_', ' ')}) = {g:.3g} GMACs<br>"
                        f"measured {z}: {mg:.3g} GMACs"
@@ -192,12 +197,14 @@ else:
                                                            both["compute_convention"].astype(str), both["claimed GMACs"],
                                                            both["model"], both["measured GMACs"])],
             hovertemplate="%{hovertext}<extra></extra>"))
-        fig.update_layout(template="plotly_white", height=460, font=dict(size=14), margin=dict(t=20),
-                          xaxis=dict(type="log", title="measured GMACs per sample (1 multiply-add = 1)"),
-                          yaxis=dict(type="log", title="claimed compute converted to GMACs"),
-                          legend=dict(orientation="h", y=-0.2))
+        fig.update_layout(template="plotly_white", height=460, font=dict(size=14), margin=dict(t=20, r=20),
+                          xaxis=dict(type="log", title="measured GMACs per sample<br>(1 multiply-add = 1)", range=x_range),
+                          yaxis=dict(type="log", title="claimed compute converted to GMACs", range=y_range),
+                          legend=dict(orientation="h", y=-0.3), annotations=notes)
         apply_theme(label_log_axes(fig), getattr(st.context.theme, "type", None) == "dark")
         st.plotly_chart(fig, theme=None, config={"displaylogo": False})
+        # the names placed for a desktop's plot only would touch on a phone's: hidden there (exports keep them)
+        st.html(phone_hidden_css(n_everywhere, len(notes)))
     st.caption("Flags: `macs_gt10pct_apart` claimed and measured MACs differ by over 10 %; `convention_mismatch` "
                "they would agree under the other FLOP convention (x2 or /2); `accuracy_gt1pt_apart` over one point "
                "from the published reference; `no_measurement` the architecture is not in the results cache; "

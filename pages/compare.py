@@ -14,13 +14,15 @@ from efficiency.ui.configs import config_of
 from efficiency.ui.curves import (batch_curves, batch_notes, by_model, configurations, drawn_lines, of_config,
                                   resolution_curves, resolution_lines, resolution_notes, resolution_table)
 from efficiency.ui import language_detail as ld
-from efficiency.ui.detail import (batch_figure, compare_table, latency_machine, models_coverage, on_machine,
-                                  preferred_config, resolution_figure)
+from efficiency.ui.detail import (batch_figure, compare_shown, compare_table, latency_machine, models_coverage,
+                                  on_machine, preferred_config, resolution_figure)
 from efficiency.ui.language import group_info, group_words, group_y_label
-from efficiency.ui.tables import memory_header
+from efficiency.ui.tables import MEMORY_WORDS
 from efficiency.ui.coverage_note import coverage_note
 
 router.ensure_routed()
+
+SHORT_MEMORY = {"cuda": "peak memory (MiB)", "cpu": "RSS growth (MiB)"}   # tables.MEMORY_HEADER, shortened
 
 d = ui.data()
 s = ui.state()
@@ -49,19 +51,30 @@ t = compare_table(d.results, d.accuracy, chosen, s, columns=ld.COMPARE_COLUMNS i
 hw = hw_text(s, machine.name or None)
 group = group_info(d.accuracy, s.y_dataset, s.y_metric)
 ylab = group_y_label(group) if group else y_label(s.y_dataset, s.y_metric)
+# short headers, units kept: the machine and configuration are said once, in the caption under the table
+# (in the latency header they made it ~430 px wide)
 if lang:
-    cols = {**ld.COMPARE_HEADERS, "acc": ylab, "lat_p50_ms": f"decode step p50 (ms, {hw})"}
+    cols = {**ld.COMPARE_HEADERS, "acc": ylab, "decode_gflops_512": "decode GFLOPs/token"}
 else:
-    cols = {"gmacs": "GMACs / sample (1 mult-add = 1)", "gflops": "GFLOPs / sample (= 2 x MACs)",
-            "params_m": "params (M)", "acc": ylab, "lat_p50_ms": f"latency p50 (ms/batch, {hw})",
-            "lat_p90_ms": "latency p90 (ms/batch)", "throughput_sps": "throughput (samples/s)",
-            "mem_mib": memory_header(s.device), "energy_j_per_sample": "energy (J/sample, NVML)"}   # CPU: RSS growth
+    # the first six fit beside a long id at 1440 px; the memory's full name is in the caption
+    cols = {"acc": ylab, "gmacs": "GMACs", "params_m": "params (M)", "lat_p50_ms": "latency p50 (ms)",
+            "throughput_sps": "samples/s", "mem_mib": SHORT_MEMORY.get(s.device, SHORT_MEMORY["cuda"]),
+            "lat_p90_ms": "latency p90 (ms)", "gflops": "GFLOPs (2 x MACs)",
+            "energy_j_per_sample": "energy (J/sample, NVML)"}
 if group:
     st.caption(f"Accuracy: protocol group {group['protocol_group']} ({group_words(group)}).")
-st.dataframe(t.rename(columns=cols), hide_index=True, width="stretch", placeholder="")
+shown = compare_shown(t).rename(columns=cols)
+formats = {ylab: "%.2f", cols.get("training_flops"): "%.3g"}       # training FLOPs: 3.14e+22, not 23 digits
+st.dataframe(shown, hide_index=True, width="stretch", placeholder="", column_config={
+    c: st.column_config.NumberColumn(format=f) for c, f in formats.items() if c in shown})
+units = ("TTFT: a 512-token prompt at batch 1; decode GFLOPs per token at context 512 (2 x MACs)" if lang else
+         f"GMACs and GFLOPs per sample (1 multiply-add = 1 MAC); latency per batch of {s.batch}; samples/s: "
+         f"throughput = batch / p50; memory: {MEMORY_WORDS.get(s.device, MEMORY_WORDS['cuda'])}")
 if machine.hardware is not None:
     how = "the chosen machine" if machine.chosen else "the automatic machine (Machine in the Pareto sidebar)"
-    st.caption(" ".join([f"Latency from {how}, {machine.name}.", *machine.notes]))
+    st.caption(" ".join([f"Latency from {how}, {hw}. {units}.", *machine.notes]))
+else:
+    st.caption(f"{units}.")
 if t["acc"].isna().any():
     st.info(f"Some models have no published {s.y_dataset} {s.y_metric}: pick another metric in the sidebar.")
 have, total, best = models_coverage(d.results, chosen, s)

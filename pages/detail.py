@@ -12,13 +12,14 @@ from efficiency.ui.axes import hw_text, y_label
 from efficiency.ui.claims_view import claims_for_model
 from efficiency.ui.commands import llm_measure_command, refresh_command
 from efficiency.ui.configs import HwConfig, config_of, gap_text, other_implementations
-from efficiency.ui.curves import (batch_curves, batch_notes, by_config, drawn_lines, resolution_curves,
+from efficiency.ui.curves import (batch_curves, batch_messages, by_config, resolution_curves,
                                   resolution_lines, resolution_notes, resolution_table)
 from efficiency.ui.detail import (batch_figure, default_model, find_model, headline_row, latency_machine, on_machine,
                                   op_breakdown, op_counts, random_weights_note, resolution_figure, similar_models)
 from efficiency.ui.latency_rows import latency_display, model_latencies
 from efficiency.ui.language import STATIC_CACHE_NOTE as LANGUAGE_STATIC_CACHE_NOTE, group_info, group_y_label
-from efficiency.ui.language_detail import accuracy_rows, count_facts, is_language, speed_errors, speed_table
+from efficiency.ui.language_detail import (SPEED_CAPTION, SPEED_HEADERS, SPEED_NUMBERS, accuracy_rows, count_facts,
+                                          is_language, speed_errors, speed_table)
 from efficiency.ui.models_table import escape_markdown
 from efficiency.ui.seed_claims import claimed_accuracy
 from efficiency.ui.coverage_note import switch_configuration
@@ -97,9 +98,11 @@ def language_sections(model: str, row, acc_all) -> None:
     st.markdown("#### Speed on the GPU: TTFT, decode against the bandwidth bound, energy")
     speed, errors = speed_table(d.results, model), speed_errors(d.results, model)
     if len(speed):
+        # the cells hold 3 significant digits already: "%g" shows them as they are (12300, 0.195)
         st.dataframe(speed, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(format="%.4g") for c in speed.columns[2:10]}, placeholder="")
-        st.caption("One decode step generates one token per sequence of the batch, after a 512-token prompt "
+            SPEED_HEADERS[c]: st.column_config.NumberColumn(format="%g") for c in SPEED_NUMBERS}, placeholder="")
+        st.caption(f"{SPEED_CAPTION} One decode step generates one token per sequence of the batch, after a "
+                   "512-token prompt "
                    "(128 steps timed). Bound = batch / (bytes one step reads / measured memory bandwidth). "
                    "TTFT is one eager prefill: where its achieved TFLOP/s is a small part of the GPU's matmul "
                    "peak (H200: 758 TFLOP/s measured, data/gpu_peaks.parquet), it times the host launching "
@@ -150,12 +153,12 @@ def batch_section(model: str) -> None:
     if curves.empty:
         st.caption("No latency rows: no batch curve.")
         return
-    if drawn_lines(curves):
+    box, notes = batch_messages(curves)
+    if box:
+        st.info(box, icon=":material/info:")
+    else:
         st.plotly_chart(legend_below(label_log_axes(batch_figure(curves)), 320), theme=None,
                         config={"displaylogo": False})
-    else:
-        st.info("One batch size measured per configuration: no curve to draw.", icon=":material/info:")
-    notes = batch_notes(curves)
     if notes:
         st.caption("  \n".join(notes))
 

@@ -11,8 +11,10 @@ from efficiency.ui import session as ui
 from efficiency.ui.commands import refresh_command
 from efficiency.ui.configs import config_of, machines
 from efficiency.ui.detail import models_coverage
-from efficiency.ui.hardware import (HARDWARE_CONFIG_HEADERS, hardware_configs, hardware_table, measured_matmul_peaks,
-                                   peak_notes, read_measured_peaks, speedups)
+from efficiency.ui.hardware import (HARDWARE_CONFIG_HEADERS, failed_only, failed_only_note, hardware_configs,
+                                   hardware_table, measured_matmul_peaks, peak_notes, read_measured_peaks,
+                                   speedup_frame, speedups)
+from efficiency.ui.models_table import round_column
 from efficiency.ui.language_detail import DECODE_HEADERS, decode_table
 from efficiency.ui.coverage_note import coverage_note
 
@@ -58,12 +60,14 @@ coverage_note(st, config_of(s), have, total, best, "chosen models", "cov_hardwar
 st.subheader("Machines measured")
 st.dataframe(machines(d.results), hide_index=True, width="stretch", placeholder="")
 st.subheader("Configurations measured")
-st.dataframe(hardware_configs(d.results).rename(columns=HARDWARE_CONFIG_HEADERS), hide_index=True, width="stretch",
+configs = hardware_configs(d.results)
+st.dataframe(configs[~failed_only(configs)].rename(columns=HARDWARE_CONFIG_HEADERS), hide_index=True, width="stretch",
              placeholder="")
-st.caption("One line per machine and configuration; counts are models with a good row. Energy: NVML's board energy "
-           "counter over at least 2 s of the timed calls (GPU rows only). Noisy: the timed calls' spread, a clock "
-           "drop or an average power above the board's limit failed the stability rule (Data and method). "
-           "Failed rows recorded an error (out of memory, a graph that cannot be captured) and are never plotted.")
+st.caption(" ".join(["One line per machine and configuration with a good row; counts are models with a good row. "
+                     "Energy: NVML's board energy counter over at least 2 s of the timed calls (GPU rows only). "
+                     "Noisy: the timed calls' spread, a clock drop or an average power above the board's limit "
+                     "failed the stability rule (Data and method). Failed rows recorded an error (out of memory, a "
+                     "graph that cannot be captured) and are never plotted.", failed_only_note(configs)]))
 if not (hw["device"] == "cuda").any():
     st.info("No GPU rows in the cache: run the refresh on a machine with CUDA, e.g. "
             f"`{refresh_command('resnet50')} --device cuda`.")
@@ -85,15 +89,15 @@ for i, cfg in enumerate(configs):
         hovertemplate="%{hovertext}<extra></extra>"))
 for (name, dtype), peak in sub.groupby(["device_name", "dtype"])["peak_tflops"].first().dropna().items():
     fig.add_hline(y=peak, line=dict(dash="dash", color="#888"))
-    # the label as its own annotation: add_hline's would sit at y = peak in log10 units (10^989) on a log axis
-    fig.add_annotation(text=f"{name} {dtype} dense peak, {peak:g} TFLOP/s<br>(vendor's figure, source below the "
-                            f"chart; {name} {dtype} rows only)",
+    # the label as its own annotation: add_hline's would sit at y = peak in log10 units (10^989) on a log axis;
+    # short lines (the whole story is in the notes below the chart): a phone's plot is ~250 px wide
+    fig.add_annotation(text=f"{name.split(',')[0]} {dtype} dense peak,<br>{peak:g} TFLOP/s (vendor's figure)",
                        xref="x domain", x=0, xanchor="left", yref="y", y=float(np.log10(peak)), yanchor="bottom",
                        showarrow=False, font=dict(size=12, color="#555"))
 for (name, dtype), peak in sub.groupby(["hardware_name", "dtype"])["measured_peak_tflops"].max().dropna().items():
     fig.add_hline(y=peak, line=dict(dash="dot", color="#888"))
-    fig.add_annotation(text=f"{name}: bf16 matmul peak measured there, {peak:.0f} TFLOP/s<br>({dtype} rows of that "
-                            "machine only)", xref="x domain", x=1, xanchor="right", yref="y",
+    fig.add_annotation(text=f"{name.split(',')[0]}: measured bf16<br>matmul peak, {peak:.0f} TFLOP/s",
+                       xref="x domain", x=1, xanchor="right", yref="y", align="right",
                        y=float(np.log10(peak)), yanchor="top", showarrow=False, font=dict(size=12, color="#555"))
 fig.update_layout(template="plotly_white", font=dict(size=14),
                   xaxis=dict(type="log", title="GMACs per sample (1 multiply-add = 1)<br>"
@@ -129,14 +133,16 @@ if len(decode):     # language models: decoding is bound by memory bandwidth, no
 
 st.subheader("Latency p50 (ms per batch) by configuration")
 pivot = sub.pivot_table(index="model", columns="config", values="lat_p50_ms", aggfunc="min")
-st.dataframe(pivot, width="stretch", placeholder="")
+st.dataframe(pivot.apply(round_column), width="stretch", placeholder="")     # 3 significant digits, as elsewhere
 
 
 st.subheader("Speed-ups")
-for col, (label, r) in zip(st.columns(3), speedups(sub, s)):
-    with col:
-        st.markdown(f"**{label}**")
-        if r.empty:
-            st.info("Not measured for these models.")
-        else:
-            st.dataframe(r.to_frame(), width="stretch", placeholder="")
+# one under the other, the ratio first: side by side, a third of 1440 px held only the long model ids
+for label, r in speedups(sub, s):
+    st.markdown(f"**{label}**")
+    if r.empty:
+        st.info("Not measured for these models.")
+    else:
+        table = speedup_frame(r)
+        st.dataframe(table, hide_index=True, width="content", placeholder="", column_config={     # no gap in between
+            table.columns[0]: st.column_config.NumberColumn(width="small")})     # already 3 significant digits

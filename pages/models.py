@@ -26,26 +26,32 @@ if filters:
     st.caption("Explorer filters in effect: " + "; ".join(filters) + ".")
 
 table = mt.models_table(v.points)
-names = mt.headers(v.y_label, s.device)      # a CPU's memory column is RSS growth, a lower bound
+language = v.group is not None                # prefill counts and decode steps: their own headers
+names = mt.headers(v.y_label, s.device, language)   # a CPU's memory column is RSS growth, a lower bound
 
 # ---- controls: text filter and column chooser (key columns are always shown)
-c1, c2 = st.columns([2, 3], vertical_alignment="bottom")
 ui.seed("w_models_filter", s.table_filter)          # a share link restores the filter
-text = c1.text_input("Filter (model id, family or paper contains)", key="w_models_filter", max_chars=200)
+text = st.text_input("Filter (model id, family or paper contains)", key="w_models_filter", max_chars=200)
 s = ui.update(table_filter=text)
-ui.seed("w_models_cols", list(mt.DEFAULT_LANGUAGE_OPTIONAL if v.group is not None else mt.DEFAULT_OPTIONAL))
-optional = c2.multiselect("More columns", list(mt.OPTIONAL_COLUMNS), key="w_models_cols",
-                          format_func=lambda c: names[c], placeholder="key columns only")
+ui.seed("w_models_cols", list(mt.DEFAULT_LANGUAGE_OPTIONAL if language else mt.DEFAULT_OPTIONAL))
+# the full width and short chip names: a chip row does not wrap, and every chosen chip should be in view
+optional = st.multiselect("More columns", list(mt.OPTIONAL_COLUMNS), key="w_models_cols",
+                          format_func=lambda c: mt.CHIP_LABELS[c], placeholder="key columns only",
+                          help="Short names here; the table's headers give units and conventions.")
 shown = mt.text_filter(table, text)[mt.shown_columns(optional)]
 
 # ---- the table: numbers stay numbers (they sort), units live in the headers
 links = {"card": r"https?://[^/]+/(?:timm/)?(?:.*/generated/torchvision\.models\.)?([^/]+?)(?:\.html)?$",
          "arxiv": r"https://arxiv\.org/abs/(.+)$", "code": r"https?://.*/([^/]+\.py)$"}
 config = {names[c]: st.column_config.LinkColumn(names[c], display_text=links[c]) for c in mt.LINK_COLUMNS}
-config[names["model"]] = st.column_config.TextColumn(names["model"], pinned=True, width="medium")  # key columns fit at 1440 px
+# ids differ only in their weight tag at the end ("...patch14_448.mim_m38m_ft_in22k_in1k@448"): wide enough
+# for the ids shown (up to 400 px), with the key numbers still in view beside them at 1440 px
+config[names["model"]] = st.column_config.TextColumn(names["model"], pinned=True, width=mt.id_width(shown["model"]))
 config[names["acc"]] = st.column_config.NumberColumn(names["acc"], format="%.2f")
-st.dataframe(shown.rename(columns=names), hide_index=True, width="stretch", height=560, placeholder="",
-             column_config=config)
+for c, label in mt.screen_labels(language).items():      # short over the numbers; the full header on hover
+    config[names[c]] = st.column_config.NumberColumn(label, help=names[c])
+st.dataframe(shown.rename(columns=names), hide_index=True, width="stretch", height=mt.grid_height(len(shown)),
+             placeholder="", column_config=config)
 hw = hw_text(s, v.device_name)
 st.caption(f"{len(shown):,} of {len(table):,} models. Latency, throughput and memory on {hw} (sidebar); "
            "GMACs count one multiply-add once (timm/torchvision 'FLOPs'), GFLOPs = 2 × GMACs; counts per "
@@ -59,7 +65,7 @@ st.caption(f"{len(shown):,} of {len(table):,} models. Latency, throughput and me
 e1, e2, e3 = st.columns([1.2, 3, 1.2], vertical_alignment="bottom")
 # the CSV has the shown rows and columns at full precision (the screen rounds for reading)
 exact = mt.text_filter(mt.models_table(v.points, rounded=False), text)[mt.shown_columns(optional)]
-e1.download_button("Shown table (CSV)", data=mt.csv_bytes(exact, v.y_label, s.device), file_name="models.csv",
+e1.download_button("Shown table (CSV)", data=mt.csv_bytes(exact, v.y_label, s.device, language), file_name="models.csv",
                    mime="text/csv", on_click="ignore", icon=":material/download:")
 ids = shown["model"].dropna().tolist()
 if ids:

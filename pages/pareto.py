@@ -10,7 +10,8 @@ from efficiency.ui import models_table as mt
 from efficiency.ui import pareto_notes as notes
 from efficiency.ui import router
 from efficiency.ui import session as ui
-from efficiency.ui.axes import AXES, LANGUAGE, METRIC_UNITS, axes_for_task, axis_for, hw_text, lower_bound_axis
+from efficiency.ui.axes import (AXES, LANGUAGE, METRIC_UNITS, axes_for_task, axis_for, axis_title, hw_text,
+                               lower_bound_axis)
 from efficiency.ui.budget import answer_lines, budget_answer
 from efficiency.ui.chart_view import for_print
 from efficiency.ui.commands import plot_command, plot_command_gaps
@@ -41,8 +42,8 @@ offered = axes_for_task(s.task)               # language models get their own ax
 if st.session_state.get("w_x") not in offered:   # the task changed: the sidebar moved x to its default
     st.session_state["w_x"] = s.x
 x = c1.selectbox("Cost (x axis)", offered, key="w_x",       # on CPU, memory under its own name (axes.CPU_MEMORY)
-                 format_func=lambda k: axis_for(replace(s, x=k)).label.format(
-                     batch=s.batch, hw="the sidebar's hardware", hw1="the sidebar's hardware at batch 1"))
+                 format_func=lambda k: axis_title(axis_for(replace(s, x=k)), s.batch, "the sidebar's hardware",
+                                                  "the sidebar's hardware at batch 1"))
 ui.seed("w_highlight", s.highlight)
 highlight = c2.text_input("Highlight models (name or glob like resnet5*)", key="w_highlight", max_chars=200,
                           help="Matching models are drawn in colour and named; the rest of the zoo stays in grey.")

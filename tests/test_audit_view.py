@@ -261,7 +261,7 @@ def test_the_notes_account_for_every_model_not_plotted():
                      accuracy().iloc[:1].assign(model=SEEDS[0], value=float("nan"))], ignore_index=True)
     v = build_view(res, acc, DEFAULT)
     notes = " ".join(_notes(v))
-    assert "2 of 7 models have no imagenet-1k top1" in notes            # the seed without any, the NaN one
+    assert "2 of 7 models have no ImageNet-1k top-1 and" in notes           # the seed without any, the NaN one
     assert "1 of timm's test networks" in notes and len(v.points) == 4   # 7 - 2 - 1
 
 

@@ -76,7 +76,7 @@ def test_hardware_page_draws_only_the_sourced_peak_and_names_its_source(tmp_path
     roof = next(c for c in charts if "achieved TFLOP/s" in c["layout"]["yaxis"]["title"]["text"])
     peaks = [s["y0"] for s in roof["layout"].get("shapes", []) if s.get("line", {}).get("dash") == "dash"]
     assert peaks == [989.0]                                           # the H100's; none for the H200
-    labels = [a["text"] for a in roof["layout"]["annotations"] if "dense peak" in a["text"]]
+    labels = [a["text"].replace("<br>", " ") for a in roof["layout"]["annotations"] if "dense peak" in a["text"]]
     assert len(labels) == 1 and labels[0].startswith("NVIDIA H100 80GB HBM3 bf16 dense peak, 989 TFLOP/s")
     captions = " ".join(c.value for c in at.caption)
     assert "No datasheet peak recorded for NVIDIA H200 (bf16)" in captions

@@ -272,13 +272,12 @@ def test_detail_tables_for_a_language_model(tables):
     facts = ld.count_facts(row).set_index("quantity")["value"]
     assert facts["Decode, per token at context 512"] == "2.54 GFLOPs" and facts["Weights in bf16"].endswith("GiB")
     speed = ld.speed_table(res, "hf/llama-3.2-1b")
-    assert len(speed) == 4 and "TTFT p50 (ms, 512-token prompt; batch-1 rows only)" in speed
-    ttft, achieved = speed["TTFT p50 (ms, 512-token prompt; batch-1 rows only)"], \
-        speed["prefill TFLOP/s achieved (prefill FLOPs / TTFT)"]
+    assert len(speed) == 4 and "TTFT p50 (ms)" in speed
+    ttft, achieved = speed["TTFT p50 (ms)"], speed["prefill TFLOP/s"]
     prefill = count_table(res).set_index("model").loc["hf/llama-3.2-1b", "prefill_flops_512"]
     assert ttft.notna().any()
-    for t, a in zip(ttft, achieved):       # prefill FLOPs over TTFT, where there is a TTFT
-        assert (a != a) if t != t else a == pytest.approx(prefill / (t / 1e3) / 1e12)
+    for t, a in zip(ttft, achieved):       # prefill FLOPs over TTFT, where there is a TTFT (both to 3 digits)
+        assert (a != a) if t != t else a == pytest.approx(prefill / (t / 1e3) / 1e12, rel=1e-2)
     assert ld.speed_table(res, "hf/llama-3.1-405b").empty
     errors = ld.speed_errors(res, "hf/llama-3.1-405b")
     assert len(errors) == 2 and errors["error"].str.startswith("does not fit").all()

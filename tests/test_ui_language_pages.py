@@ -98,7 +98,8 @@ def test_detail_of_a_language_model_shows_speed_sources_and_why_not(lang_env):
     at = _app({"task": "language", "sel": "hf/llama-3.2-1b"}, "pages/detail.py")
     assert not at.exception, at.exception
     headers = [list(d.value.columns) for d in at.dataframe]
-    assert any("decode tokens/s (whole batch)" in h and "energy (J/token)" in h for h in headers)
+    assert any("decode tokens/s" in h and "energy (J/token)" in h for h in headers)
+    assert any("tokens of the whole batch per second" in c.value for c in at.caption)   # the short header, explained
     assert any("protocol group" in h and "source" in h for h in headers)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Decode GFLOPs / token"] == "2.54"

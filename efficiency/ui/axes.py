@@ -176,10 +176,19 @@ def hw_text(state: ViewState, device_name: str | None = None) -> str:
     return f"{dev}, batch {state.batch}, {state.dtype}, {state.mode.replace('_', ' ')}"
 
 
+# at batch 1 the decode axis' "all {batch} sequences together" reads "all 1 sequences together"
+_ONE_SEQUENCE = ("all 1 sequences together", "1 sequence")
+
+
+def axis_title(spec: AxisSpec, batch: int, hw: str, hw1: str) -> str:
+    """``spec``'s label with ``batch`` and the hardware texts filled in, singular at batch 1."""
+    return spec.label.format(batch=batch, hw=hw, hw1=hw1).replace(*_ONE_SEQUENCE)
+
+
 def x_label(state: ViewState, device_name: str | None = None) -> str:
     """The cost axis title of ``state``, with its hardware filled in ({hw1}: the same at batch 1,
     where time to first token is measured whatever the batch shown)."""
-    label = axis_for(state).label.format(batch=state.batch, hw=hw_text(state, device_name),
-                                         hw1=hw_text(replace(state, batch=1), device_name))
+    label = axis_title(axis_for(state), state.batch, hw_text(state, device_name),
+                       hw_text(replace(state, batch=1), device_name))
     # an empty chart's axis says why it is empty
     return label + " (measured on CUDA GPUs only: none here)" if gpu_only_text(state) else label

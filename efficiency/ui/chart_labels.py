@@ -4,7 +4,8 @@ label covers another or a marker, in the browser (any width from a phone column 
 screen) and in the 1100 px exports alike.
 
 Highlighted models (the explorer's highlight box) are named first, then the front's models,
-spread out along it; at most :data:`MAX_LABELS`. A label that fits nowhere is left out.
+spread out along it; at most :data:`MAX_LABELS`. A label that fits nowhere is left out. Labels
+keep off the front's step line too where they can (:func:`front_segments`).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from efficiency.ui.explorer import View, search_mask
-from efficiency.ui.labels import Area, place_labels, text_box
+from efficiency.ui.labels import Area, place_labels, step_segments, text_box
 
 MAX_LABELS = 14
 FONT_PX = 11
@@ -22,6 +23,14 @@ FONT_PX = 11
 # of about 500 px to a wide screen (the export's is about 790 x 480); on a phone the page hides them
 PLOT_WIDTHS = (420.0, 1000.0)
 PLOT_HEIGHTS = (340.0, 520.0)
+# the likelier widths, a desktop window (649 px at 1440) and the export: where a label cannot keep
+# off the front's line at every width (a point near the left edge, whose only room is to the right,
+# up to the next step), it keeps off it at these
+PREFER_WIDTHS = (560.0, 1000.0)
+# the front's line as efficiency.ui.figures draws it (line.shape, line.width): the labels must
+# keep off the line as drawn, so a change there is a change here
+FRONT_SHAPE = "hv"
+FRONT_LINE_PX = 2.5
 
 
 def _span(values: list[float], log: bool, pad_lo: float, pad_hi: float) -> tuple[float, float] | None:
@@ -67,6 +76,14 @@ def _spread_order(front: pd.DataFrame, log_x: bool) -> list[int]:
     return taken
 
 
+def front_segments(view: View) -> np.ndarray:
+    """The front's step line, ``(k, 4)`` segments in axis coordinates: plotly draws it through the
+    front's rows in their order (cost ascending; on a benefit axis such as tokens/s largest
+    first, which mirrors the step), across then up or down (:data:`FRONT_SHAPE`)."""
+    s = view.state
+    return step_segments(_axis_xy(view.front["x"], view.front["y"], s.log_x, s.log_y), FRONT_SHAPE)
+
+
 def label_rows(view: View) -> pd.DataFrame:
     """The models to name, in priority order: highlighted matches (front first, best first), then
     the front, spread out."""
@@ -99,6 +116,7 @@ def label_annotations(view: View, claims: pd.DataFrame | None, ranges, point_rad
     s = view.state
     texts = label_texts(rows)
     area = Area(tuple(ranges[0]), tuple(ranges[1]), PLOT_WIDTHS, PLOT_HEIGHTS)
+    wide = Area(area.x_range, area.y_range, PREFER_WIDTHS, PLOT_HEIGHTS)
     markers = [_axis_xy(view.points["x"], view.points["y"], s.log_x, s.log_y),
                _axis_xy(view.front["x"], view.front["y"], s.log_x, s.log_y)]
     radii = [np.asarray(point_radii, dtype=float), np.full(len(view.front), front_radius)]
@@ -110,7 +128,8 @@ def label_annotations(view: View, claims: pd.DataFrame | None, ranges, point_rad
     own = np.array([front_radius if on else by_model.get(m, front_radius)
                     for m, on in zip(rows["model"], rows["on_front"].astype(bool))])
     offsets = place_labels(anchors, [text_box(t, FONT_PX) for t in texts], np.vstack(markers),
-                           np.concatenate(radii), area, anchor_radii=own)
+                           np.concatenate(radii), area, anchor_radii=own,
+                           lines=front_segments(view), line_px=FRONT_LINE_PX, prefer=(wide,))
     notes = []
     for (ax, ay), text, off, model, r in zip(anchors, texts, offsets, rows["model"], own):
         if off is None:

@@ -2,10 +2,17 @@
 axes, and beside one model. The comparison itself is :mod:`efficiency.reference.claims`."""
 from __future__ import annotations
 
+import math
 import textwrap
+from typing import Mapping
 
+import numpy as np
 import pandas as pd
 
+from efficiency.reference.claims import CONVENTION, EXPLAINED, HOLDS, NOT_MEASURABLE, OFF
+from efficiency.ui.labels import Area, Offset, candidate_offsets, clear_over_range, place_labels, text_box
+from efficiency.ui.labels import inside_over_range
+from efficiency.ui.models_table import round_sig
 from efficiency.ui.numbers import fmt
 from efficiency.ui.state import ViewState
 
@@ -67,3 +74,151 @@ def claims_for_model(cvm: pd.DataFrame | None, model: str, arch: str) -> pd.Data
         return pd.DataFrame(columns=[] if cvm is None else cvm.columns)
     hit = cvm[cvm["model"].astype(str) == model]
     return hit if len(hit) else cvm[cvm["zoo_arch"].astype(str) == arch]
+
+
+# ---- the Paper claims page: its summary line, its details table and the names on its chart
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the number it needs: "1 variant", "2 variants"."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def verdict_summary(kinds: Mapping[str, int], n_papers: int, n_claims: int) -> str:
+    """The count of claims per verdict kind, each kind named so that none reads as a count of its
+    own ("6 off, explained, 0 off" read as three counts): explained and unexplained gaps side by side."""
+    words = {HOLDS: "holds", CONVENTION: "convention mismatch", EXPLAINED: "off (explained)",
+             OFF: "off (unexplained)", NOT_MEASURABLE: "not measurable"}
+    return (f"{counted(n_papers, 'seed paper')}, {counted(n_claims, 'claim')}: "
+            + ", ".join(f"{int(kinds.get(k, 0))} {w}" for k, w in words.items()))
+
+
+def with_unit(values, units) -> list[str]:
+    """Each value at 3 significant digits followed by its own unit ("64.9 MFLOPs", "4.32 GFLOPs");
+    empty where the value is missing. A column whose unit changes per row says it in every cell."""
+    out = []
+    for v, u in zip(values, units):
+        r = round_sig(v)
+        out.append("" if math.isnan(r) else f"{r:g} {u}".strip())
+    return out
+
+
+# the details table: source column -> header (units in the header; MACs = 1 multiply-add)
+DETAILS_COLUMNS = {
+    "claim_model": "claim about", "macs_ratio": "claimed / measured MACs",
+    "accuracy_diff": "claimed - reference (points)", "claimed GMACs": "claimed (GMACs)",
+    "measured GMACs": "measured (GMACs)", "model": "measured zoo model", "claimed_accuracy": "claimed accuracy (%)",
+    "reference_accuracy": "reference accuracy (%)", "claimed_compute": "claimed compute (as printed)",
+    "compute_unit": "printed unit", "compute_convention": "convention", "flags": "flags",
+    "paper_title": "paper", "dataset": "dataset", "metric": "metric", "quote": "quote (abstract)",
+}
+DETAILS_NUMBERS = ("macs_ratio", "accuracy_diff", "claimed GMACs", "measured GMACs", "claimed_accuracy",
+                   "reference_accuracy")
+
+DETAILS_NUMBER_HEADERS = tuple(DETAILS_COLUMNS[c] for c in DETAILS_NUMBERS)
+
+
+def details_table(t: pd.DataFrame) -> pd.DataFrame:
+    """The claimed-vs-measured rows as the page shows them: numbers at 3 significant digits,
+    readable headers with units (:data:`DETAILS_COLUMNS`)."""
+    out = t[list(DETAILS_COLUMNS)].copy()
+    for c in DETAILS_NUMBERS:
+        out[c] = pd.to_numeric(out[c], errors="coerce").map(round_sig)
+    out["compute_convention"] = out["compute_convention"].fillna("").astype(str).str.replace("_", " ")
+    return out.rename(columns=DETAILS_COLUMNS)
+
+
+# the claims chart's plotting area, px (measured in Chromium: 258 x 256 on a 390 px phone, 320 - 390
+# wide between 800 and 950 px with the sidebar open, 880 x 305 at 1440, 2000 at 2560). Names that
+# fit at every width are drawn everywhere; the rest only from DETAILS_WIDE's lower end up (the page
+# hides them on a phone, PHONE_MAX_PX), so a crowded pair is still named on a desktop
+DETAILS_WIDTHS, DETAILS_WIDE, DETAILS_HEIGHTS = (240.0, 2600.0), (300.0, 2600.0), (250.0, 320.0)
+PHONE_MAX_PX = 440        # viewport: a plot under DETAILS_WIDE's 300 px (the plot is the viewport less 132 px)
+DETAILS_FONT_PX = 11
+
+
+def _place_more(uv, rest, sizes, placed, radius: float, area: Area) -> list[tuple[int, Offset]]:
+    """Offsets for the labels ``rest`` (indices into ``uv``, point fractions) clear of every marker
+    (all of ``uv``), of the ``placed`` ``(index, Offset)`` labels and of each other, over ``area``'s
+    sizes: :func:`efficiency.ui.labels.place_labels`' greedy rule with labels already standing."""
+    boxes = [(uv[i], (o.dx, o.dy), sizes[i]) for i, o in placed]
+    m_size = np.full((len(uv), 2), 2 * radius)
+    out = []
+    for i in rest:
+        for off in candidate_offsets(tuple(sizes[i]), radius):
+            if not inside_over_range(uv[i], off, sizes[i], area) or \
+                    not clear_over_range(uv[i], off, sizes[i], uv, (0.0, 0.0), m_size, area).all():
+                continue
+            b_uv, b_off, b_size = (np.array([b[k] for b in boxes]) for k in range(3)) if boxes else (None,) * 3
+            if boxes and not clear_over_range(uv[i], off, sizes[i], b_uv, b_off, b_size, area).all():
+                continue
+            boxes.append((uv[i], off, sizes[i]))
+            out.append((i, Offset(*off)))
+            break
+    return out
+
+
+def _crowded_first(xy: np.ndarray) -> list[int]:
+    """Point indices, the one nearest another first (a crowded pair takes the free places
+    before its lone neighbours do), ties left to right: a deterministic priority."""
+    d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    np.fill_diagonal(d, np.inf)
+    nearest = d.min(axis=1) if len(xy) > 1 else np.zeros(len(xy))
+    return [int(i) for i in np.lexsort((xy[:, 0], nearest))]
+
+
+def _note(x: float, y: float, text: str, off: Offset, radius: float) -> dict:
+    """One name as a plotly annotation (log axes: ``x``, ``y`` in log10), joined to its marker by a
+    thin line; ``name`` "label:..." lets :func:`efficiency.ui.chart_view.apply_theme` recolour it."""
+    return dict(x=x, y=y, xref="x", yref="y", text=text, showarrow=True, arrowhead=0, arrowwidth=0.8,
+                arrowcolor="#888", standoff=radius, ax=off.dx, ay=-off.dy, xanchor="center", yanchor="middle",
+                font=dict(size=DETAILS_FONT_PX, color="#333"), bgcolor="rgba(255,255,255,0.6)", borderpad=1,
+                name=f"label:{text}")
+
+
+def _placed(xy, sizes, order, radius: float, areas: tuple[Area, Area]):
+    """The two passes of :func:`details_labels` in one priority ``order``: ``(index, Offset)`` of
+    the names that hold everywhere, then of those that hold on the wide area only."""
+    first = place_labels(xy[order], sizes[order], xy, radius, areas[0])
+    placed = [(i, off) for i, off in zip(order, first) if off is not None]
+    rest = [i for i, off in zip(order, first) if off is None]
+    return placed, _place_more(areas[0].fractions(xy), rest, sizes, placed, radius, areas[1])
+
+
+def details_labels(x, y, texts, x_range, y_range, marker_px: float, widths=DETAILS_WIDTHS, wide=DETAILS_WIDE,
+                   heights=DETAILS_HEIGHTS) -> tuple[list[dict], int]:
+    """Plotly annotations naming the claims chart's points (log axes: ``x``, ``y`` in GMACs, ranges
+    in log10) clear of each other and of every marker, and how many of them (the first) hold at
+    every plot size in ``widths`` x ``heights`` (:func:`efficiency.ui.labels.place_labels`); the
+    others hold from ``wide``'s lower end up. A name that fits nowhere is left to the hover card.
+    The greedy placer depends on its order: from three deterministic orders (left to right, right
+    to left, the most crowded first), each repaired by moving the first name left out to the front,
+    the placement naming the most points wins, then the one naming the most everywhere."""
+    xy = np.log10(np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)]))
+    texts = [str(t) for t in texts]
+    sizes = np.array([text_box(t, DETAILS_FONT_PX) for t in texts], dtype=float).reshape(-1, 2)
+    areas = (Area(tuple(x_range), tuple(y_range), tuple(widths), tuple(heights)),
+             Area(tuple(x_range), tuple(y_range), tuple(wide), tuple(heights)))
+    ltr = [int(i) for i in np.argsort(xy[:, 0], kind="stable")]
+    best, score = None, (-1, -1)
+    for start in (ltr, ltr[::-1], _crowded_first(xy)):
+        order = list(start)
+        for _ in range(len(order) + 1):       # repair: a name left out moves to the front, once each
+            placed, more = _placed(xy, sizes, order, marker_px / 2, areas)
+            if (len(placed) + len(more), len(placed)) > score:
+                best, score = (placed, more), (len(placed) + len(more), len(placed))
+            named = {i for i, _ in placed + more}
+            out = [i for i in order if i not in named]
+            if not out or out[0] == order[0]:
+                break
+            order = [out[0]] + [i for i in order if i != out[0]]
+    placed, more = best
+    return [_note(xy[i, 0], xy[i, 1], texts[i], off, marker_px / 2) for i, off in placed + more], len(placed)
+
+
+def phone_hidden_css(n_everywhere: int, n_notes: int, max_px: int = PHONE_MAX_PX) -> str:
+    """A style that hides the annotations from index ``n_everywhere`` on (the names placed for a
+    desktop's plot, :func:`details_labels`) on a viewport up to ``max_px`` wide; empty if none."""
+    if n_notes <= n_everywhere:
+        return "<style></style>"
+    sel = ", ".join(f'.js-plotly-plot .annotation[data-index="{i}"]' for i in range(n_everywhere, n_notes))
+    return f"<style>@media (max-width: {max_px}px) {{ {sel} {{ display: none; }} }}</style>"

@@ -177,6 +177,21 @@ def drawn_lines(curves: pd.DataFrame) -> list[str]:
     return [s.line for s in summaries(curves) if len(s.good) >= 2]
 
 
+NO_CURVE = "One batch size measured per configuration: no curve to draw."
+_NO_CURVE_TAIL = "; no curve to draw."
+
+
+def batch_messages(curves: pd.DataFrame) -> tuple[str | None, list[str]]:
+    """``(box, caption lines)`` beside the batch chart: with a curve drawn, no box and :func:`batch_notes`;
+    with none, one box that says so once and holds each line's single batch and speed (a box and a
+    caption repeating "no curve to draw" under it read as two findings)."""
+    notes = batch_notes(curves)
+    if drawn_lines(curves):
+        return None, notes
+    lines = [n[: -len(_NO_CURVE_TAIL)] + "." if n.endswith(_NO_CURVE_TAIL) else n for n in notes]
+    return "  \n".join([NO_CURVE, *lines]), []
+
+
 def batch_notes(curves: pd.DataFrame) -> list[str]:
     """What the chart cannot show, a line each: a curve with one good batch size (its speed stated
     instead), a curve without a good row, a failed batch below a good one, and where a curve stops

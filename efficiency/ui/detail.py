@@ -17,12 +17,20 @@ from efficiency.ui.configs import HwConfig, available, config_of, coverage, wide
 from efficiency.ui.curves import CurveConfig, drawn_lines, level_of_failure, preferred, resolution_lines, short_error
 from efficiency.ui.explorer import ENERGY_COLUMNS, is_test_network
 from efficiency.ui.figures import FONT, PALETTE
+from efficiency.ui.models_table import ACC_DECIMALS, round_column
 from efficiency.ui.numbers import fmt
 from efficiency.ui.state import ViewState
 from efficiency.ui.tables import LAT_KEEP, accuracy_values, config_rows, count_table, join_latency, latency_table
 
-COMPARE_COLUMNS = ["model", "arch", "family", "source", "gmacs", "gflops", "params_m", "acc", "lat_p50_ms",
-                   "lat_p90_ms", "throughput_sps", "mem_mib", "energy_j_per_sample"]
+COMPARE_COLUMNS = ["model", "acc", "gmacs", "params_m", "lat_p50_ms", "throughput_sps", "mem_mib", "lat_p90_ms",
+                   "gflops", "energy_j_per_sample", "family", "arch", "source"]
+# Compare's order: the numbers a reader compares first, so that they show without scrolling sideways at
+# 1440 px (arch, family and source, words the id mostly repeats, had pushed them off the grid's edge);
+# language models: accuracy, time to first token and decode speed first
+COMPARE_FIRST = ("model", "acc", "ttft_ms", "decode_tps", "gmacs", "params_m", "params_active_b",
+                 "decode_gflops_512", "lat_p50_ms", "throughput_sps", "mem_mib", "weight_gib")
+COMPARE_LAST = ("family", "arch", "source")
+COMPARE_HIDDEN = ("arch", "source")      # the id names both (the bars' legend still reads arch)
 
 
 def _json(text) -> dict:
@@ -165,7 +173,25 @@ def compare_table(results: pd.DataFrame, accuracy: pd.DataFrame, models: list[st
     df = df.merge(acc, on="model", how="left")
     order = {m: i for i, m in enumerate(models)}
     df = df.sort_values("model", key=lambda s: s.map(order)).reset_index(drop=True)
-    return df.reindex(columns=columns or COMPARE_COLUMNS)
+    return df.reindex(columns=compare_order(columns or COMPARE_COLUMNS))
+
+
+def compare_order(columns: list[str]) -> list[str]:
+    """``columns`` with :data:`COMPARE_FIRST` first (in its order), :data:`COMPARE_LAST` last."""
+    first = [c for c in COMPARE_FIRST if c in columns]
+    last = [c for c in COMPARE_LAST if c in columns]
+    return first + [c for c in columns if c not in first and c not in last] + last
+
+
+def compare_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`compare_table` as the page shows it: without :data:`COMPARE_HIDDEN`, accuracy to
+    ``ACC_DECIMALS`` decimals and every other number to 3 significant digits, as the Models page
+    (four or more digits of a p50 are noise: run-to-run spread is a few per cent)."""
+    out = table.drop(columns=[c for c in COMPARE_HIDDEN if c in table])
+    for c in out.columns:
+        if c != "model" and pd.api.types.is_numeric_dtype(out[c]):
+            out[c] = out[c].astype(float).round(ACC_DECIMALS) if c == "acc" else round_column(out[c])
+    return out
 
 
 # the models a new visitor recognises, in order of preference (the detail page's default)

@@ -274,7 +274,8 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState,
     mixed = machine_note(results, state.device, state.batch, state.dtype, state.mode, pts["model"], machine, rows)
     notes = collect_notes(state, counts, pts, not acc.empty, results, ([("info", fallback)] if fallback else [])
                           + ([("info", mixed)] if mixed and (AXES[state.x].needs_hw or machine is not None) else []),
-                          device_name if machine is not None else None)
+                          device_name if machine is not None else None,
+                          acc_label=language.group_y_label(group) if group else None)
     notes += incomplete_top_notes(state, pts, hib) + tail_notes(state, pts)
     coverage = latency_coverage(results, state, pts)
     switch = gpu_switch(results, state, pts)

@@ -17,6 +17,7 @@ import pandas as pd
 from efficiency import paths
 from efficiency.store.query import good_rows
 from efficiency.ui.machines import machines_in
+from efficiency.ui.models_table import round_column
 from efficiency.ui.state import ViewState
 from efficiency.ui.tables import latency_derived
 
@@ -189,6 +190,30 @@ def hardware_configs(results: pd.DataFrame) -> pd.DataFrame:
                         "torch_versions": g["torch_version"].agg(_joined)}).reset_index()
     out = out.sort_values(["device", "hardware_name", "dtype", "mode", "batch_size", "channels_last"], kind="stable")
     return out.reindex(columns=HARDWARE_CONFIG_TABLE).reset_index(drop=True)
+
+
+def failed_only(configs: pd.DataFrame) -> pd.Series:
+    """Per :func:`hardware_configs` line, whether it holds failed rows only (no model with a good row):
+    the page lists those under the table, not as lines reading "0 models measured" (6 capture errors
+    whose machine was not recorded had read as a machine of their own)."""
+    return configs["models"].eq(0) & configs["failed_rows"].gt(0)
+
+
+def failed_only_note(configs: pd.DataFrame) -> str:
+    """One sentence naming :func:`hardware_configs` lines with failed rows only ("" when none)."""
+    lost = configs[failed_only(configs)]
+    if lost.empty:
+        return ""
+    each = [f"{r.hardware_name or r.device}, {r.device} batch {r.batch_size} {r.dtype} {r.mode} "
+            f"({r.failed_rows} failed row{'s' if r.failed_rows != 1 else ''})" for r in lost.itertuples()]
+    return "Not listed, failed runs only (no model measured): " + "; ".join(each) + "."
+
+
+def speedup_frame(ratio: pd.Series) -> pd.DataFrame:
+    """A :func:`speedups` ratio as the page shows it: the ratio first, to 3 significant digits, largest
+    first, the model id second (in a narrow column a long id as the index had pushed the ratio off)."""
+    out = pd.DataFrame({ratio.name or "ratio (x)": round_column(ratio), "model": ratio.index.astype(str)})
+    return out.sort_values(out.columns[0], ascending=False, kind="stable").reset_index(drop=True)
 
 
 UNRECORDED = ("", "unknown", "nan", "None")     # a row's ``hardware`` when its machine was not recorded

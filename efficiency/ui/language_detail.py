@@ -13,19 +13,28 @@ import math
 import pandas as pd
 
 from efficiency.ui.language import mode_label
+from efficiency.ui.models_table import round_column
 from efficiency.ui.tables import GIB, KIB, MEMORY_HEADER, latency_derived, stability
 
 FACT_COLUMNS = ["quantity", "value", "convention"]
-# most telling first: how fast, against what bound, at what cost; the machine last (one machine so far)
+# most telling first, and what a reader looks for within the first screen at 1440 px: the speed, TTFT, the
+# step's latency and energy; then the bound it is measured against; the machine last (one machine so far).
+# Headers are short (the full conventions are in SPEED_CAPTION, under the table on the page).
 SPEED_HEADERS = {
-    "batch_size": "batch", "mode": "mode", "decode_tps": "decode tokens/s (whole batch)",
-    "bound_tps": "bandwidth bound (tokens/s)", "bound_fraction": "fraction of bound",
-    "lat_p50_ms": "decode step p50 (ms; BERT: 512-token forward)",
-    "ttft_ms": "TTFT p50 (ms, 512-token prompt; batch-1 rows only)",
-    "prefill_tflops": "prefill TFLOP/s achieved (prefill FLOPs / TTFT)", "energy_j_token": "energy (J/token)",
+    "batch_size": "batch", "mode": "mode", "decode_tps": "decode tokens/s", "ttft_ms": "TTFT p50 (ms)",
+    "lat_p50_ms": "step p50 (ms)", "energy_j_token": "energy (J/token)", "bound_fraction": "fraction of bound",
+    "bound_tps": "bound (tokens/s)", "prefill_tflops": "prefill TFLOP/s",
     "mem_mib": MEMORY_HEADER["cuda"], "stability": "stability (noisy flag of the row)",
-    "lat_iqr_pct": "decode step IQR (% of p50)", "dtype": "dtype", "hardware_name": "machine", "latency_notes": "notes",
+    "lat_iqr_pct": "step IQR (% of p50)", "dtype": "dtype", "hardware_name": "machine", "latency_notes": "notes",
 }
+# the speed table's numbers, shown with 3 significant digits (timings vary by several % between runs)
+SPEED_NUMBERS = ("decode_tps", "ttft_ms", "lat_p50_ms", "energy_j_token", "bound_fraction", "bound_tps",
+                 "prefill_tflops", "mem_mib", "lat_iqr_pct")
+SPEED_CAPTION = ("*decode tokens/s*: tokens of the whole batch per second; *TTFT p50*: time to first token of a "
+                 "512-token prompt at batch 1 (batch-1 rows only); *step p50*: one decode step (BERT: one "
+                 "512-token forward); *energy*: joules per generated token; *bound*: the memory-bandwidth bound "
+                 "in tokens/s, and the measured speed's fraction of it; *prefill TFLOP/s*: prefill FLOPs / TTFT. "
+                 "Numbers to 3 significant digits.")
 ERROR_COLUMNS = ["device", "batch_size", "dtype", "mode", "hardware_name", "error"]
 ACCURACY_HEADERS = {"protocol_group": "protocol group", "benchmark": "benchmark", "shots": "shots",
                     "metric": "metric", "value": "score (%)", "source_url": "source", "harness": "harness",
@@ -90,8 +99,9 @@ def count_facts(row) -> pd.DataFrame:
 
 
 def speed_table(results: pd.DataFrame, model: str) -> pd.DataFrame:
-    """The model's good latency rows with the decode columns, under unit-bearing headers, one row
-    per machine x batch x dtype x mode."""
+    """The model's good latency rows with the decode columns (:data:`SPEED_HEADERS`: key columns first,
+    short headers that :data:`SPEED_CAPTION` explains), numbers to 3 significant digits, one row per
+    machine x batch x dtype x mode."""
     rows = results[(results["model"] == model) & (results["kind"] == "latency")]
     rows = rows[rows["error"].fillna("").astype(str) == ""]
     rows = latency_derived(rows)
@@ -99,6 +109,8 @@ def speed_table(results: pd.DataFrame, model: str) -> pd.DataFrame:
     # "not assessed" where the row stores no noisy flag (every language row measured so far): never "stable"
     rows["stability"] = stability(rows)
     rows = rows.reindex(columns=list(SPEED_HEADERS)).sort_values(["batch_size", "mode"], kind="stable")
+    for name in SPEED_NUMBERS:      # one rounding for every number (0.433 beside 0.1945 read as unequal care)
+        rows[name] = round_column(pd.to_numeric(rows[name], errors="coerce"))
     # a decode row's mode names its KV cache (language.MODE_LABELS); BERT's forward has no cache
     rows["mode"] = [mode_label(m) if pd.notna(d) else m for m, d in zip(rows["mode"], rows["decode_tps"])]
     return rows.reset_index(drop=True).rename(columns=SPEED_HEADERS)

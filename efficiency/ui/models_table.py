@@ -89,10 +89,61 @@ def round_column(values: pd.Series, digits: int = 3) -> pd.Series:
     return pd.Series([round_sig(v, digits) for v in values], index=values.index, dtype=float)
 
 
-def headers(acc_label: str, device: str = "cuda") -> dict[str, str]:
+# a language row's counts are a 512-token prefill and its latency row one decode step (efficiency.ui.axes):
+# the vision headers ("GMACs / sample") would name another quantity over the same cells
+_LANGUAGE_HEADERS = {
+    "gmacs": "prefill GMACs, 512-token prompt (1 multiply-add = 1 MAC)",
+    "gflops": "prefill GFLOPs, 512-token prompt (= 2 × GMACs)",
+    "lat_p50_ms": "decode step p50 (ms)",
+    "throughput_sps": "throughput (tokens / s)",
+}
+
+
+def headers(acc_label: str, device: str = "cuda", language: bool = False) -> dict[str, str]:
     """Internal column name -> shown header; ``acc_label`` is the view's accuracy title with unit;
-    ``device``: the view's (a CPU row's memory is RSS growth, a lower bound: :func:`memory_header`)."""
-    return {**_HEADERS, "acc": acc_label, "mem_mib": memory_header(device)}
+    ``device``: the view's (a CPU row's memory is RSS growth, a lower bound: :func:`memory_header`);
+    ``language``: a language view's (prefill counts, decode steps: :data:`_LANGUAGE_HEADERS`)."""
+    return {**_HEADERS, **(_LANGUAGE_HEADERS if language else {}), "acc": acc_label,
+            "mem_mib": memory_header(device)}
+
+
+# the column chooser's chips: a chip row does not wrap, so the full headers (units, conventions) would
+# show two of the six default chips at 1440 px; the table's headers keep the full text
+CHIP_LABELS = {
+    "noisy": "stability", "gflops": "GFLOPs", "mem_mib": "memory", "lat_p90_ms": "latency p90",
+    "on_front": "on front", "family": "family", "source": "library", "task": "task", "paper": "seed paper",
+    "card": "card", "arxiv": "arXiv", "code": "code", "decode_gflops_512": "decode GFLOPs @512",
+    "params_active_b": "active params", "weight_gib": "weights", "kv_kib_token": "KV cache",
+    "training_flops": "training FLOPs", "ttft_ms": "TTFT", "decode_tps": "decode tokens/s",
+    "bound_fraction": "fraction of bound", "energy_j_token": "energy/token",
+}
+assert set(CHIP_LABELS) == set(OPTIONAL_COLUMNS), "every optional column needs a chip label"
+
+
+# the key numbers' headers on the screen: the full ones (:func:`headers`, the CSV's and the header's hover
+# text) are wider than their numbers, and at 1440 px the last key column was cut ("throughput (samples /")
+_SCREEN_LABELS = {"gmacs": "GMACs / sample", "lat_p50_ms": "latency p50 (ms)", "throughput_sps": "samples / s"}
+_SCREEN_LANGUAGE = {"gmacs": "prefill GMACs @512", "lat_p50_ms": "decode step p50 (ms)",
+                    "throughput_sps": "tokens / s"}
+
+
+def screen_labels(language: bool = False) -> dict[str, str]:
+    """Internal name -> the short header shown over a key number column (the full one goes in its help)."""
+    return dict(_SCREEN_LANGUAGE if language else _SCREEN_LABELS)
+
+
+def id_width(ids, cap: int = 400) -> int:
+    """Pixels for an id column to show the longest of ``ids`` whole (7.1 px a character of the grid's
+    14 px font, measured in Chromium, plus padding), between 160 and ``cap`` (400: 57 characters,
+    what leaves the key numbers in view at 1440 px; 29 of the 1,878 vision ids are longer)."""
+    longest = max((len(str(i)) for i in ids), default=0)
+    return int(min(cap, max(160, 7.1 * longest + 24)))
+
+
+def grid_height(rows: int, cap: int = 560, row_px: int = 35) -> int:
+    """The pixel height of a data grid showing ``rows`` rows under its header and no empty rows below
+    them, at most ``cap`` (then it scrolls); ``row_px``: Streamlit's row height (35 px)."""
+    return min(cap, row_px * (max(rows, 1) + 1) + 3)      # + 3: the grid's border, else a scrollbar shows
 
 
 def _links(points: pd.DataFrame) -> pd.DataFrame:
@@ -166,10 +217,10 @@ def text_filter(table: pd.DataFrame, text: str) -> pd.DataFrame:
     return table[keep]
 
 
-def csv_bytes(table: pd.DataFrame, acc_label: str, device: str = "cuda") -> bytes:
-    """``table`` as UTF-8 CSV with the shown headers (``device``: :func:`headers`); missing values are
-    empty cells."""
-    return table.rename(columns=headers(acc_label, device)).to_csv(index=False, na_rep="").encode("utf-8")
+def csv_bytes(table: pd.DataFrame, acc_label: str, device: str = "cuda", language: bool = False) -> bytes:
+    """``table`` as UTF-8 CSV with the shown headers (``device``, ``language``: :func:`headers`); missing
+    values are empty cells."""
+    return table.rename(columns=headers(acc_label, device, language)).to_csv(index=False, na_rep="").encode("utf-8")
 
 
 def active_filters(state: ViewState, markdown: bool = False) -> list[str]:

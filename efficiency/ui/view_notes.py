@@ -5,10 +5,13 @@ pages show as they are.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from efficiency.ui import language
-from efficiency.ui.axes import AXES, LANGUAGE, X_COLUMN, gpu_only_text, hw_text, lower_bound_axis
+from efficiency.ui.axes import (AXES, LANGUAGE, PRETTY_DATASETS, PRETTY_METRICS, X_COLUMN, gpu_only_text, hw_text,
+                                lower_bound_axis)
 from efficiency.ui.commands import measure_hint
 from efficiency.ui.plottable import is_test_network
 from efficiency.ui.state import ViewState
@@ -16,9 +19,21 @@ from efficiency.ui.state import ViewState
 Note = tuple[str, str]      # (level "info" | "warning", text)
 
 
-def data_notes(state: ViewState, n_task: int, n_joined: int, have_accuracy: bool) -> list[Note]:
+def accuracy_words(state: ViewState, acc_label: str | None = None) -> str:
+    """The view's accuracy in a note's words: ``acc_label`` (the chart's accuracy title, "ARC-Challenge
+    25-shot score (%)") without its unit, else the pretty dataset and metric ("COCO val2017 box mAP"),
+    never the stored keys ("coco-val2017 box_map")."""
+    if acc_label:
+        return re.sub(r" \([^()]*\)$", "", acc_label.strip())
+    dataset, metric = state.y_dataset, state.y_metric
+    return f"{PRETTY_DATASETS.get(dataset, dataset)} {PRETTY_METRICS.get(metric, metric)}"
+
+
+def data_notes(state: ViewState, n_task: int, n_joined: int, have_accuracy: bool,
+               acc_label: str | None = None) -> list[Note]:
     """What the caches lack for the view: models of the task, the accuracy metric, models'
-    accuracy (``n_task`` models of the task, ``n_joined`` of them with accuracy)."""
+    accuracy (``n_task`` models of the task, ``n_joined`` of them with accuracy; ``acc_label``: the
+    chart's accuracy title, :func:`accuracy_words`)."""
     notes: list[Note] = []
     if not n_task:      # the one thing to say: an accuracy or latency gap among no models is noise
         how = ("Add one with `python -m efficiency.refresh --custom package.module:callable --input-size C,H,W "
@@ -30,8 +45,8 @@ def data_notes(state: ViewState, n_task: int, n_joined: int, have_accuracy: bool
                       "Pick another dataset/metric in the sidebar, or rebuild the table with "
                       "`python -m efficiency.reference.accuracy_build`."))
     elif n_task - n_joined:
-        notes.append(("info", f"{n_task - n_joined:,} of {n_task:,} models have no {state.y_dataset} {state.y_metric} "
-                      "and are not plotted."))
+        notes.append(("info", f"{n_task - n_joined:,} of {n_task:,} models have no "
+                      f"{accuracy_words(state, acc_label)} and are not plotted."))
     return notes
 
 
@@ -140,11 +155,14 @@ def incomplete_top_notes(state: ViewState, pts: pd.DataFrame, higher_is_better: 
 
 
 def collect_notes(state: ViewState, counts: pd.DataFrame, pts: pd.DataFrame, have_accuracy: bool,
-                  results: pd.DataFrame, extra: list[Note], chosen: str | None = None) -> list[Note]:
+                  results: pd.DataFrame, extra: list[Note], chosen: str | None = None,
+                  acc_label: str | None = None) -> list[Note]:
     """The notes of a view before its filters: data gaps, then the axis' own (an axis this device
     cannot measure says only that: a latency gap or a refresh command would not help), then ``extra``;
-    ``chosen``: the name of the machine the user chose (None: automatic)."""
-    notes = data_notes(state, len(counts), int(pts["y"].notna().sum()), have_accuracy)   # a NaN value is none
+    ``chosen``: the name of the machine the user chose (None: automatic); ``acc_label``: the chart's
+    accuracy title (a language protocol group in words), :func:`accuracy_words`."""
+    notes = data_notes(state, len(counts), int(pts["y"].notna().sum()), have_accuracy,   # a NaN value is none
+                       acc_label)
     gpu_only = gpu_only_text(state)
     if gpu_only:
         return notes + [("warning", gpu_only)] if len(counts) else notes
