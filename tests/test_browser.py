@@ -299,6 +299,7 @@ def models_page_table():
 
 
 def test_models_table_sorts_by_a_clicked_header(base_url):
+    from efficiency.ui import models_table as mt
     table = models_page_table()
     model = table.columns[0]
     ART.mkdir(exist_ok=True)
@@ -307,7 +308,10 @@ def test_models_table_sorts_by_a_clicked_header(base_url):
         canvas = page.locator(f'{GRID} [data-testid="data-grid-canvas"]')
         canvas.wait_for(timeout=90000)
         grid = wait_for(page, GRID_JS, lambda g: g["rows"][0][0] == table[model].iloc[0])   # best accuracy first
-        assert [h.lstrip("↑↓ ") for h in grid["heads"]][:3] == list(table.columns[:3])
+        # the key number columns show short headers, the full one (units, convention) on hover
+        full = mt.headers(expected({}).y_label)
+        short = {full[c]: label for c, label in mt.screen_labels(language=False).items()}
+        assert [h.lstrip("↑↓ ") for h in grid["heads"]][:3] == [short.get(c, c) for c in table.columns[:3]]
         box = canvas.bounding_box()
         header = (box["x"] + 40, box["y"] + 17)           # inside the pinned model column's header cell
         page.mouse.click(*header)
@@ -316,7 +320,7 @@ def test_models_table_sorts_by_a_clicked_header(base_url):
         page.mouse.click(*header)                         # a second click sorts descending
         wait_for(page, GRID_JS, lambda g: g["heads"][0].startswith("↓") and g["rows"][0][0] == max(table[model]))
         # a number column: whichever header lies under the click, its smallest value comes first
-        page.mouse.click(box["x"] + 260, header[1])      # past the model column (medium: 200 px)
+        page.mouse.click(box["x"] + mt.id_width(table[model]) + 60, header[1])   # past the model column
         grid = wait_for(page, GRID_JS, lambda g: any(h.startswith("↑") for h in g["heads"][1:]))
         col = next(i for i, h in enumerate(grid["heads"]) if h.startswith("↑"))
         values = table[table.columns[col]].dropna()
