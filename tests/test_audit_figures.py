@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from efficiency.ui import chart_view
 from efficiency.ui import figures as plot
 from efficiency.ui.explorer import build_view
+from efficiency.ui.explorer import device_label
 from efficiency.ui.hardware import hardware_table, machine_labels
 from efficiency.ui.log_ticks import parse_label
 from efficiency.ui.state import ViewState
@@ -131,6 +132,22 @@ def test_machine_labels_tell_machines_of_one_device_apart():
         "device_name": ["AMD EPYC", "AMD EPYC", "Intel(R) Xeon(R) Processor", "NVIDIA H200"]})
     assert list(machine_labels(rows)) == ["AMD EPYC (machine not recorded)", "AMD EPYC, family 25 model 1",
                                           "Intel(R) Xeon(R) Processor", ""]     # one GPU: no name needed
+
+
+def test_explorer_names_a_machine_as_the_hardware_page_does():
+    """UXCHECK3: one CPU read "AMD EPYC (1 thread)" on the explorer and "AMD EPYC (family, model, ... not
+    recorded)" on the Hardware page; both now take the words of machines.short_names."""
+    base = {"kind": "latency", "error": None, "dtype": "fp32", "mode": "eager", "batch_size": 1,
+            "num_threads": 1, "latency_ms_p50": 1.0, "model": "m"}
+    rows = pd.DataFrame([{**base, "device": "cpu", "hardware": hw, "hardware_name": name, "device_name": "AMD EPYC"}
+                         for hw, name in [("unknown", "AMD EPYC (family, model, instruction sets and cores not recorded)"),
+                                          ("cpu/AuthenticAMD/25-1/avx2/2c", "AMD EPYC, family 25 model 1, avx2, 2 cores")]])
+    page = machine_labels(rows)
+    for i in range(2):
+        assert device_label(rows.iloc[[i]], "cpu", rows) == f"{page.iloc[i]}, 1 thread"
+    assert device_label(rows.iloc[[0]], "cpu", rows).startswith("AMD EPYC (machine not recorded)")
+    assert device_label(rows.iloc[[1]], "cpu") == "AMD EPYC, 1 thread"     # alone, no other EPYC to tell apart
+    assert device_label(rows.iloc[0:0], "cpu", rows) is None
 
 
 def _roofline(at: AppTest) -> tuple[dict, list, list]:

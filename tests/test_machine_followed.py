@@ -150,11 +150,14 @@ def test_plot_cli_hw_plots_the_chosen_machine(machines_env, capsys):
     tmp = machines_env
     assert _cli(tmp, "--out", str(tmp / "auto.csv")) == 0
     assert _cli(tmp, "--hw", ZEN4[0], "--out", str(tmp / "zen4.csv")) == 0
-    x = next(c for c in pd.read_csv(tmp / "zen4.csv").columns if c.startswith("x: "))
-    got = pd.read_csv(tmp / "zen4.csv").set_index("model")[x].dropna().to_dict()
-    assert got == dict(zip(MODELS, P50[ZEN4]))
-    auto = pd.read_csv(tmp / "auto.csv").set_index("model")[x].dropna().to_dict()
-    assert auto == dict(zip(MODELS, P50[ZEN3]))
+    def x_of(name):     # the x column names the machine, told apart from the other EPYC by its family/model
+        frame = pd.read_csv(tmp / name)
+        x = next(c for c in frame.columns if c.startswith("x: "))
+        return x, frame.set_index("model")[x].dropna().to_dict()
+    x4, got = x_of("zen4.csv")
+    assert got == dict(zip(MODELS, P50[ZEN4])) and "AMD EPYC, family 25 model 17" in x4
+    x3, auto = x_of("auto.csv")
+    assert auto == dict(zip(MODELS, P50[ZEN3])) and "AMD EPYC, family 25 model 1," in x3
     assert _cli(tmp, "--hw", ZEN4[0], "--out", str(tmp / "zen4.html")) == 0      # the figure itself
     html = (tmp / "zen4.html").read_text()
     assert "plotly" in html.lower() and ZEN4[1] in capsys.readouterr().err     # its note names the machine

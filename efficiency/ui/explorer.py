@@ -18,6 +18,8 @@ import pandas as pd
 
 from efficiency.ui.axes import AXES, LANGUAGE, X_COLUMN, hw_text, lower_bound_axis, x_label, y_label
 from efficiency.ui import configs, language, seed_claims
+from efficiency.store.query import good_rows
+from efficiency.ui.machines import short_names
 from efficiency.ui.pareto import pareto_mask
 from efficiency.ui.plottable import choose_machine, gpu_switch, is_test_network
 from efficiency.ui.state import DEFAULT, ViewState
@@ -95,17 +97,24 @@ def view_key(state: ViewState) -> ViewState:
 
 # --------------------------------------------------------------------------- the steps
 
-def device_label(lat: pd.DataFrame, device: str) -> str | None:
-    """The most common ``device_name`` of the latency rows; a CPU's also names its thread count
-    (CPU latency depends on it as much as on the chip). None without rows or names."""
-    if not len(lat) or not lat["device_name"].notna().any():
+def device_label(lat: pd.DataFrame, device: str, results: pd.DataFrame | None = None) -> str | None:
+    """The machine of the latency rows in the words every page uses for it
+    (:func:`~efficiency.ui.machines.short_names` over ``results``' good latency rows, as the Hardware
+    page names them; without ``results``, over ``lat`` alone); a CPU's also names its thread count (CPU
+    latency depends on it as much as on the chip). None without rows or names."""
+    if not len(lat):
         return None
-    name = str(lat["device_name"].dropna().mode().iloc[0])
+    hw = str(lat["hardware"].astype(str).mode().iloc[0]) if "hardware" in lat else None
+    every = lat if results is None else good_rows(results)
+    every = every[(every["kind"] == "latency") & (every["device"] == device)] if "kind" in every else every
+    names = short_names(every)
+    mine = names[every["hardware"].astype(str) == hw] if hw is not None and "hardware" in every else names
+    name = str(mine.mode().iloc[0]) if len(mine) else ""
     threads = pd.to_numeric(lat["num_threads"], errors="coerce").dropna() if "num_threads" in lat else None
     if device == "cpu" and name and threads is not None and len(threads):
         n = int(threads.mode().iloc[0])
-        name += f" ({n} thread{'s' if n != 1 else ''})"
-    return name
+        name += f", {n} thread{'s' if n != 1 else ''}"
+    return name or None
 
 
 ENERGY_COLUMNS = ["energy_j_per_sample", "power_w_avg"]   # a GPU row's NVML energy, beside LAT_KEEP
@@ -267,7 +276,7 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState,
     rows = config_rows(results, state.device, state.batch, state.dtype, state.mode)
     machine, fallback = choose_machine(results, accuracy, state, counts, claimed if state.seed_claims else None, rows)
     lat = latency_table(results, state.device, state.batch, state.dtype, state.mode, hardware=machine, rows=rows)
-    device_name = device_label(lat, state.device)
+    device_name = device_label(lat, state.device, results)
     acc, hib = accuracy_values(accuracy, state.y_dataset, state.y_metric)
     group = language.group_info(accuracy, state.y_dataset, state.y_metric)
     pts = join_points(counts, lat, acc, state.x)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from efficiency import paths
 from efficiency.store.query import good_rows
-from efficiency.ui.machines import machines_in
+from efficiency.ui.machines import machines_in, short_names
 from efficiency.ui.models_table import round_column
 from efficiency.ui.state import ViewState
 from efficiency.ui.tables import latency_derived
@@ -216,26 +216,15 @@ def speedup_frame(ratio: pd.Series) -> pd.DataFrame:
     return out.sort_values(out.columns[0], ascending=False, kind="stable").reset_index(drop=True)
 
 
-UNRECORDED = ("", "unknown", "nan", "None")     # a row's ``hardware`` when its machine was not recorded
-
-
 def machine_labels(rows: pd.DataFrame) -> pd.Series:
-    """Per latency row, its machine in a few words where the rows hold several machines of its device
-    (else ""): the readable name up to its first comma ("Intel(R) Xeon(R) Processor"), with the next part
-    when two machines share that ("AMD EPYC, family 25 model 1"), and "(machine not recorded)" after the
-    device's name for rows that did not record theirs."""
-    text = lambda c: rows[c].astype(object).where(rows[c].notna(), "").astype(str) if c in rows \
-        else pd.Series("", index=rows.index)  # noqa: E731
-    hw, device, dev_name = text("hardware"), text("device"), text("device_name")
-    name = text("hardware_name").where(text("hardware_name") != "", hw)
-    unknown = hw.isin(UNRECORDED)
-    head = name.map(lambda n: n.split(",")[0].split(" (")[0].strip())
-    # two machines of one device with the same first words ("AMD EPYC"): the next words tell them apart
-    shared = hw.groupby([device, head.where(~unknown, dev_name)]).transform("nunique") > 1
-    label = head.where(~shared, name.map(lambda n: ", ".join(n.split(", ")[:2])))
-    label = label.where(~unknown, dev_name.where(dev_name != "", device.str.upper()) + " (machine not recorded)")
+    """Per latency row, its machine in a few words (:func:`~efficiency.ui.machines.short_names`) where the
+    rows hold several machines of its device, else ""."""
+    names = short_names(rows)
+    hw = rows["hardware"].astype(object).where(rows["hardware"].notna(), "").astype(str) if "hardware" in rows \
+        else pd.Series("", index=rows.index)
+    device = rows["device"].astype(str) if "device" in rows else pd.Series("", index=rows.index)
     several = hw.groupby(device).transform("nunique") > 1
-    return label.where(several, "")
+    return names.where(several, "")
 
 
 def hardware_table(results: pd.DataFrame, models: list[str] | None = None,

@@ -70,3 +70,24 @@ def resolve(state: ViewState, options: list[Machine], these: str = "these models
     shown = escape_markdown(state.hw_id[:80])
     return None, (f"No latency rows come from the chosen machine '{shown}' in {config_of(state).text} for "
                   f"{these}: latency is from the automatic choice, the machine with the most models.")
+
+
+UNRECORDED = ("", "unknown", "nan", "None")     # a row's ``hardware`` when its machine was not recorded
+
+
+def short_names(rows: pd.DataFrame) -> pd.Series:
+    """Per latency row, its machine in a few words, the one name every page gives it (axis titles, notes,
+    the Hardware page's tables): the readable name up to its first comma ("Intel(R) Xeon(R) Processor"),
+    with the next part when two machines of the rows' device share that ("AMD EPYC, family 25 model 1"),
+    and "(machine not recorded)" after the device's name for rows that did not record theirs (the
+    explorer had said "AMD EPYC" and the Hardware page "AMD EPYC (family, model, ... not recorded)")."""
+    text = lambda c: rows[c].astype(object).where(rows[c].notna(), "").astype(str) if c in rows \
+        else pd.Series("", index=rows.index)  # noqa: E731
+    hw, device, dev_name = text("hardware"), text("device"), text("device_name")
+    name = text("hardware_name").where(text("hardware_name") != "", hw)
+    unknown = hw.isin(UNRECORDED)
+    head = name.map(lambda n: n.split(",")[0].split(" (")[0].strip())
+    # two machines of one device with the same first words ("AMD EPYC"): the next words tell them apart
+    shared = hw.groupby([device, head.where(~unknown, dev_name)]).transform("nunique") > 1
+    label = head.where(~shared, name.map(lambda n: ", ".join(n.split(", ")[:2])))
+    return label.where(~unknown, dev_name.where(dev_name != "", device.str.upper()) + " (machine not recorded)")
