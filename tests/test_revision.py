@@ -1,5 +1,6 @@
 """Builder revisions: editing code outside a library (a seed paper's module, a user's model file) makes
 its rows stale; library entries' keys do not change."""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from efficiency.run.plan import count_key
 from efficiency.store import cache
 from efficiency.zoo import load_zoo
 from efficiency.zoo.custom import custom_entry
-from efficiency.zoo.revision import builder_revision, custom_file, seed_files
+from efficiency.zoo.revision import builder_revision, custom_file, seed_files, user_files, user_roots
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,3 +102,61 @@ def test_parenthesised_imports_may_span_lines(tmp_path):
     pkg = _package(tmp_path)
     (pkg / "paper_c.py").write_text("from efficiency.zoo.seed import (\n    layers,\n    kernels,\n)\nimport scan\n")
     assert [p.name for p in seed_files("paper_c", pkg)] == ["kernels.py", "layers.py", "paper_c.py"]
+
+
+USER_WITH_IMPORTS = '''
+import os, torch
+import blocks
+from pkg.sub import thing
+from pkg import helpers, not_a_module
+from efficiency.zoo import registry
+from torch import nn
+
+def tiny():
+    return nn.Conv2d(3, blocks.WIDTH, 3)
+'''
+
+
+def _user_project(tmp_path):
+    (tmp_path / "user.py").write_text(USER_WITH_IMPORTS)
+    (tmp_path / "blocks.py").write_text("WIDTH = 4\n")
+    (tmp_path / "unused.py").write_text("X = 1\n")                 # imported by nobody: not hashed
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub.py").write_text("from . import deep\nfrom .nested import leaf\nthing = 1\n")
+    (pkg / "deep.py").write_text("from ..blocks import WIDTH\n")    # beyond the package: resolved, no error
+    (pkg / "helpers.py").write_text("import json\n")
+    (pkg / "nested").mkdir()                                        # a namespace package (no __init__)
+    (pkg / "nested" / "leaf.py").write_text("LEAF = 2\n")
+    return tmp_path / "user.py"
+
+
+def test_user_files_follow_the_users_own_imports_transitively(tmp_path):
+    user = _user_project(tmp_path)
+    got = {p.relative_to(tmp_path).as_posix() for p in user_files(user, roots=())}
+    # the file's folder is a root; torch, os, json and this project's efficiency package are not user code
+    assert got == {"user.py", "blocks.py", "pkg/__init__.py", "pkg/sub.py", "pkg/deep.py", "pkg/helpers.py",
+                   "pkg/nested/leaf.py"}
+
+
+def test_user_files_survive_a_file_that_does_not_parse(tmp_path):
+    f = tmp_path / "broken.py"
+    f.write_text("def (:\n")
+    assert user_files(f, roots=()) == [f.resolve()]
+
+
+def test_user_roots_leave_out_installed_packages_and_the_standard_library():
+    roots = user_roots()
+    assert roots and all("site-packages" not in r.parts for r in roots)
+    assert Path(os.__file__).resolve().parent not in roots
+
+
+def test_editing_a_module_the_user_model_imports_changes_its_count_key(tmp_path):
+    user = _user_project(tmp_path)
+    e = custom_entry(f"{user}:tiny", "3,32,32")
+    before = count_key(e, library_versions())
+    (tmp_path / "unused.py").write_text("X = 2\n")
+    assert count_key(e, library_versions()) == before          # not imported: no recount
+    (tmp_path / "pkg" / "nested" / "leaf.py").write_text("LEAF = 30\n")   # size too: mtime is coarse
+    assert count_key(e, library_versions()) != before          # two imports deep: recount
