@@ -14,8 +14,10 @@ from efficiency.ui.configs import config_of
 from efficiency.ui.curves import (batch_curves, batch_notes, by_model, configurations, drawn_lines, of_config,
                                   resolution_curves, resolution_lines, resolution_notes, resolution_table)
 from efficiency.ui import language_detail as ld
+from efficiency.ui import models_table as mt
 from efficiency.ui.detail import (batch_figure, compare_shown, compare_table, latency_machine, models_coverage,
                                   on_machine, preferred_config, resolution_figure)
+from efficiency.ui.phone import swap_css
 from efficiency.ui.language import group_info, group_words, group_y_label
 from efficiency.ui.tables import MEMORY_WORDS
 from efficiency.ui.coverage_note import coverage_note
@@ -65,8 +67,17 @@ if group:
     st.caption(f"Accuracy: protocol group {group['protocol_group']} ({group_words(group)}).")
 shown = compare_shown(t).rename(columns=cols)
 formats = {ylab: "%.2f", cols.get("training_flops"): "%.3g"}       # training FLOPs: 3.14e+22, not 23 digits
-st.dataframe(shown, hide_index=True, width="stretch", placeholder="", column_config={
-    c: st.column_config.NumberColumn(format=f) for c, f in formats.items() if c in shown})
+# on a phone the grid showed the id and half the accuracy header, the numbers behind a sideways swipe:
+# where the table's place is narrow (swap_css: a container query) the same rows are an HTML table, each
+# id above its numbers, every number in view (the family left out: the id names it, and it took a line
+# of its own under each model's numbers); the keys name the containers for that CSS
+with st.container(key="cmp_table"):
+    with st.container(key="cmp_grid"):
+        st.dataframe(shown, hide_index=True, width="stretch", placeholder="", column_config={
+            c: st.column_config.NumberColumn(format=f) for c, f in formats.items() if c in shown})
+    with st.container(key="cmp_phone"):
+        st.html(swap_css("cmp_table", "cmp_grid", "cmp_phone")
+                + mt.html_table(shown.drop(columns=["family"], errors="ignore"), {ylab: 2}, phone=True))
 units = ("TTFT: a 512-token prompt at batch 1; decode GFLOPs per token at context 512 (2 x MACs)" if lang else
          f"GMACs and GFLOPs per sample (1 multiply-add = 1 MAC); latency per batch of {s.batch}; samples/s: "
          f"throughput = batch / p50; memory: {MEMORY_WORDS.get(s.device, MEMORY_WORDS['cuda'])}")

@@ -208,12 +208,14 @@ if not AXES[s.x].needs_hw and v.lat_total:   # on a latency axis the same line s
 st.subheader("The front")
 if len(v.front):
     short = AXES[s.x].short
-    front = front_table(v.front, AXES[s.x].column, short if short == unit_x else f"{short} ({unit_x})", v.y_label,
+    front = front_table(v.front, AXES[s.x].column, short if unit_x in short else f"{short} ({unit_x})", v.y_label,
                         v.group is not None).drop(columns="family")     # the id names the family
     # HTML, not st.dataframe nor markdown: the front is short, and a data grid or a markdown
     # table costs the first visit's browser CPU ahead of the chart (bench/bench_first_paint.py);
     # the sortable table of every model is the Models page
-    st.html(mt.html_table(front, {v.y_label: 2}, max_height_px=420 if len(front) > 12 else None))
+    # phone=True: where the table is 640 px or narrower each row stacks, the id above its numbers, the key
+    # ones (accuracy, x, speed) first on a line (efficiency.ui.phone)
+    st.html(mt.html_table(front, {v.y_label: 2}, max_height_px=420 if len(front) > 12 else None, phone=True))
     st.caption(f"Speed on {hw}. " + (f"Highest {AXES[s.x].short} first; each model here is more accurate than "
                f"every model with a higher {AXES[s.x].short}." if v.benefit else
                "Cost-ascending; every model here beats all cheaper ones."))

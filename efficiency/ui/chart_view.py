@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from efficiency.ui import figures as plot
+from efficiency.ui import phone
 
 DARK_BG = "#0e1117"           # Streamlit's dark background, so the chart does not sit in a box
 # colours that carry meaning by contrast with the background: light theme -> dark theme
@@ -50,11 +51,27 @@ TITLE_PX = 26               # a 17 px title line and its gap to the plot
 
 
 def legend_name(name: str, chars: int = LEGEND_CHARS) -> str:
-    """``name`` wrapped onto lines of at most ``chars`` characters (plotly's ``<br>``); a name that is
-    already broken into lines stays as it is."""
+    """``name`` wrapped onto lines of at most ``chars`` characters (plotly's ``<br>``) at spaces; a word
+    longer than a line (a model id) breaks between its parts (:func:`id_lines`); a name that is already
+    broken into lines stays as it is."""
     if "<br>" in name:
         return name
-    return "<br>".join(textwrap.wrap(name, chars, break_on_hyphens=False)) or name
+    lines = textwrap.wrap(name, chars, break_on_hyphens=False, break_long_words=False)
+    return "<br>".join(part for line in lines for part in id_lines(line, chars)) or name
+
+
+def id_lines(word: str, chars: int) -> list[str]:
+    """``word`` cut into lines of at most ``chars`` characters at its separators (after "/" and "_", before
+    "." and "@": "shufflenet_v2_x0_5" / ".IMAGENET1K_V1", not "IMAGENE" / "T1K_V1"), each line as full as
+    it can be; a part longer than a line is cut where the line ends."""
+    lines = [""]
+    for part in phone.id_parts(word):
+        if lines[-1] and len(lines[-1]) + len(part) > chars:
+            lines.append("")
+        lines[-1] += part
+        while len(lines[-1]) > chars:
+            lines[-1:] = [lines[-1][:chars], lines[-1][chars:]]
+    return lines
 
 
 def legend_height(names: list[str], width_px: int = PHONE_CHART_PX) -> int:

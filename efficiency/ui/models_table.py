@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from efficiency.ui import phone as narrow
 from efficiency.ui.links import LABELS, model_links
 from efficiency.ui.state import ViewState
 from efficiency.ui.tables import memory_header, stability
@@ -286,20 +287,29 @@ table.fp-table td.num { white-space: nowrap; }
 </style>"""
 
 
-def html_table(table: pd.DataFrame, decimals: dict[str, int] | None = None, max_height_px: int | None = None) -> str:
+def html_table(table: pd.DataFrame, decimals: dict[str, int] | None = None, max_height_px: int | None = None,
+               phone: bool = False) -> str:
     """``table`` as an HTML table for ``st.html``: the light way to show a short table. The browser
     builds no data grid (Streamlit's loads 1.2 MB of JavaScript, about 0.9 s of CPU on a first
     visit) and parses no markdown (a 43-row markdown table cost the explorer's first paint about
     0.3 s, bench/bench_first_paint.py). Text escaped, numeric columns right-aligned, ``decimals``
-    fixing the decimals of named columns; ``max_height_px``: a scrolling box of that height."""
+    fixing the decimals of named columns; ``max_height_px``: a scrolling box of that height;
+    ``phone``: where the table is narrow (a phone) each row stacks, its first column (the id, given
+    break opportunities at its separators) on a line above the numbers (:mod:`efficiency.ui.phone`)."""
     decimals = decimals or {}
     numeric = [pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c])
                for c in table.columns]
     cls = [' class="num"' if n else "" for n in numeric]
-    head = "".join(f"<th{k}>{html.escape(str(c))}</th>" for c, k in zip(table.columns, cls))
-    rows = ["<tr>" + "".join(f"<td{k}>{html.escape(_cell(v, decimals.get(c)))}</td>"
-                             for c, v, k in zip(table.columns, row, cls)) + "</tr>"
+    text = [narrow.breakable if phone and i == 0 else html.escape for i in range(len(table.columns))]
+    # a header breaks at "/" too where the table stacks (a phone's tracks are ~70 px), not in the wide table
+    head = "".join(f"<th{k}>{narrow.breakable(c, narrow.NARROW_BREAK) if phone else html.escape(str(c))}</th>"
+                   for c, k in zip(table.columns, cls))
+    rows = ["<tr>" + "".join(f"<td{k}>{t(_cell(v, decimals.get(c)))}</td>"
+                             for c, v, k, t in zip(table.columns, row, cls, text)) + "</tr>"
             for row in table.itertuples(index=False)]
     box = f' style="max-height: {max_height_px}px"' if max_height_px else ""
-    return (f'{TABLE_CSS}<div class="fp-table-box"{box}><table class="fp-table"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div>')
+    out = (f'<div class="fp-table-box"{box}><table class="fp-table"><thead><tr>{head}</tr></thead>'
+           f'<tbody>{"".join(rows)}</tbody></table></div>')
+    if not phone:
+        return TABLE_CSS + out
+    return f'{TABLE_CSS}{narrow.PHONE_CSS}<div class="fp-stack" style="--fp-n: {narrow.tracks(numeric)}">{out}</div>'

@@ -247,17 +247,19 @@ def freshness(results: pd.DataFrame) -> pd.DataFrame:
                          "oldest": g["measured_at"].min(), "newest": g["measured_at"].max()}).reset_index()
 
 
-# the front table's extra columns (besides model, family, x and y), with unit-bearing headers
-FRONT_EXTRA = {"gmacs": "GMACs (1 mult-add = 1)", "params_m": "params (M)", "lat_p50_ms": "latency p50 (ms/batch)",
-               "throughput_sps": "throughput (samples/s)"}
-FRONT_EXTRA_LANGUAGE = {"decode_gflops_512": "decode GFLOPs/token @512 (= 2 x MACs)",
-                        "params_active_b": "active params (B)", "ttft_ms": "TTFT p50 (ms, 512 tokens, batch 1)",
-                        "decode_tps": "decode tokens/s", "bound_fraction": "fraction of bandwidth bound"}
+# the front table's extra columns (besides model, family, y and x), with unit-bearing headers, speed first:
+# with accuracy and the x axis they are the key columns, the ones a phone shows on its first line of numbers
+FRONT_EXTRA = {"lat_p50_ms": "latency p50 (ms/batch)", "throughput_sps": "throughput (samples/s)",
+               "gmacs": "GMACs (1 mult-add = 1)", "params_m": "params (M)"}
+FRONT_EXTRA_LANGUAGE = {"ttft_ms": "TTFT p50 (ms, 512 tokens, batch 1)", "decode_tps": "decode tokens/s",
+                        "decode_gflops_512": "decode GFLOPs/token @512 (= 2 x MACs)",
+                        "params_active_b": "active params (B)", "bound_fraction": "fraction of bandwidth bound"}
 
 
 def front_table(front: pd.DataFrame, x_column: str, x_header: str, y_label: str, language: bool) -> pd.DataFrame:
-    """The Pareto page's table of the front: model, family, x and y under their axis titles, then
-    the view's usual quantities (language ones for language models), the x axis' own column left out."""
+    """The Pareto page's table of the front: model, family, then accuracy and x under their axis titles,
+    then the view's usual quantities (language ones for language models), speed first, the x axis' own
+    column left out (accuracy first, as on the Compare and Models pages)."""
     extra = FRONT_EXTRA_LANGUAGE if language else FRONT_EXTRA
-    cols = ["model", "family", "x", "y"] + [c for c in extra if c != x_column and c in front]
+    cols = ["model", "family", "y", "x"] + [c for c in extra if c != x_column and c in front]
     return front[cols].rename(columns={"x": x_header, "y": y_label, **extra})

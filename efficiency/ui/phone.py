@@ -1,0 +1,82 @@
+"""How the explorer's front table and the Compare page's table read on a phone (no Streamlit).
+
+The server cannot know how wide the page is, so the narrow layout is CSS under a container query (the
+table's own width, so a desktop with the sidebar open and a narrow window get it as a phone does): at
+most :data:`PHONE_PX` wide, a row of an HTML table stacks into the model id on a line of its own and the
+row's numbers beneath it, in the same equal tracks as the header's, as many tracks to a line as fit, so
+the key columns (the caller puts them first) are in view without a sideways swipe (UXCHECK3: at 390 px
+params, latency and throughput of the front were behind horizontal scroll, and the Compare grid showed
+the id and half the accuracy header). Ids get break opportunities at their separators, so a wrapped id
+breaks between its parts ("fpn" / ".COCO_V1"), never inside one ("COC" / "O_V1").
+"""
+from __future__ import annotations
+
+import html
+import re
+
+PHONE_PX = 640          # a table this narrow stacks: the desktop table's id column and five numbers no longer fit
+# the Compare grid's id, accuracy, GMACs, params, latency and samples/s columns took 775 px at 1440 px
+# (Chromium, 3 timm/torchvision ids): narrower, samples/s went behind the grid's sideways scroll
+COMPARE_GRID_PX = 780
+
+# after "/" and "_" (the end of a part), before "." and "@" (they start the weight tag and the input size)
+_BREAK = re.compile(r"(?<=[/_])(?=.)|(?<=.)(?=[.@])")
+
+
+def id_parts(text) -> list[str]:
+    """``text`` cut after each "/" and "_" and before each "." and "@" (the parts join back to it)."""
+    return _BREAK.split(str(text))
+
+
+# a break opportunity only in the narrow layout (PHONE_CSS gives it a zero-width space): a header such as
+# "throughput (samples/s)" broke as "(samples/" / "s)" in the desktop table once "/" allowed a break
+NARROW_BREAK = '<span class="fp-b"></span>'
+
+
+def breakable(text, mark: str = "<wbr>") -> str:
+    """``text`` HTML-escaped, with ``mark`` between its :func:`id_parts`: by default a ``<wbr>``, an
+    invisible break opportunity (no character in a copy, the page's text or a CSV)."""
+    return mark.join(html.escape(part) for part in id_parts(text))
+
+
+# The narrow layout of html_table(phone=True)'s table, inside its div.fp-stack (the query container): rows
+# become grids of equal tracks, as many as the row needs (--fp-n, :func:`tracks`) where they fit, else as
+# many as fit at 4.4rem (5 on a 390 px phone; numbers such as "1,720" and "57.92" fit); the id spans a
+# whole line, so its header is dropped (ids speak for themselves); a word column spans two tracks. Every
+# row and the header have the same width and the same tracks, so each number stays under its header,
+# also on a wrapped line. The box drops its height limit: the page
+# scrolls, not a box inside it (its last row was cut mid-line); what is still too wide scrolls sideways.
+PHONE_CSS = f"""<style>
+div.fp-stack {{ container: fp-stack / inline-size; }}
+@container fp-stack (max-width: {PHONE_PX}px) {{
+  div.fp-stack div.fp-table-box {{ max-height: none !important; }}
+  div.fp-stack table, div.fp-stack table thead, div.fp-stack table tbody {{ display: block; width: 100%; }}
+  div.fp-stack table tr {{ display: grid;
+    grid-template-columns: repeat(auto-fill, minmax(max(4.4rem, calc(100% / var(--fp-n, 5) - 1px)), 1fr));
+    border-bottom: 1px solid rgba(128, 128, 128, 0.3); padding: 0.2rem 0; }}
+  div.fp-stack table th, div.fp-stack table td {{ border-bottom: none; min-width: 0; padding: 0.1rem 0.35rem; }}
+  div.fp-stack table th {{ font-size: 0.75rem; line-height: 1.25; overflow-wrap: break-word; }}
+  div.fp-stack table th:first-child {{ display: none; }}
+  div.fp-stack .fp-b::after {{ content: "\\200b"; }}
+  div.fp-stack table th:not(.num), div.fp-stack table td:not(.num) {{ grid-column: span 2; overflow-wrap: anywhere; }}
+  div.fp-stack table td:first-child {{ grid-column: 1 / -1; min-width: 0; font-weight: 600; }}
+}}
+</style>"""
+
+
+def tracks(numeric: list[bool]) -> int:
+    """The grid tracks a stacked row's cells take after its id (``numeric``: per column, the id's
+    included): one a number, two a word."""
+    return sum(1 if n else 2 for n in numeric[1:])
+
+
+def swap_css(outer_key: str, wide_key: str, narrow_key: str, px: int = COMPARE_GRID_PX) -> str:
+    """CSS for three keyed Streamlit containers (a keyed container carries the class ``st-key-<key>``):
+    inside ``outer_key``, the one keyed ``narrow_key`` shows where ``outer_key`` is at most ``px`` wide,
+    the one keyed ``wide_key`` elsewhere. A hidden one's layout wrapper (its parent) is hidden with it:
+    left in place, it kept a 1rem gap in the page's column."""
+    def hide(key: str) -> str:
+        return f".st-key-{key}, div:has(> .st-key-{key}) {{ display: none; }}"
+    return (f"<style>.st-key-{outer_key} {{ container: {outer_key} / inline-size; }} "
+            f"@container {outer_key} (min-width: {px + 1}px) {{ {hide(narrow_key)} }} "
+            f"@container {outer_key} (max-width: {px}px) {{ {hide(wide_key)} }}</style>")
