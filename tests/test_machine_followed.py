@@ -153,7 +153,7 @@ def test_plot_cli_hw_plots_the_chosen_machine(machines_env, capsys):
     def x_of(name):     # the x column names the machine, told apart from the other EPYC by its family/model
         frame = pd.read_csv(tmp / name)
         x = next(c for c in frame.columns if c.startswith("x: "))
-        return x, frame.set_index("model")[x].dropna().to_dict()
+        return x, frame.set_index("model (zoo id)")[x].dropna().to_dict()
     x4, got = x_of("zen4.csv")
     assert got == dict(zip(MODELS, P50[ZEN4])) and "AMD EPYC, family 25 model 17" in x4
     x3, auto = x_of("auto.csv")

@@ -122,7 +122,7 @@ def test_the_budget_answer_and_the_models_table_mark_a_noisy_row():
     table = mt.models_table(v.points).set_index("model")
     assert table["noisy"].to_dict() == {NETS[0]: "noisy", NETS[1]: "stable", NETS[2]: "noisy", NETS[3]: "stable"}
     assert "noisy" in mt.DEFAULT_OPTIONAL and "noisy" in mt.DEFAULT_LANGUAGE_OPTIONAL
-    assert points_frame(v).set_index("model")["latency_stability"][NETS[0]] == "noisy"
+    assert points_frame(v).set_index("model (zoo id)")["latency stability (noisy / stable / not assessed)"][NETS[0]] == "noisy"
 
 
 def test_models_page_shows_the_noisy_column(tmp_path, monkeypatch):
@@ -149,7 +149,7 @@ def test_cpu_memory_is_rss_growth_in_hover_table_csv_and_detail():
     assert "Peak memory (allocated)" in _card(build_view(results(), accuracy(), GPU), NETS[1])
     assert mt.headers("acc", "cpu")["mem_mib"] == "RSS growth, lower bound (MiB)"
     assert mt.headers("acc")["mem_mib"] == "peak memory allocated (MiB)"
-    assert "rss_growth_mib_lower_bound_of_peak" in points_frame(v) and "peak_memory_allocated_mib" not in points_frame(v)
+    assert "RSS growth, lower bound (MiB)" in points_frame(v) and "peak memory allocated (MiB)" not in points_frame(v)
     assert b"RSS growth, lower bound (MiB)" in mt.csv_bytes(mt.models_table(v.points), "acc", "cpu")
     shown = latency_display(model_latencies(results(), NETS[1])).set_index("device")
     assert shown.loc["cpu", "CPU: RSS growth, lower bound (MiB)"] == 0

@@ -124,8 +124,8 @@ def test_cli_csv_matches_view(tmp_path, tables):
     assert out.returncode == 0, out.stderr
     df = pd.read_csv(tmp_path / "f.csv")
     v = build_view(res, acc, replace(ViewState(), search="resnet*"))
-    assert sorted(df["model"]) == sorted(v.points["model"])
-    assert df["on_pareto_front"].sum() == len(v.front)
+    assert sorted(df["model (zoo id)"]) == sorted(v.points["model"])
+    assert df["on Pareto front"].sum() == len(v.front)
     assert "x: GMACs per sample (1 multiply-add = 1 MAC)" in df.columns
 
 

@@ -66,7 +66,7 @@ def test_the_same_machine_is_accepted_once_it_measured_a_plottable_model(tmp_pat
     assert _cli(tmp, "--hw", SEED[0], "--out", str(tmp / "seed.csv")) == 0
     out = pd.read_csv(tmp / "seed.csv")
     x = next(c for c in out.columns if c.startswith("x: "))
-    assert out.set_index("model")[x].dropna().to_dict() == {MODELS[0]: 7.0}    # SEED's own latency, no fallback
+    assert out.set_index("model (zoo id)")[x].dropna().to_dict() == {MODELS[0]: 7.0}    # SEED's own latency, no fallback
     assert "automatic choice" not in capsys.readouterr().err
 
 

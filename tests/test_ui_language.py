@@ -229,12 +229,13 @@ def test_figure_marks_seed_claims_with_their_own_marker_and_legend(tables):
 def test_exports_cover_language_columns_and_seed_rows(tables):
     res, acc = tables
     df = points_frame(build_view(res, acc, replace(LANG, x="decode_tps")))
-    assert {"decode_tokens_per_s", "ttft_p50_ms_512_tokens_batch1", "fraction_of_bound", "weights_bf16_gib"} <= set(df)
+    assert {"decode tokens / s (whole batch)", "TTFT p50 (ms, 512 tokens, batch 1)", "fraction of bandwidth bound",
+            "weights bf16 (GiB)"} <= set(df)
     assert any(c.startswith("x: Decode tokens/s, higher is better") for c in df)
     seeded = points_frame(build_view(res, acc, replace(DEFAULT, seed_claims=True)))
-    kinds = seeded["accuracy_kind"].value_counts()
-    assert kinds[seed_claims.LEGEND] == 2 and not seeded.loc[seeded["accuracy_kind"] == seed_claims.LEGEND,
-                                                             "on_pareto_front"].any()
+    kinds = seeded["accuracy kind"].value_counts()
+    assert kinds[seed_claims.LEGEND] == 2 and not seeded.loc[seeded["accuracy kind"] == seed_claims.LEGEND,
+                                                             "on Pareto front"].any()
 
 
 def test_language_hover_card_speaks_of_decode(tables):

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from efficiency.reference.claims import CONVENTION, EXPLAINED, HOLDS, NOT_MEASURABLE, OFF
+from efficiency.ui.explorer import search_mask
 from efficiency.ui.labels import Area, Offset, candidate_offsets, clear_over_range, place_labels, text_box
 from efficiency.ui.labels import inside_over_range
 from efficiency.ui.models_table import round_sig
@@ -23,8 +24,10 @@ OVERLAY_COLUMNS = ["x", "y", "label", "paper", "quote", "claimed_compute", "comp
 CLAIM_AXES = {"gmacs": 1e9, "gflops": 0.5e9}     # axis -> MACs per axis unit
 
 
-def claims_overlay(cvm: pd.DataFrame | None, state: ViewState) -> pd.DataFrame:
-    """Paper claims at their convention-corrected position on the view's axes.
+def claims_overlay(cvm: pd.DataFrame | None, state: ViewState, zoo: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Paper claims at their convention-corrected position on the view's axes, through the view's
+    filters (:func:`claim_filter_mask`; ``zoo``: the count table, whose family and source of a
+    claim's zoo model the family and source filters read).
 
     ``cvm`` is :func:`efficiency.reference.claims.claimed_vs_measured` output: ``claimed_macs`` already
     applies the paper's convention (MACs called FLOPs, true FLOPs = 2 x MACs, or a factor of
@@ -42,15 +45,58 @@ def claims_overlay(cvm: pd.DataFrame | None, state: ViewState) -> pd.DataFrame:
     sub, macs, acc = sub[ok], macs[ok], acc[ok]
     scale = CLAIM_AXES[state.x]
     measured = pd.to_numeric(sub["measured_macs"], errors="coerce").astype(float) / scale
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "x": macs / scale, "y": acc, "label": sub["claim_model"].astype(str), "paper": sub["paper_title"].astype(str),
         "quote": sub["quote"].fillna("").astype(str), "claimed_compute": sub["claimed_compute"],
         "compute_unit": sub["compute_unit"].astype(str), "compute_convention": sub["compute_convention"].astype(str),
-        "model": sub["model"].astype(str), "measured_x": measured, "derived": sub["derived"],
+        "model": sub["model"].fillna("").astype(str), "measured_x": measured, "derived": sub["derived"],
         "accuracy_derived": sub["accuracy_derived"], "flags": sub["flags"].fillna("").astype(str),
         # older claimed_vs_measured frames (a cached session) lack the column: no basis to name
         "accuracy_basis": sub.get("accuracy_basis", pd.Series("", index=sub.index)).fillna("").astype(str),
-    }, columns=OVERLAY_COLUMNS).reset_index(drop=True)
+    }, columns=OVERLAY_COLUMNS)
+    arch = sub.get("zoo_arch", pd.Series("", index=sub.index)).fillna("").astype(str)
+    return out[claim_filter_mask(out, arch, state, zoo)].reset_index(drop=True)
+
+
+def claim_filter_mask(claims: pd.DataFrame, arch: pd.Series, state: ViewState,
+                      zoo: pd.DataFrame | None = None) -> pd.Series:
+    """The overlay rows (``claims``: x, y, label, model; ``arch``: each claim's zoo architecture) that
+    the view's filters keep, so that no diamond sits outside the filtered range nor stretches the axes
+    to reach it (UXCHECK4 #2). Each filter, as it applies to a paper's claim:
+
+    * accuracy and cost bounds, and the log axes' positivity: on the claim's plotted y and x;
+    * sources and families: through the claim's own zoo model (``model``, the entry implementing the
+      claimed architecture: timm's tinynet_e, our seed/fbnet...). A claim without one (compared through
+      a baseline only, flag ``no_zoo_arch``) is in no source nor family: such a filter hides it. The
+      family and source are read from ``zoo`` (the count table); without it no family is known (a family
+      filter hides every claim) and the source is the zoo id's prefix (efficiency.zoo.ids: ``<source>/...``);
+    * the name filter (:func:`efficiency.ui.explorer.search_mask`'s rule): on the claim's name
+      ("ResNet-18 + Sparse-IFT"), its zoo model's id and its architecture; matching none hides it;
+    * "seed-paper architectures only" keeps every claim (each comes from a seed paper), and no claim
+      is one of timm's test networks.
+    """
+    keep = pd.Series(True, index=claims.index)
+    for bound, keeps in ((state.acc_min, claims["y"].ge), (state.acc_max, claims["y"].le),
+                         (state.cost_min, claims["x"].ge), (state.cost_max, claims["x"].le)):
+        if bound is not None:
+            keep &= keeps(bound)
+    if state.log_x:
+        keep &= claims["x"] > 0
+    if state.log_y:
+        keep &= claims["y"] > 0
+    model = claims["model"].astype(str)
+    entry = zoo.drop_duplicates("model").set_index("model") if zoo is not None else None
+    if state.sources:
+        source = model.map(entry["source"]) if entry is not None else \
+            model.where(model.str.contains("/", regex=False), "").str.split("/").str[0]
+        keep &= source.isin(state.sources)
+    if state.families:
+        keep &= model.map(entry["family"]).isin(state.families) if entry is not None else False
+    if state.search.strip():
+        arch = arch.reindex(claims.index).fillna("")
+        keep &= (search_mask(pd.DataFrame({"model": claims["label"], "arch": arch}), state.search)
+                 | search_mask(pd.DataFrame({"model": model, "arch": arch}), state.search))
+    return keep
 
 
 def claim_hover(c, y_label: str, unit: str) -> str:

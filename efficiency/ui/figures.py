@@ -26,8 +26,9 @@ from efficiency.ui.chart_labels import axis_ranges, label_annotations
 from efficiency.ui.log_ticks import label_log_axes
 from efficiency.ui import overlays
 from efficiency.ui.explorer import View, colour_order, search_mask
+from efficiency.ui.export_names import points_frame
 from efficiency.ui.stability_marks import hollow, language_customdata, noisy_legend, p90_text, stability_html, symbols
-from efficiency.ui.tables import MEMORY_WORDS, stability
+from efficiency.ui.tables import MEMORY_WORDS
 
 FONT = "Inter, Helvetica, Arial, sans-serif"
 # colour-blind-safe, high contrast (Okabe-Ito first, then Tableau)
@@ -280,55 +281,53 @@ def ensure_browser_path() -> str | None:
     return os.environ.get("BROWSER_PATH")
 
 
+# plotly sets the lines of a multi-line text 1.3 em apart (its SVG: <tspan dy="1.3em">); below the
+# caption's last line come its box's border and padding and a little white space
+CAPTION_LINE_EM, CAPTION_PAD_PX = 1.3, 10
+PLOTLY_MARGIN = {"t": 100, "b": 80}      # plotly's defaults where a margin is unset
+
+
+def caption_bottom_px(fig: go.Figure) -> int:
+    """The bottom margin that holds the whole caption (the annotation named "caption", anchored at its
+    top ``y`` paper units under the plot): its offset under the plot, its lines, the padding; 0 without one."""
+    cap = [a for a in fig.layout.annotations if a.name == "caption"]
+    if not cap or not cap[0].text:
+        return 0
+    m = fig.layout.margin
+    top, bottom = (m.t if m.t is not None else PLOTLY_MARGIN["t"]), (m.b if m.b is not None else PLOTLY_MARGIN["b"])
+    plot_px = (fig.layout.height or HEIGHT) - top - bottom
+    offset = -(cap[0].y or 0) * plot_px - (cap[0].yshift or 0)
+    lines = cap[0].text.count("<br>") + 1
+    return int(np.ceil(offset + lines * CAPTION_LINE_EM * (cap[0].font.size or 11) + CAPTION_PAD_PX))
+
+
+def fit_caption(fig: go.Figure) -> go.Figure:
+    """Grow the bottom margin to hold every line of the caption, and the figure's height by as much,
+    so that the plot keeps its size and the caption its place under it (in place; returns ``fig``).
+    A fixed 680 px figure with a 140 px margin held 4 lines: a language view's 6 lost their last
+    1.5, its model counts among them (UXCHECK4 #5)."""
+    need = caption_bottom_px(fig)
+    bottom = fig.layout.margin.b if fig.layout.margin.b is not None else PLOTLY_MARGIN["b"]
+    if need > bottom:
+        fig.update_layout(height=(fig.layout.height or HEIGHT) + need - bottom, margin_b=need)
+    return fig
+
+
 def export_static_figure(fig: go.Figure) -> go.Figure:
-    """A copy sized for a static image (explicit width, room for the caption)."""
+    """A copy sized for a static image (explicit width, room for the whole caption)."""
     out = go.Figure(fig)
     out.update_layout(width=WIDTH, height=HEIGHT)
-    return out
+    return fit_caption(out)
 
 
 def figure_bytes(fig: go.Figure, fmt: str, scale: float = 2.0) -> bytes:
     """``fmt`` in png | svg | html | pdf. Static formats need kaleido + Chromium."""
     if fmt == "html":
-        return fig.to_html(include_plotlyjs=True, full_html=True).encode()
+        return fit_caption(go.Figure(fig)).to_html(include_plotlyjs=True, full_html=True).encode()
     ensure_browser_path()
     return export_static_figure(fig).to_image(format=fmt, scale=scale if fmt == "png" else 1)
 
 
-CSV_COLUMNS = {"model": "model", "arch": "arch", "family": "family", "source": "source", "task": "task",
-               "y": None, "x": None, "on_front": "on_pareto_front", "gmacs": "gmacs_1mac_eq_1",
-               "gflops": "gflops_eq_2x_macs", "params_m": "params_millions", "lat_p50_ms": "latency_p50_ms_per_batch",
-               "lat_p90_ms": "latency_p90_ms_per_batch", "throughput_sps": "throughput_samples_per_s",
-               "mem_mib": "peak_memory_allocated_mib", "stability": "latency_stability", "lat_iqr_pct":
-               "latency_iqr_pct_of_p50", "n_samples": "timed_calls", "paper": "seed_paper"}
-CPU_MEMORY_CSV = "rss_growth_mib_lower_bound_of_peak"      # a CPU row's memory figure (tables.MEMORY_WORDS)
-
-
-# language views add these (bf16 bytes; FLOPs = 2 x MACs; latency rows are one decode step)
-LANGUAGE_CSV_COLUMNS = {"decode_gflops_512": "decode_gflops_per_token_ctx512_eq_2x_macs",
-                        "decode_gflops_4096": "decode_gflops_per_token_ctx4096_eq_2x_macs",
-                        "params_active_b": "active_params_billions", "weight_gib": "weights_bf16_gib",
-                        "kv_kib_token": "kv_cache_bf16_kib_per_token", "training_flops": "training_flops_6nd",
-                        "ttft_ms": "ttft_p50_ms_512_tokens_batch1", "decode_tps": "decode_tokens_per_s",
-                        "bound_tps": "decode_bandwidth_bound_tokens_per_s", "bound_fraction": "fraction_of_bound",
-                        "energy_j_token": "energy_j_per_token"}
-
-
-def points_frame(view: View) -> pd.DataFrame:
-    """The plotted points with explicit, unit-bearing column names (the CSV export); with seed
-    claims shown, their rows follow, ``accuracy_kind`` telling the two apart."""
-    columns = dict(CSV_COLUMNS, **(LANGUAGE_CSV_COLUMNS if view.group is not None else {}))
-    names = dict(columns, x=f"x: {view.x_label}", y=f"y: {view.y_label}")
-    if view.state.device == "cpu":
-        names["mem_mib"] = CPU_MEMORY_CSV
-    df = view.points.assign(stability=stability(view.points)).reindex(columns=list(columns)).rename(columns=names)
-    if len(view.seed):
-        df = df.assign(accuracy_kind="reference table")
-        seed = view.seed.reindex(columns=list(columns)).rename(columns=names)
-        seed = seed.assign(**{names["on_front"]: False, "accuracy_kind": overlays.LEGEND})
-        df = pd.concat([df, seed], ignore_index=True)
-    return df.sort_values(names["x"], kind="stable").reset_index(drop=True)
-
-
 def points_csv(view: View) -> bytes:
+    """The points CSV (:func:`efficiency.ui.export_names.points_frame`: its columns and headers)."""
     return points_frame(view).to_csv(index=False).encode()

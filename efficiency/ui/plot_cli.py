@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     claims = None
     if state.claims:
         raw = uidata.read_claims(a.claims_file or uidata.path_for("claims"))
-        claims = claims_overlay(uidata.claimed_vs_measured(raw.df, res.df, acc.df), state)
+        claims = claims_overlay(uidata.claimed_vs_measured(raw.df, res.df, acc.df), state, count_table(res.df))
     fig = build_figure(view, claims, title=a.title)
     fmt = a.out.suffix.lower().lstrip(".")
     if fmt == "csv":

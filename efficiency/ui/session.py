@@ -108,7 +108,8 @@ def _figure(key: tuple, state: ViewState, _results: pd.DataFrame, _accuracy: pd.
             _claims: pd.DataFrame) -> go.Figure:
     from efficiency.ui import figures   # plotly is only needed once a figure is drawn
     v = _view(key, state, _results, _accuracy)
-    overlay = claims_overlay(_claims_vs_measured(key, _claims, _results, _accuracy), state) if state.claims else None
+    overlay = (claims_overlay(_claims_vs_measured(key, _claims, _results, _accuracy), state, _counts(key, _results))
+               if state.claims else None)   # the count table: a claim's family, for the family filter
     return figures.build_figure(v, overlay)
 
 
