@@ -35,10 +35,13 @@ text = st.text_input("Filter (model id, family or paper contains)", key="w_model
 s = ui.update(table_filter=text)
 ui.seed("w_models_cols", list(mt.DEFAULT_LANGUAGE_OPTIONAL if language else mt.DEFAULT_OPTIONAL))
 # the full width and short chip names: a chip row does not wrap, and every chosen chip should be in view
-optional = st.multiselect("More columns", list(mt.OPTIONAL_COLUMNS), key="w_models_cols",
+if language:     # a chip the language chooser does not offer (kept from a vision view) would be refused
+    st.session_state["w_models_cols"] = [c for c in st.session_state.get("w_models_cols", [])
+                                         if c in mt.column_options(language)]
+optional = st.multiselect("More columns", mt.column_options(language), key="w_models_cols",
                           format_func=lambda c: mt.CHIP_LABELS[c], placeholder="key columns only",
                           help="Short names here; the table's headers give units and conventions.")
-shown = mt.text_filter(table, text)[mt.shown_columns(optional)]
+shown = mt.text_filter(table, text)[mt.shown_columns(optional, language)]
 
 # ---- the table: numbers stay numbers (they sort), units live in the headers
 links = {"card": r"https?://[^/]+/(?:timm/)?(?:.*/generated/torchvision\.models\.)?([^/]+?)(?:\.html)?$",
@@ -64,7 +67,7 @@ st.caption(f"{len(shown):,} of {len(table):,} models. Latency, throughput and me
 # ---- exports and the way into a model's detail
 e1, e2, e3 = st.columns([1.2, 3, 1.2], vertical_alignment="bottom")
 # the CSV has the shown rows and columns at full precision (the screen rounds for reading)
-exact = mt.text_filter(mt.models_table(v.points, rounded=False), text)[mt.shown_columns(optional)]
+exact = mt.text_filter(mt.models_table(v.points, rounded=False), text)[mt.shown_columns(optional, language)]
 e1.download_button("Shown table (CSV)", data=mt.csv_bytes(exact, v.y_label, s.device, language), file_name="models.csv",
                    mime="text/csv", on_click="ignore", icon=":material/download:")
 ids = shown["model"].dropna().tolist()

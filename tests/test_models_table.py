@@ -216,3 +216,14 @@ def test_html_table_writes_huge_numbers_with_an_exponent():
     html = mt.html_table(table)
     assert "3.14e+22" in html and "3.33e+23" in html and "999,999" not in html
     assert "123,000" in html and ">0.5<" in html     # below 1e15: grouped digits, as before
+
+
+def test_language_views_do_not_repeat_decode_tokens_per_s():
+    """UXCHECK4: a language view's key throughput column is the decode tokens/s; the optional
+    "decode tokens/s" column showed the same numbers again (Models page and its CSV)."""
+    assert "decode_tps" not in mt.shown_columns(["decode_tps", "ttft_ms"], language=True)
+    assert "decode_tps" in mt.shown_columns(["decode_tps"])                # a vision or mixed view keeps it
+    assert "decode_tps" not in mt.column_options(language=True) and "decode_tps" in mt.column_options()
+    assert set(mt.DEFAULT_LANGUAGE_OPTIONAL) <= set(mt.column_options(language=True))
+    h = mt.headers("acc", language=True)
+    assert h["lat_p90_ms"].startswith("decode step p90") and h["lat_p50_ms"].startswith("decode step p50")

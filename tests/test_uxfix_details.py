@@ -128,3 +128,19 @@ def test_one_batch_size_is_said_once():
     assert "bf16, eager: only batch 1 measured (500 samples/s)." in box
     box, notes = curves.batch_messages(_curves([_lat(1, 2.0), _lat(8, 4.0), _lat(1, 4.0, mode="cuda_graph")]))
     assert box is None and notes == ["bf16, cuda graph: only batch 1 measured (250 samples/s); no curve to draw."]
+
+
+def test_language_models_page_drops_a_repeated_chip_kept_from_a_vision_view(lang_dir, monkeypatch):
+    """The optional decode tokens/s column repeats a language view's key throughput (UXCHECK4): a
+    choice of it kept from a vision view is dropped, not refused with an error, and not shown."""
+    _, env = lang_dir
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.chdir(ROOT)
+    at = run_app({"task": "language", "ds": MMLU, "metric": MMLU_METRIC}, page="models")
+    at.multiselect(key="w_models_cols").set_value(["decode_tps", "ttft_ms"])  # as if chosen on a vision view
+    at.run()
+    assert not at.exception, at.exception
+    cols = at.dataframe[0].value.columns
+    assert mt.headers("", language=True)["throughput_sps"] in cols
+    assert mt.headers("", language=True)["decode_tps"] not in cols and mt.headers("")["ttft_ms"] in cols

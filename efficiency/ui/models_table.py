@@ -29,8 +29,9 @@ OPTIONAL_COLUMNS = ("noisy", "gflops", "mem_mib", "lat_p90_ms", "on_front", "fam
                     "card", "arxiv", "code") + LANGUAGE_COLUMNS
 # the latency row's stability is shown by default: a noisy p50 may rank differently on a rerun
 DEFAULT_OPTIONAL = ("noisy", "gflops", "mem_mib", "paper", "card", "arxiv")
-DEFAULT_LANGUAGE_OPTIONAL = ("noisy", "decode_gflops_512", "params_active_b", "ttft_ms", "decode_tps",
-                             "bound_fraction", "card")
+DEFAULT_LANGUAGE_OPTIONAL = ("noisy", "decode_gflops_512", "params_active_b", "ttft_ms", "bound_fraction", "card")
+# in a language view the key throughput column is the decode tokens/s: the optional one would repeat it
+LANGUAGE_REPEATS = ("decode_tps",)
 LINK_COLUMNS = ("card", "arxiv", "code")
 
 # columns shown with 3 significant digits: counts and timings are not known better than that
@@ -96,6 +97,7 @@ _LANGUAGE_HEADERS = {
     "gmacs": "prefill GMACs, 512-token prompt (1 multiply-add = 1 MAC)",
     "gflops": "prefill GFLOPs, 512-token prompt (= 2 × GMACs)",
     "lat_p50_ms": "decode step p50 (ms)",
+    "lat_p90_ms": "decode step p90 (ms; blank under 10 timed calls)",
     "throughput_sps": "throughput (tokens / s)",
 }
 
@@ -199,11 +201,17 @@ def models_table(points: pd.DataFrame, rounded: bool = True) -> pd.DataFrame:
                            kind="stable").reset_index(drop=True)
 
 
-def shown_columns(optional: list[str] | tuple[str, ...]) -> list[str]:
+def shown_columns(optional: list[str] | tuple[str, ...], language: bool = False) -> list[str]:
     """Key columns, then the chosen optional ones in :data:`OPTIONAL_COLUMNS` order (unknown names
-    and key columns among ``optional`` are ignored, so the key columns always lead, once)."""
-    chosen = set(optional)
+    and key columns among ``optional`` are ignored, so the key columns always lead, once); in a
+    ``language`` view without the optional columns that repeat a key one (:data:`LANGUAGE_REPEATS`)."""
+    chosen = set(optional) - (set(LANGUAGE_REPEATS) if language else set())
     return list(KEY_COLUMNS) + [c for c in OPTIONAL_COLUMNS if c in chosen]
+
+
+def column_options(language: bool = False) -> list[str]:
+    """The column chooser's choices: :data:`OPTIONAL_COLUMNS`, less those a ``language`` view repeats."""
+    return [c for c in OPTIONAL_COLUMNS if not (language and c in LANGUAGE_REPEATS)]
 
 
 def text_filter(table: pd.DataFrame, text: str) -> pd.DataFrame:
