@@ -4,7 +4,7 @@ import streamlit as st
 
 from efficiency.ui import figures as plot
 from efficiency.ui import router
-from efficiency.ui.chart_view import legend_below, recolour
+from efficiency.ui.chart_view import legend_below, on_page, recolour
 from efficiency.ui.log_ticks import label_log_axes
 from efficiency.ui import data as uidata
 from efficiency.ui import session as ui
@@ -110,7 +110,7 @@ for _, r in t.iterrows():
 fig.update_layout(barmode="group", template="plotly_white", font=dict(size=14),
                   xaxis=dict(title="fraction of the largest", range=[0, 1.05]),
                   yaxis=dict(autorange="reversed", automargin=True))
-st.plotly_chart(legend_below(fig, len(metrics) * (11 * len(t) + 14)), theme=None, config={"displaylogo": False})
+on_page(st, legend_below(fig, len(metrics) * (11 * len(t) + 14)), "compare_normalised")
 st.caption("Higher is better for accuracy, decode tokens/s and the fraction of the bandwidth bound; lower for "
            "compute, parameters, bytes, TTFT, decode step time and energy." if lang else
            "Lower is better for compute, parameters, latency and memory; higher for accuracy and throughput.")
@@ -132,7 +132,7 @@ def batch_section(models: list[str]) -> None:
     if drawn_lines(one):
         fig = recolour(batch_figure(one), colour_of)     # lines are named by model (by_model)
         fig.update_yaxes(title="Throughput (samples/s = batch / p50)")   # the machine: the configuration above
-        st.plotly_chart(legend_below(label_log_axes(fig), 320), theme=None, config={"displaylogo": False})
+        on_page(st, legend_below(label_log_axes(fig), 320), "compare_throughput_vs_batch")
     notes = batch_notes(one) + [f"{m}: not measured in this configuration." for m in models
                                 if m not in set(one["model"])]
     if notes:
@@ -157,7 +157,7 @@ def resolution_section(models: list[str]) -> None:
         fig = recolour(resolution_figure(curves, current.text), line_colours(curves))
         fig.update_yaxes(title="Latency p50 (ms per batch)", row=1, col=1)
         fig.update_yaxes(title="GMACs per sample (1 mult-add = 1)", row=1, col=2)
-        st.plotly_chart(legend_below(label_log_axes(fig), 320), theme=None, config={"displaylogo": False})
+        on_page(st, legend_below(label_log_axes(fig), 320), "compare_latency_vs_resolution")
         table = resolution_table(curves, lines)
         st.dataframe(table, hide_index=True, width="stretch", placeholder="",
                      column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns[2:-1]})

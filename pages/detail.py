@@ -23,7 +23,7 @@ from efficiency.ui.language_detail import (SPEED_CAPTION, SPEED_HEADERS, SPEED_N
 from efficiency.ui.models_table import escape_markdown
 from efficiency.ui.seed_claims import claimed_accuracy
 from efficiency.ui.coverage_note import switch_configuration
-from efficiency.ui.chart_view import legend_below
+from efficiency.ui.chart_view import legend_below, on_page
 from efficiency.ui.log_ticks import label_log_axes
 
 router.ensure_routed()
@@ -157,8 +157,7 @@ def batch_section(model: str) -> None:
     if box:
         st.info(box, icon=":material/info:")
     else:
-        st.plotly_chart(legend_below(label_log_axes(batch_figure(curves)), 320), theme=None,
-                        config={"displaylogo": False})
+        on_page(st, legend_below(label_log_axes(batch_figure(curves)), 320), "detail_throughput_vs_batch")
     if notes:
         st.caption("  \n".join(notes))
 
@@ -177,8 +176,8 @@ def resolution_section(model: str) -> None:
         st.caption(" ".join(resolution_notes(d.results, [model], curves, where))
                    or "This entry's input has no image size (a curve needs one).")
         return
-    st.plotly_chart(legend_below(label_log_axes(resolution_figure(curves, current.text)), 320), theme=None,
-                    config={"displaylogo": False})
+    on_page(st, legend_below(label_log_axes(resolution_figure(curves, current.text)), 320),
+            "detail_latency_vs_resolution")
     table = resolution_table(curves, lines)
     st.dataframe(table, hide_index=True, width="stretch", placeholder="",
                  column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns[2:-1]})
@@ -274,7 +273,7 @@ with left:
         fig.update_traces(marker_color="#0072B2", textposition="outside", cliponaxis=False)
         fig.update_layout(height=90 + 32 * min(len(ops), 15), margin=dict(l=10, r=40, t=10, b=50),
                           font=dict(size=14))
-        st.plotly_chart(fig, theme=None, config={"displaylogo": False})
+        on_page(st, fig, "detail_macs_by_operator")
 with right:
     st.markdown("#### Coverage")
     unc = op_counts(row, "uncovered_ops")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from efficiency.ui import figures as plot
 from efficiency.ui import router
-from efficiency.ui.chart_view import legend_below
+from efficiency.ui.chart_view import legend_below, on_page
 from efficiency.ui.log_ticks import label_log_axes
 from efficiency.ui import session as ui
 from efficiency.ui.commands import refresh_command
@@ -104,8 +104,7 @@ fig.update_layout(template="plotly_white", font=dict(size=14),
                                                 "decode rows: per generated token"),
                   yaxis=dict(type="log", title="achieved TFLOP/s (2 x MACs)"),
                   legend=dict(title="machine: device, batch, dtype, mode"))
-legend_below(label_log_axes(fig), 400)
-st.plotly_chart(fig, theme=None, config={"displaylogo": False})
+on_page(st, legend_below(label_log_axes(fig), 400), "hardware_roofline")
 for note in peak_notes(sub):
     st.caption(note)
 
@@ -125,8 +124,7 @@ if len(decode):     # language models: decoding is bound by memory bandwidth, no
                       xaxis=dict(type="log", title="weights in bf16 (GiB = 2^30 bytes)"),
                       yaxis=dict(title="fraction of the bandwidth bound<br>(higher is better)"),
                       legend=dict(title="machine: device, batch, dtype, mode"))
-    legend_below(label_log_axes(fig), 340)
-    st.plotly_chart(fig, theme=None, config={"displaylogo": False})
+    on_page(st, legend_below(label_log_axes(fig), 340), "hardware_decode_vs_bandwidth_bound")
     st.dataframe(decode.rename(columns=DECODE_HEADERS), hide_index=True, width="stretch", placeholder="")
     st.caption("Bound = batch / (bytes one decode step reads: weights + the batch's KV cache at the mean context, "
                "/ the memory bandwidth measured in the same run).")

@@ -13,14 +13,15 @@ from efficiency.ui import session as ui
 from efficiency.ui.axes import (AXES, LANGUAGE, METRIC_UNITS, axes_for_task, axis_for, axis_title, hw_text,
                                lower_bound_axis)
 from efficiency.ui.budget import answer_lines, budget_answer
-from efficiency.ui.chart_view import for_print
+from efficiency.ui.chart_view import for_print, is_dark
 from efficiency.ui.commands import plot_command, plot_command_gaps
 from efficiency.ui.configs import config_of
 from efficiency.ui.explorer import search_mask
+from efficiency.ui.export_names import export_file_name
 from efficiency.ui.machine_choice import machine_sidebar
 from efficiency.ui.pareto_page import filter_choices
 from efficiency.ui.seed_claims import LEGEND as SEED_LEGEND
-from efficiency.ui.state import BUBBLES
+from efficiency.ui.state import BUBBLES, ViewState
 from efficiency.ui.tables import front_table
 from efficiency.ui.coverage_note import coverage_note
 from efficiency.ui.view_notes import budget_gap_text
@@ -31,10 +32,41 @@ router.ensure_routed()
 d = ui.data()
 s = ui.state()
 st.title("Pareto explorer")
-st.caption("Each marker is one zoo entry; the black step line is the Pareto front (no other model is both "
-           "cheaper and more accurate). Click a marker to open its detail; box-select several to compare.")
+# the front is black on a light page and white on a dark one: its shape names it in either
+st.caption("Each marker is one zoo entry; the thick step line with open circles is the Pareto front (no other "
+           "model is both cheaper and more accurate). Click a marker to open its detail; box-select several to "
+           "compare.")
 if ui.no_results_message(d):
     ui.stop()
+
+COST_AXIS = "cost_axis"      # session key: the x axis whose unit the cost bounds are in
+
+
+def cost_words(lo: float | None, hi: float | None, unit: str) -> str:
+    """The cost bounds with the x axis' unit ("cost ≤ 0.5 GMACs"); "" without a bound."""
+    if lo is not None and hi is not None:
+        return f"{lo:g} ≤ cost ≤ {hi:g} {unit}"
+    if lo is not None:
+        return f"cost ≥ {lo:g} {unit}"
+    return "" if hi is None else f"cost ≤ {hi:g} {unit}"
+
+
+def clear_cost_on_new_axis(s: ViewState, x: str) -> ViewState:
+    """The cost bounds are numbers in the x axis' unit: when x changes (the selectbox, or a task switch that
+    moved it), 0.5 GMACs silently became 0.5 ms (UXCHECK4 #4). Clears them, in the state and in the Filters'
+    inputs, and says so; returns the state. A link's x and bounds (the session's first run) stay together."""
+    before = st.session_state.get(COST_AXIS, x)
+    st.session_state[COST_AXIS] = x
+    if before == x:
+        return s
+    st.session_state["w_cmin"] = st.session_state["w_cmax"] = None     # before the inputs exist in this run
+    was = cost_words(s.cost_min, s.cost_max, AXES[before].unit)
+    if not was:
+        return s
+    st.toast(f"Cost filter cleared: it was {was}, and the x axis is now in {AXES[x].unit}.",
+             icon=":material/filter_alt_off:")
+    return ui.update(cost_min=None, cost_max=None)
+
 
 # ---- axis controls: the x axis and the highlight in view, the rest in a popover (one row on a phone too)
 c1, c2, c3 = st.columns([3, 3, 1.4], vertical_alignment="bottom")
@@ -44,6 +76,7 @@ if st.session_state.get("w_x") not in offered:   # the task changed: the sidebar
 x = c1.selectbox("Cost (x axis)", offered, key="w_x",       # on CPU, memory under its own name (axes.CPU_MEMORY)
                  format_func=lambda k: axis_title(axis_for(replace(s, x=k)), s.batch, "the sidebar's hardware",
                                                   "the sidebar's hardware at batch 1"))
+s = clear_cost_on_new_axis(s, x)
 ui.seed("w_highlight", s.highlight)
 highlight = c2.text_input("Highlight models (name or glob like resnet5*)", key="w_highlight", max_chars=200,
                           help="Matching models are drawn in colour and named; the rest of the zoo stays in grey.")
@@ -77,7 +110,7 @@ s = machine_sidebar(d, s, x)
 # in a popover: the browser builds its nine widgets only when it is opened, not on every first
 # visit (bench/bench_first_paint.py); the filters in effect are listed under it
 sb = st.sidebar.popover("Filters", icon=":material/filter_list:", width="stretch")
-srcs, fams = filter_choices(d)
+srcs, fams = filter_choices(d, s.task)
 ui.seed_in_popover("w_sources", list(s.sources), srcs)
 sources = sb.multiselect("Sources", srcs, key="w_sources", placeholder="all sources")
 ui.seed_in_popover("w_families", list(s.families), fams)
@@ -93,9 +126,10 @@ show_test = sb.checkbox("Show timm's test networks", key="w_test",
                         help="timm's tiny test_* architectures exist for timm's unit tests; hidden by default.")
 a1, a2 = sb.columns(2)
 ui.seed_in_popover("w_amin", s.acc_min)
-acc_min = a1.number_input("accuracy ≥", value=None, key="w_amin", format="%.2f")
+acc_unit = METRIC_UNITS.get(s.y_metric, "%")      # the y axis' unit (efficiency.ui.axes.y_label): px for EPE
+acc_min = a1.number_input(f"accuracy ≥ ({acc_unit})", value=None, key="w_amin", format="%.2f")
 ui.seed_in_popover("w_amax", s.acc_max)
-acc_max = a2.number_input("accuracy ≤", value=None, key="w_amax", format="%.2f")
+acc_max = a2.number_input(f"accuracy ≤ ({acc_unit})", value=None, key="w_amax", format="%.2f")
 unit_x = AXES[x].unit
 ui.seed_in_popover("w_cmin", s.cost_min)
 cost_min = a1.number_input(f"cost ≥ ({unit_x})", value=None, key="w_cmin", format="%g")
@@ -106,7 +140,10 @@ s = ui.update(x=x, log_x=log_x, log_y=log_y, color=color, claims=claims_on, sour
               families=tuple(families), search=search, seed_only=seed_only, show_test=show_test, acc_min=acc_min,
               acc_max=acc_max, cost_min=cost_min, cost_max=cost_max, highlight=highlight, labels=labels_on,
               bubble=bubble, seed_claims=seed_claims)
-active = mt.active_filters(s, markdown=True) + (["timm's test networks shown"] if s.show_test else [])
+# the cost bounds with their unit ("cost in [, 0.5]" said neither GMACs nor ms)
+active = (mt.active_filters(replace(s, cost_min=None, cost_max=None), markdown=True)
+          + [w for w in [cost_words(s.cost_min, s.cost_max, unit_x)] if w]
+          + (["timm's test networks shown"] if s.show_test else []))
 st.sidebar.caption("Filters in effect: " + "; ".join(active) + "." if active else
                    "No filter: every model of the task (timm's test networks aside; shown on request).")
 
@@ -135,13 +172,16 @@ if have_lat:
     s = ui.update(budget_ms=budget)
     if budget is not None and math.isfinite(budget):
         answer = budget_answer(v, budget, k=ui.BUDGET_RUNNERS)
-dark = getattr(st.context.theme, "type", None) == "dark"
+dark = is_dark(st.context.theme)
 spec = ui.screen_figure(d, s, dark, answer.budget_ms if answer is not None else None)   # the budget drawn on it
 with chart_col:
     event = st.plotly_chart(ui.chart_figure(spec), key="pareto_chart", on_select="rerun",
                             selection_mode=("points", "box", "lasso"),
+                            # no camera: it saved the screen figure (legend below, no caption; on a dark page
+                            # transparent with near-white text) as pareto.svg, the name of the Export popover's
+                            # paper figure (UXCHECK4 #3); that popover makes the figure to publish
                             theme=None, config={"displaylogo": False, "scrollZoom": True, "responsive": True,
-                                                "toImageButtonOptions": {"format": "svg", "filename": "pareto"}})
+                                                "modeBarButtonsToRemove": ["toImage"]})
     st.caption(spec["layout"].get("meta", {}).get("caption", "").replace("<br>", " "))
 # on a phone the plot is about 300 px wide: labels placed for 420 px and more would touch there
 st.html("<style>@media (max-width: 640px) { .js-plotly-plot .annotation { display: none; } }</style>")
@@ -238,13 +278,14 @@ def printed(fmt: str) -> bytes:
 
 
 exports = st.popover("Export the figure or its points", icon=":material/download:")
-exports.download_button("Figure (HTML)", data=lambda: printed("html"), file_name="pareto.html", mime="text/html",
+name = {kind: export_file_name(s, kind, v.device_name) for kind in ("html", "png", "svg", "csv")}   # names the view
+exports.download_button("Figure (HTML)", data=lambda: printed("html"), file_name=name["html"], mime="text/html",
                         on_click="ignore", icon=":material/download:", width="stretch")
-exports.download_button("Figure (PNG)", data=lambda: printed("png"), file_name="pareto.png", mime="image/png",
+exports.download_button("Figure (PNG)", data=lambda: printed("png"), file_name=name["png"], mime="image/png",
                         on_click="ignore", icon=":material/download:", width="stretch")
-exports.download_button("Figure (SVG)", data=lambda: printed("svg"), file_name="pareto.svg", mime="image/svg+xml",
+exports.download_button("Figure (SVG)", data=lambda: printed("svg"), file_name=name["svg"], mime="image/svg+xml",
                         on_click="ignore", icon=":material/download:", width="stretch")
-exports.download_button("Points (CSV)", data=lambda: plot.points_csv(v), file_name="pareto_points.csv",
+exports.download_button("Points (CSV)", data=lambda: plot.points_csv(v), file_name=name["csv"],
                         mime="text/csv", on_click="ignore", icon=":material/download:", width="stretch")
 gaps = plot_command_gaps(s)
 st.caption(f"Same figure from the command line: `{plot_command(s)}`"

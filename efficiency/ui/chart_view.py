@@ -2,7 +2,8 @@
 publication figure of :func:`efficiency.ui.figures.build_figure` into the page's (legend below the
 plot so the plot keeps the full width of a phone, caption left to the page, which wraps it, the
 viewer's light or dark theme); :func:`for_print` turns it back (legend at the right, caption
-beneath, light) for the PNG/SVG/HTML exports. Both edit the figure in place and return it."""
+beneath, light) for the PNG/SVG/HTML exports. Both edit the figure in place and return it. The other
+pages' charts take the same theme through :func:`on_page` (the module itself never imports Streamlit)."""
 from __future__ import annotations
 
 import math
@@ -14,7 +15,11 @@ import plotly.graph_objects as go
 from efficiency.ui import figures as plot
 from efficiency.ui import phone
 
-DARK_BG = "#0e1117"           # Streamlit's dark background, so the chart does not sit in a box
+# Streamlit's dark background (its default dark theme's bgColor: "#171614" in the installed 1.67's bundle,
+# static/js/utils.*.js, and its config.py's theme.backgroundColor help; .streamlit/config.toml keeps it),
+# which the legend and label boxes and the marker rims match, so nothing draws a bluish patch on the page;
+# it was "#0e1117", older Streamlit's (UXCHECK4 #11). tests/test_uxfix4_dark.py reads it from the bundle.
+DARK_BG = "#171614"
 # colours that carry meaning by contrast with the background: light theme -> dark theme
 DARK_SWAPS = {plot.FRONT_COLOR: "#f2f2f2", "#000000": "#ffffff", plot.REST_COLOR: "#4a4f5a",
               plot.OTHER_COLOR: "#6b7080", "#222": "#e8e8e8"}
@@ -48,6 +53,9 @@ RIGHT_PX = 16               # the last x tick label's overhang past the plot (9 
 MODEBAR_PX = 30
 AXIS_TITLE_CHARS = 46       # a 13 px axis title's line on a phone's ~320 px plot
 TITLE_PX = 26               # a 17 px title line and its gap to the plot
+# a 13 px subtitle line (the language view's protocol group) and its descenders' gap to the plot: 22 px let
+# the plot's top border run through its "g", "p" and "q" (UXCHECK4 #9)
+SUBTITLE_PX = 30
 
 
 def legend_name(name: str, chars: int = LEGEND_CHARS) -> str:
@@ -119,31 +127,72 @@ def _swap(color, swaps: dict):
     return color
 
 
+def _page_rgba(dark: bool, alpha: float) -> str:
+    """The page's background (:data:`DARK_BG` or white) at ``alpha``, for boxes drawn over the plot."""
+    r, g, b = (int(DARK_BG[i:i + 2], 16) for i in (1, 3, 5)) if dark else (255, 255, 255)
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+# grey text (notes, captions, the language subtitle) in each theme: #555 on #171614 was a contrast of 2.4:1
+NOTE_DARK, NOTE_LIGHT = "#aaa", "#555"
+
+
+def _rims(t, dark: bool) -> None:
+    """A marker's thin rim in the page's colour, which parts touching markers (the explorer's points, the
+    Hardware page's dots drawn with white rims); left white, a dark page showed a white ring round each dot."""
+    marker = getattr(t, "marker", None)
+    if marker is None or marker.line is None:
+        return
+    if t.meta == "points" or marker.line.color in ("white", DARK_BG):
+        marker.line.color = DARK_BG if dark else "white"
+
+
 def apply_theme(fig: go.Figure, dark: bool) -> go.Figure:
-    """Background, text, grid, the front and the label boxes for a light or a dark page."""
+    """Background, text, grid, the front, grey notes, the subtitle and the label boxes for a light or a dark
+    page: every chart drawn on a page goes through it (:func:`on_page`; the explorer's :func:`for_screen`)."""
     swaps = DARK_SWAPS if dark else LIGHT_SWAPS
     bg = "rgba(0,0,0,0)" if dark else "white"     # dark: the page's own background shows through
     text = "#e8e8e8" if dark else "#222"
-    grid, line = ("#2f3440", "#9aa0a6") if dark else ("#e6e6e6", "#444")
+    grid, line = ("#34322e", "#9aa0a6") if dark else ("#e6e6e6", "#444")
     fig.update_layout(template="plotly_dark" if dark else "plotly_white", paper_bgcolor=bg, plot_bgcolor=bg,
-                      font_color=text, legend_bgcolor="rgba(14,17,23,0.85)" if dark else "rgba(255,255,255,0.85)",
+                      font_color=text, legend_bgcolor=_page_rgba(dark, 0.85),
                       legend_bordercolor="#555" if dark else "#ccc")
+    if fig.layout.title.subtitle.text:
+        fig.layout.title.subtitle.font.color = NOTE_DARK if dark else NOTE_LIGHT
     fig.update_xaxes(gridcolor=grid, linecolor=line)
     fig.update_yaxes(gridcolor=grid, linecolor=line)
-    for t in fig.data:
-        if t.marker is not None and t.marker.color is not None:
-            t.marker.color = _swap(t.marker.color, swaps)
-        if t.marker is not None and t.marker.line is not None and t.meta == "points":
-            t.marker.line.color = DARK_BG if dark else "white"
-        if t.line is not None and t.line.color is not None:
-            t.line.color = _swap(t.line.color, swaps)
+    for t in fig.data:      # a bar has no line, a heatmap no marker
+        marker, trace_line = getattr(t, "marker", None), getattr(t, "line", None)
+        if marker is not None and marker.color is not None:
+            marker.color = _swap(marker.color, swaps)
+        _rims(t, dark)
+        if trace_line is not None and trace_line.color is not None:
+            trace_line.color = _swap(trace_line.color, swaps)
     for a in fig.layout.annotations:
         if (a.name or "").startswith("label:"):
             a.font.color = "#d8d8d8" if dark else "#333"
-            a.bgcolor = "rgba(14,17,23,0.6)" if dark else "rgba(255,255,255,0.6)"
-        elif a.name == "caption":
-            a.font.color = "#aaa" if dark else "#555"
+            a.bgcolor = _page_rgba(dark, 0.6)
+        elif a.name == "caption" or a.font.color in (NOTE_DARK, NOTE_LIGHT):   # the Hardware page's peak lines' notes
+            a.font.color = NOTE_DARK if dark else NOTE_LIGHT
     return fig
+
+
+def is_dark(theme) -> bool:
+    """Whether ``theme`` (``st.context.theme``: the browser's theme, None before it has said) is dark."""
+    return getattr(theme, "type", None) == "dark"
+
+
+def on_page(st, fig: go.Figure, name: str) -> None:
+    """Draw ``fig`` with ``st.plotly_chart`` in the browser's theme (``st.context.theme``; ``st``: the
+    streamlit module, passed in so that this module needs no Streamlit): the Compare, Model detail and
+    Hardware pages' charts were light boxes on a dark page (UXCHECK4 #1). Their modebar camera (their only
+    export) saves ``name``.png as drawn: on a dark page the background is the page's own, opaque, so the
+    image reads anywhere (transparent, its near-white text vanished on paper, #3)."""
+    dark = is_dark(st.context.theme)
+    apply_theme(fig, dark)
+    if dark:
+        fig.update_layout(paper_bgcolor=DARK_BG, plot_bgcolor=DARK_BG)
+    st.plotly_chart(fig, theme=None, config={"displaylogo": False, "toImageButtonOptions": {"filename": name}})
 
 
 def caption_of(fig: go.Figure) -> str:
@@ -206,7 +255,7 @@ def title_below_modebar(fig: go.Figure) -> int:
     if not fig.layout.title.text:
         return MODEBAR_PX
     fig.update_layout(title=dict(yref="container", y=1, yanchor="top", pad=dict(t=MODEBAR_PX)))
-    return MODEBAR_PX + TITLE_PX + 22 * _has_subtitle(fig)
+    return MODEBAR_PX + TITLE_PX + SUBTITLE_PX * _has_subtitle(fig)
 
 
 def legend_below(fig: go.Figure, plot_px: int) -> go.Figure:

@@ -33,7 +33,7 @@ from efficiency.ui.tables import MEMORY_WORDS
 FONT = "Inter, Helvetica, Arial, sans-serif"
 # colour-blind-safe, high contrast (Okabe-Ito first, then Tableau)
 OTHER_COLOR = "#b0b0b0"    # the groups beyond MAX_GROUPS (the farthest from the front)
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999933",
            "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#FF9DA7", "#9C755F", "#BAB0AC"]
 FRONT_COLOR = "#1a1a1a"
 CLAIM_COLOR = "#C0392B"
