@@ -11,7 +11,7 @@ from efficiency.reference.papers import paper_url
 from efficiency.reference.llm_claims import llm_claim_rows, load_peaks, spec_vocab, with_llm_verdicts
 from efficiency.reference.seed_check import (IMPLEMENTATION_NOTES, TOLERANCE, baseline_table, load_tables, not_built,
                                              seed_check, with_seed_verdicts)
-from efficiency.ui.chart_view import apply_theme
+from efficiency.ui.chart_view import on_page
 from efficiency.ui.claims_view import (DETAILS_NUMBER_HEADERS, counted, details_labels, details_table, phone_hidden_css, verdict_summary,
                                        with_unit)
 from efficiency.ui.commands import refresh_command
@@ -201,8 +201,7 @@ else:
                           xaxis=dict(type="log", title="measured GMACs per sample<br>(1 multiply-add = 1)", range=x_range),
                           yaxis=dict(type="log", title="claimed compute converted to GMACs", range=y_range),
                           legend=dict(orientation="h", y=-0.3), annotations=notes)
-        apply_theme(label_log_axes(fig), getattr(st.context.theme, "type", None) == "dark")
-        st.plotly_chart(fig, theme=None, config={"displaylogo": False})
+        on_page(st, label_log_axes(fig), "paper_claims_compute")   # themed; its camera saves an opaque image
         # the names placed for a desktop's plot only would touch on a phone's: hidden there (exports keep them)
         st.html(phone_hidden_css(n_everywhere, len(notes)))
     st.caption("Flags: `macs_gt10pct_apart` claimed and measured MACs differ by over 10 %; `convention_mismatch` "

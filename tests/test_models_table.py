@@ -227,3 +227,12 @@ def test_language_views_do_not_repeat_decode_tokens_per_s():
     assert set(mt.DEFAULT_LANGUAGE_OPTIONAL) <= set(mt.column_options(language=True))
     h = mt.headers("acc", language=True)
     assert h["lat_p90_ms"].startswith("decode step p90") and h["lat_p50_ms"].startswith("decode step p50")
+
+
+def test_active_filters_give_the_bounds_units():
+    """UXCHECK4 #4: "cost in [, 0.5]" on the Models page did not say GMACs or ms."""
+    assert mt.active_filters(replace(DEFAULT, cost_max=0.5)) == ["cost in [, 0.5] GMACs"]
+    assert mt.active_filters(replace(DEFAULT, x="latency_p50", cost_max=0.5)) == ["cost in [, 0.5] ms"]
+    assert mt.active_filters(replace(DEFAULT, acc_min=75.0)) == ["accuracy in [75, ] %"]
+    epe = replace(DEFAULT, task="optical_flow", y_dataset="sintel-clean", y_metric="epe", acc_max=2.0)
+    assert mt.active_filters(epe) == ["accuracy in [, 2] px"]

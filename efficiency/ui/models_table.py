@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from efficiency.ui import phone as narrow
+from efficiency.ui.axes import AXES, METRIC_UNITS
 from efficiency.ui.links import LABELS, model_links
 from efficiency.ui.state import ViewState
 from efficiency.ui.tables import memory_header, stability
@@ -245,9 +246,11 @@ def active_filters(state: ViewState, markdown: bool = False) -> list[str]:
         out.append(f"name matches '{lit(state.search)}'")
     if state.seed_only:
         out.append("seed-paper architectures only")
+    units = {"accuracy": METRIC_UNITS.get(state.y_metric, "%"), "cost": AXES[state.x].unit if state.x in AXES else ""}
     for label, lo, hi in (("accuracy", state.acc_min, state.acc_max), ("cost", state.cost_min, state.cost_max)):
-        if lo is not None or hi is not None:
-            out.append(f"{label} in [{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}]")
+        if lo is not None or hi is not None:     # with the unit: a bound means nothing without it (UXCHECK4 #4)
+            out.append(f"{label} in [{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}]"
+                       + (f" {units[label]}" if units[label] else ""))
     return out
 
 
