@@ -13,6 +13,7 @@ from efficiency.ui import session as ui
 from efficiency.ui.axes import (AXES, LANGUAGE, METRIC_UNITS, axes_for_task, axis_for, axis_title, hw_text,
                                lower_bound_axis)
 from efficiency.ui.budget import answer_lines, budget_answer
+from efficiency.ui.chart_labels import PLOT_WIDTHS
 from efficiency.ui.chart_view import for_print, is_dark
 from efficiency.ui.commands import plot_command, plot_command_gaps
 from efficiency.ui.configs import config_of
@@ -183,8 +184,14 @@ with chart_col:
                             theme=None, config={"displaylogo": False, "scrollZoom": True, "responsive": True,
                                                 "modeBarButtonsToRemove": ["toImage"]})
     st.caption(spec["layout"].get("meta", {}).get("caption", "").replace("<br>", " "))
-# on a phone the plot is about 300 px wide: labels placed for 420 px and more would touch there
-st.html("<style>@media (max-width: 640px) { .js-plotly-plot .annotation { display: none; } }</style>")
+# labels are placed for plots PLOT_WIDTHS[0] (330 px) wide and wider; a narrower chart hides them: a phone, and
+# an 800 - 1000 px window with the sidebar open (244 - 265 px), which a media query on the window cannot tell
+# from a 700 px one with the sidebar closed (415 px). A container query on the chart's own width, less the
+# figure's side margins (out/notes/LABELS1024.md)
+_margin = spec["layout"].get("margin", {})
+_narrow = int(PLOT_WIDTHS[0] + _margin.get("l", 0) + _margin.get("r", 0)) - 1
+st.html('<style>[data-testid="stPlotlyChart"] { container-type: inline-size; } '
+        f"@container (max-width: {_narrow}px) {{ .js-plotly-plot .annotation {{ display: none; }} }}</style>")
 
 if details_below:
     notes.show_details(v, current)

@@ -16,12 +16,15 @@ from hypothesis import given, settings, strategies as st
 
 from efficiency.ui import data as uidata
 from efficiency.ui import figures as plot
-from efficiency.ui.chart_labels import FONT_PX, PLOT_HEIGHTS, PLOT_WIDTHS, PREFER_WIDTHS, front_segments
+from efficiency.ui.chart_labels import FONT_PX, front_segments
 from efficiency.ui.explorer import build_view, mark_front
 from efficiency.ui.labels import Area, candidate_offsets, clear_over_range, place_labels, step_segments, text_box
 from efficiency.ui.state import DEFAULT
 
 FIX = Path(__file__).resolve().parent / "fixtures"
+# labels.place_labels' own size ranges as chart_labels used them before it placed for 1024 px windows
+# (LABELS1024): the prefer test below is of labels.place_labels, which keeps that option
+PLOT_WIDTHS, PLOT_HEIGHTS, PREFER_WIDTHS = (420.0, 1000.0), (340.0, 520.0), (560.0, 1000.0)
 LINE_PX = 2.5
 LINE_BOX = LINE_PX + 2.0          # labels.LINE_MARGIN_PX either side of the stroke, counted as the line
 
@@ -184,6 +187,13 @@ def test_a_label_with_no_room_at_every_width_keeps_off_the_line_at_the_likelier_
             assert not crossed(got, w, h), (w, h)   # ... but from 560 px on it is
 
 
+# plot sizes measured in Chromium (out/labels1024): 1024 px windows (331 - 337 wide, 345 - 455 high),
+# 1440 (649 x 452 - 579), 1920 (1009), 2560 (1489), the PNG export (684 - 871 x 456 - 480), the HTML
+# export opened at 1920 px (1667 x 480)
+MEASURED = [(331, 455), (337, 345), (337, 367), (649, 473), (649, 579), (1009, 566), (1489, 473), (684, 480),
+            (871, 456), (1667, 480)]
+
+
 @pytest.fixture(scope="module")
 def view():
     res = uidata.read_results(FIX / "results.parquet").df
@@ -216,7 +226,7 @@ def test_figure_labels_keep_off_the_drawn_front(view, benefit):
     ranges = (tuple(fig.layout.xaxis.range), tuple(fig.layout.yaxis.range))
     notes = [a.to_plotly_json() for a in fig.layout.annotations if (a.name or "").startswith("label:")]
     assert len(notes) >= 3
-    for w, h in [(420, 340), (1000, 520), (700, 430)]:
+    for w, h in [(420, 340), (1000, 520), (700, 430)] + MEASURED:
         assert _label_boxes_on_front(v, notes, w, h, ranges) == []
 
 
@@ -224,3 +234,32 @@ def test_front_segments_use_log_coordinates_on_log_axes():
     front = pd.DataFrame({"x": [1.0, 10.0, 100.0], "y": [1.0, 2.0, 3.0]})
     v = SimpleNamespace(front=front, state=SimpleNamespace(log_x=True, log_y=False))
     assert front_segments(v).tolist() == [[0, 1, 1, 1], [1, 2, 2, 2], [1, 1, 1, 2], [2, 2, 2, 3]]
+
+
+def _clashes(v, notes, w, h, ranges) -> list[str]:
+    """Label boxes (labels.text_box, the placement's estimate) at plot size (w, h) that leave the
+    area or overlap a marker or another label (brute force)."""
+    area = Area(tuple(ranges[0]), tuple(ranges[1]), (w, w), (h, h))
+    xy = np.vstack([np.column_stack([np.log10(v.points["x"]), v.points["y"]]),
+                    np.column_stack([np.log10(v.front["x"]), v.front["y"]])])
+    r = np.concatenate([plot.marker_sizes(v.points, v.state.bubble) / 2,
+                        np.full(len(v.front), plot.FRONT_MARKER_PX / 2)])
+    marks = [_box(m, (0, 0), (2 * rr, 2 * rr), w, h) for m, rr in zip(area.fractions(xy), r)]
+    boxes = [_box(area.fractions(np.array([(n["x"], n["y"])]))[0], (n["ax"], -n["ay"]), text_box(n["text"], FONT_PX),
+                  w, h) for n in notes]
+    bad = [n["text"] for n, b in zip(notes, boxes) if not _inside(b, w, h) or any(_overlap(b, m) for m in marks)]
+    return bad + [f"{notes[i]['text']}/{notes[j]['text']}" for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+                  if _overlap(boxes[i], boxes[j])]
+
+
+def test_figure_labels_are_clear_in_a_1024_px_window_and_wider(view):
+    # LABELS1024: the placement held from 420 px plots up, and a 1024 px window (sidebar open) draws
+    # a 331 - 337 px plot, where labels crossed the front's step, markers and each other
+    assert view.state.log_x and not view.state.log_y
+    fig = plot.build_figure(view)
+    ranges = (tuple(fig.layout.xaxis.range), tuple(fig.layout.yaxis.range))
+    notes = [a.to_plotly_json() for a in fig.layout.annotations if (a.name or "").startswith("label:")]
+    assert len(notes) >= 4
+    for w, h in MEASURED:
+        assert _clashes(view, notes, w, h, ranges) == [], (w, h)
+        assert _label_boxes_on_front(view, notes, w, h, ranges) == [], (w, h)
