@@ -29,6 +29,22 @@ def shipped_env(monkeypatch):
     monkeypatch.chdir(ROOT)
 
 
+@pytest.fixture(scope="module")
+def lang_tables(tmp_path_factory):
+    """Vision and language models in one cache (tests/language_fixture.py), written once per module."""
+    from language_fixture import write_language_fixture
+
+    return write_language_fixture(tmp_path_factory.mktemp("lang"))
+
+
+@pytest.fixture()
+def lang_env(lang_tables, monkeypatch):
+    """The dashboard reads :func:`lang_tables`, from the repository root."""
+    for k, v in lang_tables.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.chdir(ROOT)
+
+
 def use_tables(tmp_path, monkeypatch, results, accuracy) -> Path:
     """Point the dashboard at synthetic ``results`` (a results cache) and ``accuracy`` tables written
     under ``tmp_path`` (no claims); returns ``tmp_path``."""

@@ -12,22 +12,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from language_fixture import MMLU, MMLU_METRIC, write_language_fixture
+from language_fixture import MMLU, MMLU_METRIC
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 90
-
-
-@pytest.fixture(scope="module")
-def lang_tables(tmp_path_factory):
-    return write_language_fixture(tmp_path_factory.mktemp("lang"))
-
-
-@pytest.fixture()
-def lang_env(lang_tables, monkeypatch):
-    for k, v in lang_tables.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.chdir(ROOT)
 
 
 # --------------------------------------------------------------------------- pages (AppTest)

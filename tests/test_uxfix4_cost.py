@@ -6,25 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from language_fixture import write_language_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def lang_tables(tmp_path_factory):
-    return write_language_fixture(tmp_path_factory.mktemp("lang"))
-
-
-@pytest.fixture()
-def lang_env(lang_tables, monkeypatch):
-    """Vision and language models in one cache (a task switch moves x from GMACs to decode GFLOPs)."""
-    for k, v in lang_tables.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.chdir(ROOT)
 
 
 def _app(query: dict) -> AppTest:

@@ -18,22 +18,9 @@ from streamlit.testing.v1 import AppTest
 from efficiency.ui import chart_view
 from efficiency.ui import figures as plot
 from efficiency.ui.state import PAGES
-from language_fixture import write_language_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 DARK_TEXT, LIGHT_TEXT = "#e8e8e8", "#222"
-
-
-@pytest.fixture(scope="module")
-def lang_tables(tmp_path_factory):
-    return write_language_fixture(tmp_path_factory.mktemp("lang"))
-
-
-@pytest.fixture()
-def lang_env(lang_tables, monkeypatch):
-    for k, v in lang_tables.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.chdir(ROOT)
 
 
 def _app(theme: str, query: dict, page: str = "pareto") -> AppTest:

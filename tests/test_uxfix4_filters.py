@@ -17,21 +17,8 @@ from efficiency.ui.pareto_page import choices_of, dropped_filters
 from efficiency.ui.state import DEFAULT, ViewState
 from efficiency.ui.tables import count_table
 from efficiency.ui.view_notes import test_network_notes as network_notes
-from language_fixture import write_language_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def lang_tables(tmp_path_factory):
-    return write_language_fixture(tmp_path_factory.mktemp("lang"))
-
-
-@pytest.fixture()
-def lang_env(lang_tables, monkeypatch):
-    for k, v in lang_tables.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.chdir(ROOT)
 
 
 @pytest.fixture(scope="module")
