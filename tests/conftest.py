@@ -59,13 +59,15 @@ def use_tables(tmp_path, monkeypatch, results, accuracy) -> Path:
     return tmp_path
 
 
-def run_app(query: dict, page: str = "pareto", timeout: int = 60):
-    """app.py under AppTest with ``query`` as its URL, switched to ``page``; fails on an exception."""
+def run_app(query: dict, page: str = "pareto", timeout: int = 60, context: dict | None = None):
+    """app.py under AppTest with ``query`` as its URL, switched to ``page``; fails on an exception.
+    ``context``: what the page reads from ``st.context`` (``{"theme": "dark"}``)."""
     from streamlit.testing.v1 import AppTest
 
     from efficiency.ui.state import PAGES
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.context.update(context or {})
     for k, v in query.items():
         at.query_params[k] = v
     at.run()

@@ -16,23 +16,15 @@ import streamlit
 from streamlit.testing.v1 import AppTest
 
 from efficiency.ui import chart_view
+from conftest import run_app
 from efficiency.ui import figures as plot
-from efficiency.ui.state import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 DARK_TEXT, LIGHT_TEXT = "#e8e8e8", "#222"
 
 
 def _app(theme: str, query: dict, page: str = "pareto") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.context["theme"] = theme                  # read by the page as st.context.theme.type
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    if page != "pareto":
-        at.switch_page(PAGES[page][1]).run()
-    assert not at.exception, at.exception
-    return at
+    return run_app(query, page, timeout=120, context={"theme": theme})   # read as st.context.theme.type
 
 
 def _charts(at: AppTest) -> list[tuple[dict, dict]]:
