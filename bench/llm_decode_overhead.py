@@ -43,8 +43,6 @@ NO_KERNEL = {"aten::view", "aten::_unsafe_view", "aten::t", "aten::transpose", "
 
 def measured_rows(hardware: str):
     """Batch-1 CUDA-graph decode rows of causal language models on ``hardware`` (a substring)."""
-    import pandas as pd
-
     from efficiency.store.query import good_rows, load_results
 
     d = good_rows(load_results())
@@ -52,16 +50,16 @@ def measured_rows(hardware: str):
           & (d["mode"] == "cuda_graph") & d["decode_tokens_per_s"].notna()
           & d["hardware"].astype(str).str.contains(hardware, regex=False)]
     return d.set_index(d["model"].str.removeprefix("hf/"))[["decode_tokens_per_s", "decode_bound_tokens_per_s",
-                                                             "hardware_name"]].pipe(pd.DataFrame)
+                                                             "hardware_name"]]
 
 
-def kernels_per_step(name: str, context: int = 512) -> tuple[int, int] | None:
-    """(kernel-launching operators in one decode step, layers) of ``hf/<name>``; None for MoE/encoders."""
+def kernels_per_step(zoo, name: str, context: int = 512) -> tuple[int, int] | None:
+    """(kernel-launching operators in one decode step, layers) of ``hf/<name>`` in ``zoo``; None for
+    MoE/encoders."""
     from efficiency.measure.llm_count import count_decode
-    from efficiency.zoo import load_zoo
     from efficiency.zoo.hf import create
 
-    model = create(load_zoo().get(f"hf/{name}"))
+    model = create(zoo.get(f"hf/{name}"))
     cfg = model.config
     if getattr(cfg, "num_local_experts", None) or getattr(cfg, "is_encoder_decoder", False) \
             or not getattr(cfg, "is_decoder", True) or "bert" in name:
@@ -80,9 +78,11 @@ def main() -> None:
         rows = rows[rows.index.isin(args.models)]
     if rows.empty:
         sys.exit(f"no batch-1 cuda_graph decode rows on hardware matching {args.hardware!r}")
-    table = []
+    from efficiency.zoo import load_zoo
+
+    zoo, table = load_zoo(), []
     for name, r in rows.sort_index().iterrows():
-        k = kernels_per_step(name)
+        k = kernels_per_step(zoo, name)
         if k is None:
             continue
         step_ms, bound_ms = 1e3 / r.decode_tokens_per_s, 1e3 / r.decode_bound_tokens_per_s

@@ -21,6 +21,7 @@ from efficiency.ui.phone import swap_css
 from efficiency.ui.language import group_info, group_words, group_y_label
 from efficiency.ui.tables import MEMORY_WORDS
 from efficiency.ui.coverage_note import coverage_note
+from efficiency.ui.view_notes import accuracy_words
 
 router.ensure_routed()
 
@@ -87,7 +88,7 @@ if machine.hardware is not None:
 else:
     st.caption(f"{units}.")
 if t["acc"].isna().any():
-    st.info(f"Some models have no published {s.y_dataset} {s.y_metric}: pick another metric in the sidebar.")
+    st.info(f"Some models have no published {accuracy_words(s, ylab)}: pick another metric in the sidebar.")
 have, total, best = models_coverage(d.results, chosen, s)
 coverage_note(st, config_of(s), have, total, best, "compared models", "cov_compare")
 if t["lat_p50_ms"].isna().any():

@@ -43,15 +43,6 @@ if ui.no_results_message(d):
 COST_AXIS = "cost_axis"      # session key: the x axis whose unit the cost bounds are in
 
 
-def cost_words(lo: float | None, hi: float | None, unit: str) -> str:
-    """The cost bounds with the x axis' unit ("cost ≤ 0.5 GMACs"); "" without a bound."""
-    if lo is not None and hi is not None:
-        return f"{lo:g} ≤ cost ≤ {hi:g} {unit}"
-    if lo is not None:
-        return f"cost ≥ {lo:g} {unit}"
-    return "" if hi is None else f"cost ≤ {hi:g} {unit}"
-
-
 def clear_cost_on_new_axis(s: ViewState, x: str) -> ViewState:
     """The cost bounds are numbers in the x axis' unit: when x changes (the selectbox, or a task switch that
     moved it), 0.5 GMACs silently became 0.5 ms (UXCHECK4 #4). Clears them, in the state and in the Filters'
@@ -61,7 +52,7 @@ def clear_cost_on_new_axis(s: ViewState, x: str) -> ViewState:
     if before == x:
         return s
     st.session_state["w_cmin"] = st.session_state["w_cmax"] = None     # before the inputs exist in this run
-    was = cost_words(s.cost_min, s.cost_max, AXES[before].unit)
+    was = mt.bound_words("cost", s.cost_min, s.cost_max, AXES[before].unit)
     if not was:
         return s
     st.toast(f"Cost filter cleared: it was {was}, and the x axis is now in {AXES[x].unit}.",
@@ -141,10 +132,7 @@ s = ui.update(x=x, log_x=log_x, log_y=log_y, color=color, claims=claims_on, sour
               families=tuple(families), search=search, seed_only=seed_only, show_test=show_test, acc_min=acc_min,
               acc_max=acc_max, cost_min=cost_min, cost_max=cost_max, highlight=highlight, labels=labels_on,
               bubble=bubble, seed_claims=seed_claims)
-# the cost bounds with their unit ("cost in [, 0.5]" said neither GMACs nor ms)
-active = (mt.active_filters(replace(s, cost_min=None, cost_max=None), markdown=True)
-          + [w for w in [cost_words(s.cost_min, s.cost_max, unit_x)] if w]
-          + (["timm's test networks shown"] if s.show_test else []))
+active = mt.active_filters(s, markdown=True) + (["timm's test networks shown"] if s.show_test else [])
 st.sidebar.caption("Filters in effect: " + "; ".join(active) + "." if active else
                    "No filter: every model of the task (timm's test networks aside; shown on request).")
 

@@ -121,7 +121,7 @@ def test_active_filters_say_what_narrows_the_view():
     assert mt.active_filters(DEFAULT) == []
     s = replace(DEFAULT, families=("resnet", "vit"), search="res*", acc_min=75.0, seed_only=True)
     text = "; ".join(mt.active_filters(s))
-    assert "families: resnet, vit" in text and "'res*'" in text and "accuracy in [75, ]" in text and "seed" in text
+    assert "families: resnet, vit" in text and "'res*'" in text and "accuracy ≥ 75 %" in text and "seed" in text
 
 
 @pytest.mark.parametrize("value, expected", [(0.0123456, 0.0123), (123456.0, 123000.0), (-4.5678, -4.57),
@@ -230,9 +230,11 @@ def test_language_views_do_not_repeat_decode_tokens_per_s():
 
 
 def test_active_filters_give_the_bounds_units():
-    """UXCHECK4 #4: "cost in [, 0.5]" on the Models page did not say GMACs or ms."""
-    assert mt.active_filters(replace(DEFAULT, cost_max=0.5)) == ["cost in [, 0.5] GMACs"]
-    assert mt.active_filters(replace(DEFAULT, x="latency_p50", cost_max=0.5)) == ["cost in [, 0.5] ms"]
-    assert mt.active_filters(replace(DEFAULT, acc_min=75.0)) == ["accuracy in [75, ] %"]
+    """UXCHECK4 #4: "cost in [, 0.5]" on the Models page did not say GMACs or ms; the explorer's caption
+    and the Models page now word the bounds alike (mt.bound_words)."""
+    assert mt.active_filters(replace(DEFAULT, cost_max=0.5)) == ["cost ≤ 0.5 GMACs"]
+    assert mt.active_filters(replace(DEFAULT, x="latency_p50", cost_max=0.5)) == ["cost ≤ 0.5 ms"]
+    assert mt.active_filters(replace(DEFAULT, acc_min=75.0)) == ["accuracy ≥ 75 %"]
+    assert mt.active_filters(replace(DEFAULT, cost_min=0.1, cost_max=0.5)) == ["0.1 ≤ cost ≤ 0.5 GMACs"]
     epe = replace(DEFAULT, task="optical_flow", y_dataset="sintel-clean", y_metric="epe", acc_max=2.0)
-    assert mt.active_filters(epe) == ["accuracy in [, 2] px"]
+    assert mt.active_filters(epe) == ["accuracy ≤ 2 px"]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from efficiency.reference.claims import CONVENTION, EXPLAINED, HOLDS, NOT_MEASURABLE, OFF
-from efficiency.ui.explorer import search_mask
+from efficiency.ui.explorer import MEMBER_FILTERS, RANGE_FILTERS, rules_mask, search_mask
 from efficiency.ui.labels import Area, Offset, candidate_offsets, clear_over_range, place_labels, text_box
 from efficiency.ui.labels import inside_over_range
 from efficiency.ui.models_table import round_sig
@@ -75,23 +75,13 @@ def claim_filter_mask(claims: pd.DataFrame, arch: pd.Series, state: ViewState,
     * "seed-paper architectures only" keeps every claim (each comes from a seed paper), and no claim
       is one of timm's test networks.
     """
-    keep = pd.Series(True, index=claims.index)
-    for bound, keeps in ((state.acc_min, claims["y"].ge), (state.acc_max, claims["y"].le),
-                         (state.cost_min, claims["x"].ge), (state.cost_max, claims["x"].le)):
-        if bound is not None:
-            keep &= keeps(bound)
-    if state.log_x:
-        keep &= claims["x"] > 0
-    if state.log_y:
-        keep &= claims["y"] > 0
     model = claims["model"].astype(str)
     entry = zoo.drop_duplicates("model").set_index("model") if zoo is not None else None
-    if state.sources:
-        source = model.map(entry["source"]) if entry is not None else \
-            model.where(model.str.contains("/", regex=False), "").str.split("/").str[0]
-        keep &= source.isin(state.sources)
-    if state.families:
-        keep &= model.map(entry["family"]).isin(state.families) if entry is not None else False
+    source = model.map(entry["source"]) if entry is not None else \
+        model.where(model.str.contains("/", regex=False), "").str.split("/").str[0]
+    family = model.map(entry["family"]) if entry is not None else pd.Series(np.nan, index=claims.index)
+    # the explorer's own rules for the points: the same bounds, log-axis positivity, source and family
+    keep = rules_mask(claims.assign(source=source, family=family), state, MEMBER_FILTERS + RANGE_FILTERS)
     if state.search.strip():
         arch = arch.reindex(claims.index).fillna("")
         keep &= (search_mask(pd.DataFrame({"model": claims["label"], "arch": arch}), state.search)

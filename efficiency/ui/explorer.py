@@ -180,13 +180,10 @@ def _positive(column: str, field_name: str) -> Filter:
     return lambda p, s: p[column] > 0 if getattr(s, field_name) else None
 
 
-# the user's filters, in the order they apply (all are ANDed)
-FILTERS: tuple[Filter, ...] = (
-    _member("source", "sources"),
-    _member("family", "families"),
-    lambda p, s: None if s.show_test else ~is_test_network(p),
-    lambda p, s: p["paper"].fillna("").astype(str) != "" if s.seed_only else None,
-    lambda p, s: search_mask(p, s.search),
+# the user's filters (all are ANDed): on what a row is (its library and family), on where it is plotted,
+# and the rest; paper claims drawn beside the points take the first two (efficiency.ui.claims_view)
+MEMBER_FILTERS: tuple[Filter, ...] = (_member("source", "sources"), _member("family", "families"))
+RANGE_FILTERS: tuple[Filter, ...] = (
     _bound("y", "acc_min", operator.ge),
     _bound("y", "acc_max", operator.le),
     _bound("x", "cost_min", operator.ge),
@@ -194,16 +191,26 @@ FILTERS: tuple[Filter, ...] = (
     _positive("x", "log_x"),
     _positive("y", "log_y"),
 )
+FILTERS: tuple[Filter, ...] = MEMBER_FILTERS + (
+    lambda p, s: None if s.show_test else ~is_test_network(p),
+    lambda p, s: p["paper"].fillna("").astype(str) != "" if s.seed_only else None,
+    lambda p, s: search_mask(p, s.search),
+) + RANGE_FILTERS
+
+
+def rules_mask(rows: pd.DataFrame, state: ViewState, rules: tuple[Filter, ...]) -> pd.Series:
+    """The rows that every active rule of ``rules`` keeps."""
+    keep = pd.Series(True, index=rows.index)
+    for rule in rules:
+        mask = rule(rows, state)
+        if mask is not None:
+            keep &= mask
+    return keep
 
 
 def filter_mask(pts: pd.DataFrame, state: ViewState) -> pd.Series:
     """The plottable rows (x and y known) that every active filter of :data:`FILTERS` keeps."""
-    keep = pts["x"].notna() & pts["y"].notna()
-    for rule in FILTERS:
-        mask = rule(pts, state)
-        if mask is not None:
-            keep &= mask
-    return keep
+    return pts["x"].notna() & pts["y"].notna() & rules_mask(pts, state, FILTERS)
 
 
 def mark_front(pts: pd.DataFrame, higher_is_better: bool,

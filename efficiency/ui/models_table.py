@@ -246,12 +246,23 @@ def active_filters(state: ViewState, markdown: bool = False) -> list[str]:
         out.append(f"name matches '{lit(state.search)}'")
     if state.seed_only:
         out.append("seed-paper architectures only")
-    units = {"accuracy": METRIC_UNITS.get(state.y_metric, "%"), "cost": AXES[state.x].unit if state.x in AXES else ""}
-    for label, lo, hi in (("accuracy", state.acc_min, state.acc_max), ("cost", state.cost_min, state.cost_max)):
-        if lo is not None or hi is not None:     # with the unit: a bound means nothing without it (UXCHECK4 #4)
-            out.append(f"{label} in [{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}]"
-                       + (f" {units[label]}" if units[label] else ""))
+    # with the unit: a bound means nothing without it (UXCHECK4 #4)
+    for label, lo, hi, unit in (("accuracy", state.acc_min, state.acc_max, METRIC_UNITS.get(state.y_metric, "%")),
+                                ("cost", state.cost_min, state.cost_max, AXES[state.x].unit if state.x in AXES else "")):
+        words = bound_words(label, lo, hi, unit)
+        if words:
+            out.append(words)
     return out
+
+
+def bound_words(label: str, lo: float | None, hi: float | None, unit: str) -> str:
+    """A filter's bounds with their unit ("0.1 ≤ cost ≤ 0.5 GMACs", "accuracy ≥ 75 %"); "" without a bound."""
+    u = f" {unit}" if unit else ""
+    if lo is not None and hi is not None:
+        return f"{lo:g} ≤ {label} ≤ {hi:g}{u}"
+    if lo is not None:
+        return f"{label} ≥ {lo:g}{u}"
+    return "" if hi is None else f"{label} ≤ {hi:g}{u}"
 
 
 # characters that Streamlit's markdown would read as markup (emphasis, links, tables, HTML, LaTeX)

@@ -199,11 +199,6 @@ def hidden_test_networks(state: ViewState, pts: pd.DataFrame) -> pd.Series:
     """The rows of ``pts`` (before the filters) that are test networks with the accuracy and that
     every user filter but the test-network one keeps (the log axes' rule, a value above 0, belongs to
     the axis and is left out, so with no filter set every test network with the accuracy counts)."""
-    from efficiency.ui.explorer import FILTERS     # explorer imports this module: import at call time
+    from efficiency.ui.explorer import FILTERS, rules_mask     # explorer imports this module: at call time
     others = replace(state, show_test=True, log_x=False, log_y=False)
-    keep = is_test_network(pts) & pts["y"].notna()
-    for rule in FILTERS:
-        mask = rule(pts, others)
-        if mask is not None:
-            keep &= mask
-    return keep
+    return is_test_network(pts) & pts["y"].notna() & rules_mask(pts, others, FILTERS)
