@@ -22,7 +22,7 @@ from efficiency.ui.export_names import export_file_name
 from efficiency.ui.machine_choice import machine_sidebar
 from efficiency.ui.pareto_page import filter_choices
 from efficiency.ui.seed_claims import LEGEND as SEED_LEGEND
-from efficiency.ui.state import BUBBLES, ViewState
+from efficiency.ui.state import BUBBLES
 from efficiency.ui.tables import front_table
 from efficiency.ui.coverage_note import coverage_note
 from efficiency.ui.view_notes import budget_gap_text
@@ -40,26 +40,6 @@ st.caption("Each marker is one zoo entry; the thick step line with open circles 
 if ui.no_results_message(d):
     ui.stop()
 
-COST_AXIS = "cost_axis"      # session key: the x axis whose unit the cost bounds are in
-
-
-def clear_cost_on_new_axis(s: ViewState, x: str) -> ViewState:
-    """The cost bounds are numbers in the x axis' unit: when x changes (the selectbox, or a task switch that
-    moved it), 0.5 GMACs silently became 0.5 ms (UXCHECK4 #4). Clears them, in the state and in the Filters'
-    inputs, and says so; returns the state. A link's x and bounds (the session's first run) stay together."""
-    before = st.session_state.get(COST_AXIS, x)
-    st.session_state[COST_AXIS] = x
-    if before == x:
-        return s
-    st.session_state["w_cmin"] = st.session_state["w_cmax"] = None     # before the inputs exist in this run
-    was = mt.bound_words("cost", s.cost_min, s.cost_max, AXES[before].unit)
-    if not was:
-        return s
-    st.toast(f"Cost filter cleared: it was {was}, and the x axis is now in {AXES[x].unit}.",
-             icon=":material/filter_alt_off:")
-    return ui.update(cost_min=None, cost_max=None)
-
-
 # ---- axis controls: the x axis and the highlight in view, the rest in a popover (one row on a phone too)
 c1, c2, c3 = st.columns([3, 3, 1.4], vertical_alignment="bottom")
 offered = axes_for_task(s.task)               # language models get their own axes
@@ -68,7 +48,6 @@ if st.session_state.get("w_x") not in offered:   # the task changed: the sidebar
 x = c1.selectbox("Cost (x axis)", offered, key="w_x",       # on CPU, memory under its own name (axes.CPU_MEMORY)
                  format_func=lambda k: axis_title(axis_for(replace(s, x=k)), s.batch, "the sidebar's hardware",
                                                   "the sidebar's hardware at batch 1"))
-s = clear_cost_on_new_axis(s, x)
 ui.seed("w_highlight", s.highlight)
 highlight = c2.text_input("Highlight models (name or glob like resnet5*)", key="w_highlight", max_chars=200,
                           help="Matching models are drawn in colour and named; the rest of the zoo stays in grey.")

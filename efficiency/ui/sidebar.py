@@ -33,8 +33,9 @@ import streamlit as st
 
 from efficiency.ui import language, tables
 from efficiency.ui import session as ui
-from efficiency.ui.axes import LANGUAGE, x_for_task
+from efficiency.ui.axes import AXES, LANGUAGE, axes_for_task, x_for_task
 from efficiency.ui.hw_sidebar import HardwarePlan, draw_hardware, hardware_state
+from efficiency.ui.models_table import bound_words
 from efficiency.ui.state import ViewState
 from efficiency.vocab import ALL_TASKS
 
@@ -80,6 +81,30 @@ def _chosen(key: str, options: list):
     return value
 
 
+def _x_and_cost(s: ViewState, task: str, page: str) -> dict:
+    """The state's new x axis, and its cost bounds cleared when x moved (returned as the changes to make).
+
+    x moves here for every page: a task that does not offer it moves it to its default, and on the
+    explorer its x box (Streamlit writes the box's new value under ``w_x`` before the rerun; on other
+    pages the box does not exist and a leftover key is ignored). The bounds are numbers in x's unit,
+    so 0.5 GMACs must not silently become 0.5 ms (UXCHECK4 #4); clearing them only on the explorer
+    left a switch made on Models or Compare filtering in the new unit there, and in the link, until
+    the explorer was opened (issue 13). The state's x is the unit of its bounds, a link's first run
+    included (its x and bounds are read together), so the old x names the old unit."""
+    offered = axes_for_task(task)
+    picked = st.session_state.get("w_x") if page == "pareto" else None
+    x = picked if picked in offered else x_for_task(s.x, task)
+    if x == s.x:
+        return {"x": x}
+    # the explorer's Filters inputs, before they exist in this run (a stale value would set the bound again)
+    st.session_state["w_cmin"] = st.session_state["w_cmax"] = None
+    was = bound_words("cost", s.cost_min, s.cost_max, AXES[s.x].unit)
+    if was:
+        st.toast(f"Cost filter cleared: it was {was}, and the x axis is now in {AXES[x].unit}.",
+                 icon=":material/filter_alt_off:")
+    return {"x": x, "cost_min": None, "cost_max": None}
+
+
 def decide(d: ui.Data, page: str) -> tuple[ViewState, SidebarPlan]:
     """Step 1 (module docstring): the view state after the sidebar's widgets, and what to draw."""
     s = ui.update(page=page)
@@ -99,7 +124,7 @@ def decide(d: ui.Data, page: str) -> tuple[ViewState, SidebarPlan]:
     ui.seed("w_acc", pair)
     acc_options = _options(labels, pair)
     ds, _, metric = _chosen("w_acc", acc_options).partition(":")
-    s = ui.update(task=task, y_dataset=ds, y_metric=metric, x=x_for_task(s.x, task))
+    s = ui.update(task=task, y_dataset=ds, y_metric=metric, **_x_and_cost(s, task, page))
     s, hardware = hardware_state(d, s, page)
     plan = SidebarPlan(problems, tuple(task_options),
                        "Accuracy (protocol group)" if task == LANGUAGE else "Accuracy (dataset : metric)",
