@@ -136,10 +136,15 @@ def marker_sizes(points: pd.DataFrame, bubble: str) -> np.ndarray:
     return np.where(np.isfinite(d), np.maximum(d, BUBBLE_MIN_PX), BUBBLE_MIN_PX)
 
 
-def _marker(color, size, opacity: float, symbol: str | list[str] = "circle") -> dict:
+def _marker(color, size, opacity: float, symbol: str | list[str] = "circle", rim: float = 0.5) -> dict:
     # a hollow marker (a noisy row) is its outline only, which plotly draws in the marker's colour:
-    # wider than a filled marker's white rim so that it reads
-    width = 0.5 if isinstance(symbol, str) else [0.5 if s == "circle" else 1.6 for s in symbol]
+    # wider than a filled marker's white rim so that it reads. The grey background traces have no
+    # rim (rim=0): plotly strokes every rimmed point on its own, and the ~1,300 grey points' rims were a
+    # quarter of the first draw (bench/RESULTS.md, first paint); a grey point needs no edge to be told apart
+    if isinstance(symbol, str):
+        return dict(color=color, size=size, opacity=opacity, symbol=symbol,
+                    **(dict(line=dict(color="white", width=rim)) if rim or symbol != "circle" else {}))
+    width = [rim if s == "circle" else 1.6 for s in symbol]
     return dict(color=color, size=size, opacity=opacity, symbol=symbol, line=dict(color="white", width=width))
 
 
@@ -173,7 +178,7 @@ def _point_traces(view: View) -> list[go.Scatter]:
         traces.append(go.Scatter(
             x=sub["x"], y=sub["y"], mode="markers", name=f"{name} ({len(sub)})", legendgroup=name, legendrank=rank,
             marker=_marker(color, sizes[sub.index].tolist() if view.state.bubble != "none" else MARKER_PX, opacity,
-                           symbols(hol[sub.index])),
+                           symbols(hol[sub.index]), rim=0 if name in QUIET_GROUPS or name == REST_NAME else 0.5),
             customdata=language_customdata(sub) if lang else
             [hover_values(p) for p in sub.reindex(columns=HOVER_COLUMNS).to_dict("records")],
             hovertemplate=template, meta="points"))
@@ -322,8 +327,18 @@ def export_static_figure(fig: go.Figure) -> go.Figure:
 
 def figure_bytes(fig: go.Figure, fmt: str, scale: float = 2.0) -> bytes:
     """``fmt`` in png | svg | html | pdf. Static formats need kaleido + Chromium."""
-    if fmt == "html":
-        return fit_caption(go.Figure(fig)).to_html(include_plotlyjs=True, full_html=True).encode()
+    if fmt == "html":   # the PNG's size, not plotly's 100 % width (stretched to the window; a phone's plot 90 px wide):
+        # a narrower window scales it whole, like an image (plotly.js maps hover through it). plotly.js inline: no CDN
+        out = export_static_figure(fig)
+        w, h = out.layout.width, out.layout.height
+        fit = (f"function fit() {{ var k = Math.min(1, document.documentElement.clientWidth / {w}), f = document."
+               f"getElementById('figure'); f.style.cssText = 'width: {w}px; height: {h}px; transform-origin: 0 0; "
+               f"transform: scale(' + k + ')'; f.parentNode.style.cssText = 'margin: 0 auto; overflow: hidden; width: "
+               f"' + {w} * k + 'px; height: ' + {h} * k + 'px'; }} addEventListener('resize', fit); fit();")
+        div = out.to_html(include_plotlyjs=True, full_html=False, div_id="figure", config={"responsive": False})
+        return ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, '
+                f'initial-scale=1"></head>\n<body style="margin: 0">{div}\n<script>{fit}</script></body></html>'
+                ).encode()
     ensure_browser_path()
     return export_static_figure(fig).to_image(format=fmt, scale=scale if fmt == "png" else 1)
 
