@@ -323,11 +323,11 @@ def html_table(table: pd.DataFrame, decimals: dict[str, int] | None = None, max_
                for c in table.columns]
     cls = [' class="num"' if n else "" for n in numeric]
     text = [narrow.breakable if phone and i == 0 else html.escape for i in range(len(table.columns))]
-    # a header breaks at "/" too where the table stacks (a phone's tracks are ~70 px), not in the wide table
-    head = "".join(f"<th{k}>{narrow.breakable(c, narrow.NARROW_BREAK) if phone else html.escape(str(c))}</th>"
-                   for c, k in zip(table.columns, cls))
+    # stacked, each cell but the id carries its header (the header row is hidden there): cls + label
+    attrs = [k + (narrow.label_attr(c) if phone and i else "") for i, (c, k) in enumerate(zip(table.columns, cls))]
+    head = "".join(f"<th{k}>{html.escape(str(c))}</th>" for c, k in zip(table.columns, cls))
     rows = ["<tr>" + "".join(f"<td{k}>{t(_cell(v, decimals.get(c)))}</td>"
-                             for c, v, k, t in zip(table.columns, row, cls, text)) + "</tr>"
+                             for c, v, k, t in zip(table.columns, row, attrs, text)) + "</tr>"
             for row in table.itertuples(index=False)]
     box = f' style="max-height: {max_height_px}px"' if max_height_px else ""
     out = (f'<div class="fp-table-box"{box}><table class="fp-table"><thead><tr>{head}</tr></thead>'

@@ -3,7 +3,7 @@
 The server cannot know how wide the page is, so the narrow layout is CSS under a container query (the
 table's own width, so a desktop with the sidebar open and a narrow window get it as a phone does): at
 most :data:`PHONE_PX` wide, a row of an HTML table stacks into the model id on a line of its own and the
-row's numbers beneath it, in the same equal tracks as the header's, as many tracks to a line as fit, so
+row's numbers beneath it, each under its column's header, in equal tracks, as many to a line as fit, so
 the key columns (the caller puts them first) are in view without a sideways swipe (UXCHECK3: at 390 px
 params, latency and throughput of the front were behind horizontal scroll, and the Compare grid showed
 the id and half the accuracy header). Ids get break opportunities at their separators, so a wrapped id
@@ -28,11 +28,6 @@ def id_parts(text) -> list[str]:
     return _BREAK.split(str(text))
 
 
-# a break opportunity only in the narrow layout (PHONE_CSS gives it a zero-width space): a header such as
-# "throughput (samples/s)" broke as "(samples/" / "s)" in the desktop table once "/" allowed a break
-NARROW_BREAK = '<span class="fp-b"></span>'
-
-
 def breakable(text, mark: str = "<wbr>") -> str:
     """``text`` HTML-escaped, with ``mark`` between its :func:`id_parts`: by default a ``<wbr>``, an
     invisible break opportunity (no character in a copy, the page's text or a CSV)."""
@@ -42,26 +37,52 @@ def breakable(text, mark: str = "<wbr>") -> str:
 # The narrow layout of html_table(phone=True)'s table, inside its div.fp-stack (the query container): rows
 # become grids of equal tracks, as many as the row needs (--fp-n, :func:`tracks`) where they fit, else as
 # many as fit at 4.4rem (5 on a 390 px phone; numbers such as "1,720" and "57.92" fit); the id spans a
-# whole line, so its header is dropped (ids speak for themselves); a word column spans two tracks. Every
-# row and the header have the same width and the same tracks, so each number stays under its header,
-# also on a wrapped line. The box drops its height limit: the page
-# scrolls, not a box inside it (its last row was cut mid-line); what is still too wide scrolls sideways.
+# whole line (ids speak for themselves); a word column spans two tracks. Every row has the same width and
+# the same tracks, so each number stays under the one above it, also on a wrapped line. The box drops its
+# height limit: the page scrolls, not a box inside it (its last row was cut mid-line); what is still too
+# wide scrolls sideways. The header row is hidden and each cell shows its column's header above its number
+# instead (:func:`label_attr`, a small grey line): with the whole front in the page (43 rows, 2,640 px on a
+# 390 px phone) the one header at the top had scrolled away long before row 30. A sticky header would stick
+# in the box, which scrolls sideways (overflow: auto), not in the page (Streamlit's main column scrolls), and
+# would cover 55 px of a 844 px screen for good.
+# The label takes the top of its cell and the number the bottom, so the numbers of a line stay level
+# whichever label wraps.
 PHONE_CSS = f"""<style>
 div.fp-stack {{ container: fp-stack / inline-size; }}
 @container fp-stack (max-width: {PHONE_PX}px) {{
   div.fp-stack div.fp-table-box {{ max-height: none !important; }}
-  div.fp-stack table, div.fp-stack table thead, div.fp-stack table tbody {{ display: block; width: 100%; }}
+  div.fp-stack table, div.fp-stack table tbody {{ display: block; width: 100%; }}
+  div.fp-stack table thead {{ display: none; }}
   div.fp-stack table tr {{ display: grid;
     grid-template-columns: repeat(auto-fill, minmax(max(4.4rem, calc(100% / var(--fp-n, 5) - 1px)), 1fr));
     border-bottom: 1px solid rgba(128, 128, 128, 0.3); padding: 0.2rem 0; }}
-  div.fp-stack table th, div.fp-stack table td {{ border-bottom: none; min-width: 0; padding: 0.1rem 0.35rem; }}
-  div.fp-stack table th {{ font-size: 0.75rem; line-height: 1.25; overflow-wrap: break-word; }}
-  div.fp-stack table th:first-child {{ display: none; }}
-  div.fp-stack .fp-b::after {{ content: "\\200b"; }}
-  div.fp-stack table th:not(.num), div.fp-stack table td:not(.num) {{ grid-column: span 2; overflow-wrap: anywhere; }}
+  div.fp-stack table td {{ border-bottom: none; min-width: 0; padding: 0.1rem 0.35rem; }}
+  div.fp-stack table td:not(.num) {{ grid-column: span 2; overflow-wrap: anywhere; }}
   div.fp-stack table td:first-child {{ grid-column: 1 / -1; min-width: 0; font-weight: 600; }}
+  div.fp-stack table td[data-label] {{ display: flex; flex-direction: column; justify-content: space-between; }}
+  div.fp-stack table td[data-label]::before {{ content: attr(data-label); font-size: 0.625rem; font-weight: 400;
+    line-height: 1.15; opacity: 0.7; white-space: normal; overflow-wrap: break-word; }}
 }}
 </style>"""
+
+
+ZWSP = "\u200b"     # an invisible break opportunity inside an attribute, where no <wbr> can go
+
+
+# "(ms, 512 tokens, batch 1)" -> "(ms)": a label keeps its unit and drops the protocol after it (the table's
+# caption states it), or the language front's labels took three lines and its rows twice the height
+_PROTOCOL = re.compile(r"\(([^(),]+),[^()]*\)")
+
+
+def short_label(header) -> str:
+    """A column header as a stacked cell's label: the unit kept, what follows it in the brackets dropped."""
+    return _PROTOCOL.sub(r"(\1)", str(header))
+
+
+def label_attr(header) -> str:
+    """`` data-label="…"``: a stacked cell's :func:`short_label` as a quoted, escaped attribute (PHONE_CSS shows
+    it above the number), with break opportunities where :func:`id_parts` cuts, so "GFLOPs/token" wraps at "/"."""
+    return f' data-label="{breakable(short_label(header), ZWSP)}"'
 
 
 def tracks(numeric: list[bool]) -> int:
