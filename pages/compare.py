@@ -1,14 +1,16 @@
 """Compare 2 to 6 models side by side: a table with units and normalised bars."""
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from efficiency.ui import compare_table as ctab      # the desktop grids (detail.compare_table: the rows)
 from efficiency.ui import figures as plot
 from efficiency.ui import router
 from efficiency.ui.chart_view import legend_below, on_page, recolour
 from efficiency.ui.log_ticks import label_log_axes
 from efficiency.ui import data as uidata
 from efficiency.ui import session as ui
-from efficiency.ui.axes import hw_text, y_label
+from efficiency.ui.axes import PRETTY_DATASETS, hw_text, y_label
 from efficiency.ui.commands import measure_hint
 from efficiency.ui.configs import config_of
 from efficiency.ui.curves import (batch_curves, batch_notes, by_model, configurations, drawn_lines, of_config,
@@ -68,14 +70,45 @@ if group:
     st.caption(f"Accuracy: protocol group {group['protocol_group']} ({group_words(group)}).")
 shown = compare_shown(t).rename(columns=cols)
 formats = {ylab: "%.2f", cols.get("training_flops"): "%.3g"}       # training FLOPs: 3.14e+22, not 23 digits
+
+
+def desktop_grids(table, number_formats: dict[str, str], acc_label: str) -> None:
+    """The Compare table on a desktop, every column in view where the page's column is as narrow as it gets
+    there (1280 px windows, sidebar open): one grid was 1393 to 1797 px wide in 818 to 978 px and hid p90,
+    GFLOPs, energy and family (for language models most columns) behind a sideways scroll. The columns come
+    in grids of the widths ctab.layout computes, one under the other, each led by the ids; the
+    first grid holds every column (those of the grids below hidden), so its data is the whole table.
+    ``acc_label``: the accuracy's header without its dataset (said once above the grids), or the header."""
+    lay = ctab.layout(table, number_formats, short={ylab: acc_label})
+    if acc_label != ylab:
+        st.caption(f"Accuracy: {ylab}.")
+
+    def config(grid, hide: bool) -> dict:
+        cfg = {lay.id_column: st.column_config.TextColumn(width=lay.id_px)}
+        for c, w in zip(grid.columns, grid.widths):
+            label, full = lay.labels.get(c, c), c
+            cfg[c] = st.column_config.NumberColumn(label, help=full if label != full else None, width=w,
+                                                   format=number_formats.get(c)) \
+                if c in number_formats or pd.api.types.is_numeric_dtype(table[c]) \
+                else st.column_config.TextColumn(label, width=w)
+        if hide:
+            cfg.update({c: None for g in lay.grids[1:] for c in g.columns})
+        return cfg
+
+    for i, grid in enumerate(lay.grids):
+        st.dataframe(table if i == 0 else table[[lay.id_column, *grid.columns]], hide_index=True, width="stretch",
+                     placeholder="", row_height=lay.row_height, height=lay.height or "auto",
+                     column_config=config(grid, i == 0))
+
+
 # on a phone the grid showed the id and half the accuracy header, the numbers behind a sideways swipe:
 # where the table's place is narrow (swap_css: a container query) the same rows are an HTML table, each
 # id above its numbers, every number in view (the family left out: the id names it, and it took a line
 # of its own under each model's numbers); the keys name the containers for that CSS
 with st.container(key="cmp_table"):
     with st.container(key="cmp_grid"):
-        st.dataframe(shown, hide_index=True, width="stretch", placeholder="", column_config={
-            c: st.column_config.NumberColumn(format=f) for c, f in formats.items() if c in shown})
+        desktop_grids(shown, {c: f for c, f in formats.items() if c in shown},
+                      ylab if group else ylab.removeprefix(PRETTY_DATASETS.get(s.y_dataset, s.y_dataset) + " "))
     with st.container(key="cmp_phone"):
         st.html(swap_css("cmp_table", "cmp_grid", "cmp_phone")
                 + mt.html_table(shown.drop(columns=["family"], errors="ignore"), {ylab: 2}, phone=True))
