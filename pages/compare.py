@@ -10,7 +10,7 @@ from efficiency.ui.chart_view import legend_below, on_page, recolour
 from efficiency.ui.log_ticks import label_log_axes
 from efficiency.ui import data as uidata
 from efficiency.ui import session as ui
-from efficiency.ui.axes import PRETTY_DATASETS, hw_text, y_label
+from efficiency.ui.axes import LANGUAGE, PRETTY_DATASETS, hw_text, y_label
 from efficiency.ui.commands import measure_hint
 from efficiency.ui.configs import config_of
 from efficiency.ui.curves import (batch_curves, batch_notes, by_model, configurations, drawn_lines, of_config,
@@ -51,6 +51,10 @@ if len(chosen) < 2:
 
 # language models compare on decode compute and speed, not on images per second
 lang = set(counts.loc[counts["model"].isin(chosen), "task"]) == {"language"}
+if lang and s.task != LANGUAGE:   # picked or linked under another task: its accuracy (ImageNet) has no number
+    st.session_state["w_task"] = LANGUAGE    # for them; the sidebar decides the language accuracy and axes
+    st.toast("These are language models: the task is now language models.", icon=":material/swap_horiz:")
+    st.rerun()
 machine = latency_machine(d.results, s, chosen)      # one machine for every model's latency, never two mixed
 t = compare_table(d.results, d.accuracy, chosen, s, columns=ld.COMPARE_COLUMNS if lang else None, machine=machine)
 hw = hw_text(s, machine.name or None)

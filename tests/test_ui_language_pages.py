@@ -106,3 +106,19 @@ def test_other_pages_run_for_language(lang_env, page):
         assert any("decode tokens/s" in c for c in at.dataframe[0].value.columns)
     if page == "pages/hardware.py":
         assert "memory-bandwidth bound" in _texts(at)
+
+
+def test_compare_of_language_models_under_another_task_moves_to_language(lang_env):
+    """Language models picked (or linked) while the task is classification were compared under ImageNet-1k
+    top-1, which they have no number for: the page moves to the language task, its accuracy and columns."""
+    from efficiency.ui.axes import LANGUAGE
+    import pandas as pd
+    import os
+    ids = sorted(m for m in pd.read_parquet(os.environ["EFFICIENCY_RESULTS"], columns=["model", "task"])
+                 .query("task == 'language'")["model"].unique())[:2]
+    at = _app({"sel": ",".join(ids)}, "pages/compare.py")
+    assert not at.exception, at.exception
+    assert at.selectbox(key="w_task").value == LANGUAGE
+    cols = list(at.dataframe[0].value.columns)
+    assert any("decode tokens/s" in c for c in cols), cols
+    assert not any("ImageNet" in c for c in cols) and "ImageNet" not in _texts(at)
