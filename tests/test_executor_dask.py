@@ -170,3 +170,42 @@ def test_scheduler_needs_the_dask_executor(tmp_path, models_file):
                         "--cache", str(tmp_path / "c.parquet")], cwd=ROOT, capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 2 and "--scheduler needs --executor dask" in r.stderr
+
+
+@pytest.mark.parametrize("reply", [b"", b"HTTP/1.1 200 OK\r\n\r\n" + b"\xff" * 64], ids=["silent", "garbage"])
+def test_a_port_that_is_not_a_scheduler_is_one_line_in_bounded_time(reply):
+    """A server that accepts the connection but does not speak Dask's protocol (the dashboard's port typed
+    for the scheduler's) left refresh waiting with no output for 10 minutes, or failed with a traceback
+    (CLICHECK F1): one ClusterError line, within Client's timeout plus the grace period."""
+    import socket
+    import threading
+    import time
+    from efficiency.run.executor_dask import CONNECT_GRACE_S, connect
+    from efficiency.run.machines import ClusterError
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    held = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            held.append(conn)
+            if reply:
+                conn.sendall(reply)
+
+    threading.Thread(target=serve, daemon=True).start()
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(ClusterError) as err:
+            connect(f"tcp://127.0.0.1:{srv.getsockname()[1]}", timeout_s=2.0)
+    finally:
+        srv.close()
+        for c in held:
+            c.close()
+    assert time.monotonic() - t0 < 2.0 + CONNECT_GRACE_S + 3
+    assert len(str(err.value).splitlines()) == 1 and "--scheduler" in str(err.value)

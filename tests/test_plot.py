@@ -214,3 +214,22 @@ def test_claim_hover_names_the_baseline_of_a_delta_claim():
     fig = plot.build_figure(v, claims_overlay(claimed_vs_measured(load_claims(), res, acc), v.state))
     hov = [h for t in _traces(fig, "claims") for h in t.hovertext if "MaskSparsity" in h]
     assert len(hov) == 1 and "75.40 = timm/resnet50.tv_in1k@224 76.16 - 0.76" in hov[0], hov
+
+
+@pytest.mark.parametrize("args,code,words", [
+    (["--out", "{tmp}/no/such/f.svg"], 2, "does not exist"),                       # checked before drawing
+    (["--task", "clasification"], 2, "invalid choice"),
+    (["--batch", "0"], 2, "at least 1"),
+    (["--y", "imagenet-1k:top7"], 2, "imagenet-1k:top1"),                           # lists the task's accuracies
+    (["--results", "{tmp}/none.parquet"], 2, "--cache {tmp}/none.parquet"),        # advice for that very file
+    (["--models", "zzz-no-such-model"], 1, "nothing to plot"),
+], ids=["missing-folder", "unknown-task", "batch-0", "unknown-metric", "missing-results", "nothing-matches"])
+def test_cli_refuses_what_cannot_give_a_figure(tmp_path, tables, args, code, words):
+    """Each of these exited 0 with an empty figure or a traceback (CLICHECK F4-F6): a non-zero exit, one
+    clear line naming the option, and no output file."""
+    out_file = tmp_path / "f.csv"
+    args = [a.format(tmp=tmp_path) for a in args]
+    out = _cli(tmp_path, *(["--out", str(out_file)] if "--out" not in args else []), *args)
+    assert out.returncode == code, out.stderr
+    assert words.format(tmp=tmp_path) in out.stderr and "Traceback" not in out.stderr
+    assert not out_file.exists() and not (tmp_path / "no").exists()

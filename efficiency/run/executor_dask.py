@@ -40,6 +40,7 @@ from efficiency.run.plan import Job
 from efficiency.run.rows import WORKER_DIED, crash_rows, job_tasks
 
 CONNECT_TIMEOUT_S = 10.0
+CONNECT_GRACE_S = 5.0      # past Client's own timeout, for a handshake that never ends
 POLL_S = 0.05          # how often finished() looks at the futures' states
 ALLOWED_FAILURES = 1   # retries of a task whose worker died: once, then it is an error row
 DIED_TWICE = f"{WORKER_DIED}, and again on the worker it was retried on"
@@ -176,15 +177,38 @@ class DaskExecutor(Executor):
 
 
 def connect(address: str, timeout_s: float = CONNECT_TIMEOUT_S):
-    """A client of the scheduler at ``address``; ClusterError (one line) when it cannot be reached."""
+    """A client of the scheduler at ``address``; ClusterError (one line) when it cannot be reached or does
+    not answer as a scheduler. Client's own timeout covers opening the connection only: a port that accepts
+    it but does not speak Dask's protocol (the dashboard's 8787 typed for the scheduler's 8786, any other
+    server) left the handshake waiting for ever, or failed on its bytes with a traceback (CLICHECK F1), so
+    the attempt runs in a thread given ``timeout_s`` plus a grace period, and any failure is one line."""
     from distributed import Client
 
-    try:
-        return Client(address, timeout=timeout_s, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ClusterError(f"cannot reach the Dask scheduler at {address} within {timeout_s:g} s "
-                           f"({type(exc).__name__}: {exc}); start it with `dask scheduler` or fix "
-                           "--scheduler") from None
+    out: dict = {}
+
+    def attempt() -> None:
+        try:
+            out["client"] = Client(address, timeout=timeout_s, set_as_default=False)
+        except BaseException as exc:  # noqa: BLE001 - reported below, as one line
+            out["error"] = exc
+
+    thread = threading.Thread(target=attempt, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout_s + CONNECT_GRACE_S)
+    fix = "start it with `dask scheduler` (port 8786 by default) or fix --scheduler"
+    if thread.is_alive():
+        raise ClusterError(f"no Dask scheduler answered at {address} within {timeout_s + CONNECT_GRACE_S:g} s: "
+                           f"something accepts connections there but does not speak Dask's protocol; {fix}")
+    if "error" in out:
+        exc = out["error"]
+        if isinstance(exc, KeyboardInterrupt):
+            raise exc
+        what = ("cannot reach the Dask scheduler at" if isinstance(exc, (OSError, TimeoutError))
+                else "no Dask scheduler answered at")
+        detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise ClusterError(f"{what} {address} within {timeout_s:g} s ({type(exc).__name__}: {detail}); "
+                           f"{fix}") from None
+    return out["client"]
 
 
 def machines_of(client, need: set[str], address: str) -> Machines:

@@ -28,6 +28,8 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shlex
+import sys
 from pathlib import Path
 
 from efficiency.run import limits
@@ -38,6 +40,16 @@ from efficiency.zoo.resolution import LARGEST, SMALLEST
 FLUSH_EVERY_S = 15.0
 
 
+def _utf8(path: str) -> bool:
+    try:
+        Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return False
+    except OSError:
+        return True      # missing or unreadable: argparse says so itself
+    return True
+
+
 class UsageError(Exception):
     """A bad option or selection: exit 2 before any work."""
 
@@ -45,6 +57,22 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):   # one line, like every other refusal (no usage block)
         self.exit(2, f"error: {message} (see --help)\n")
+
+    def convert_arg_line_to_args(self, arg_line: str) -> list[str]:
+        """An @file line as a shell would split it: ``--models timm/resnet18`` on one line, blank lines and
+        ``#`` comments, quotes (argparse took each line whole, so these failed with messages that hid the
+        cause: "unrecognized arguments: --models ...", "no zoo model matches ''", CLICHECK F3)."""
+        try:
+            return shlex.split(arg_line, comments=True)
+        except ValueError as exc:     # an unclosed quote
+            self.error(f"an @file line cannot be read ({exc}): {arg_line.strip()!r}")
+
+    def parse_known_args(self, args=None, namespace=None):
+        try:
+            return super().parse_known_args(args, namespace)
+        except UnicodeDecodeError:    # a binary or non-UTF-8 @file gave a traceback (CLICHECK F2)
+            bad = [a for a in (args if args is not None else sys.argv[1:]) if a.startswith("@") and not _utf8(a[1:])]
+            self.error(f"{bad[0] if bad else 'an @file'} is not UTF-8 text: one option or pattern per line")
 
 
 # --------------------------------------------------------------------------- options

@@ -51,7 +51,7 @@ class Recorder:
         self.side_file: Path | None = None
         self._pending: list[dict] = []
         self._last_flush = time.monotonic()
-        self.bar = tqdm(total=total, unit="model", disable=not progress, dynamic_ncols=True,
+        self.bar = tqdm(total=total, unit="build", disable=not progress, dynamic_ncols=True,
                         desc="refresh", smoothing=0.05)
 
     @property

@@ -25,10 +25,53 @@ from efficiency.ui.figures import build_figure, figure_bytes, points_csv
 from efficiency.ui.plottable import machine_counts, plottable_models, unplottable_machine_text
 from efficiency.ui.state import BUBBLES, ViewState
 from efficiency.ui.tables import config_rows, count_table
-from efficiency.vocab import ALL_TASKS, COLOR_BY, DEVICES, DTYPES, MODES, X_AXES
+from efficiency.vocab import ALL_TASKS, COLOR_BY, DEVICES, DTYPES, MODES, TASKS, X_AXES
 
 DESCRIPTION = "Publication-ready Pareto figures (plotly), their exports, and a command line (no torch)."
 FIGURE_FORMATS = ("html", "png", "svg", "pdf")
+
+
+def _batch(text: str) -> int:
+    """A batch size: a whole number of at least 1 (0 drew an empty figure and advised a refresh that
+    refuses it)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"batch sizes are at least 1, not {value}")
+    return value
+
+
+def input_problem(a: argparse.Namespace) -> str | None:
+    """What makes the command line unusable before anything is read or drawn (CLICHECK F4, F6): an output
+    type we cannot write, a folder that is not there, a results file that is not there."""
+    fmt = a.out.suffix.lower().lstrip(".")
+    if fmt != "csv" and fmt not in FIGURE_FORMATS:
+        return f"unknown output type {a.out.suffix!r}: use .svg .png .pdf .html or .csv"
+    if not a.out.parent.resolve().is_dir():
+        return f"--out {a.out}: the folder {a.out.parent} does not exist; create it or write elsewhere"
+    results = a.results or uidata.path_for("results")
+    if not Path(results).exists():
+        return (f"no results cache at {results}; build one with `python -m efficiency.refresh --models "
+                f"'resnet*' --cache {results}` or pass --results with an existing file")
+    return None
+
+
+def metric_problem(results, accuracy, state: ViewState) -> str | None:
+    """An accuracy the table does not hold (``--y imagenet-1k:top7`` drew an empty figure), with the ones
+    it holds for the task's models."""
+    if accuracy.empty or not {"model", "dataset", "metric"} <= set(accuracy.columns):
+        return None
+    if ((accuracy["dataset"] == state.y_dataset) & (accuracy["metric"] == state.y_metric)).any():
+        return None
+    counts = count_table(results)
+    task = counts if state.task == ALL_TASKS else counts[counts["task"] == state.task]
+    mine = accuracy[accuracy["model"].isin(set(task["model"].astype(str)))]
+    pairs = sorted(set(zip(mine["dataset"].astype(str), mine["metric"].astype(str))))
+    return (f"--y {state.y_dataset}:{state.y_metric}: no such accuracy in the accuracy table; for {state.task} "
+            "models: " + (", ".join(f"{d}:{m}" for d, m in pairs[:20]) + (" ..." if len(pairs) > 20 else "")
+                          if pairs else "none"))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,12 +90,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="accuracy axis as dataset:metric (default imagenet-1k:top1)")
     p.add_argument("--models", default="", metavar="PATTERN",
                    help="only models whose id or arch matches (glob with * ?, else substring)")
-    p.add_argument("--task", default="classification", help="task, or 'all' (default classification)")
+    p.add_argument("--task", default="classification", choices=(*TASKS, ALL_TASKS),
+                   help="task, or 'all' (default classification)")
     p.add_argument("--source", action="append", default=[], help="timm / torchvision / custom (repeatable)")
     p.add_argument("--family", action="append", default=[], help="model family (repeatable)")
     p.add_argument("--seed-only", action="store_true", help="only architectures of a seed paper")
     p.add_argument("--device", choices=DEVICES, default="cuda", help="latency device (default cuda)")
-    p.add_argument("--batch", type=int, default=1, help="latency batch size (default 1)")
+    p.add_argument("--batch", type=_batch, default=1, help="latency batch size (default 1)")
     p.add_argument("--dtype", choices=DTYPES, default="bf16", help="latency dtype (default bf16)")
     p.add_argument("--mode", choices=MODES, default="cuda_graph", help="latency mode (default cuda_graph)")
     p.add_argument("--hw", default="", metavar="IDENTITY",
@@ -120,11 +164,19 @@ def unknown_machine(results, accuracy, state: ViewState, claimed=None) -> str | 
 
 def main(argv: list[str] | None = None) -> int:
     a = _parser().parse_args(argv)
+    if problem := input_problem(a):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     state = state_from_args(a)
     res = uidata.read_results(a.results or uidata.path_for("results"))
     acc = uidata.read_accuracy(a.accuracy or uidata.path_for("accuracy"), res.df)
     for msg in res.problems + acc.problems:
         print(msg, file=sys.stderr)
+    if res.problems:          # unreadable: an empty figure exited 0
+        return 2
+    if problem := metric_problem(res.df, acc.df, state):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     claimed = seed_claims.claimed_accuracy() if state.seed_claims else None
     if problem := unknown_machine(res.df, acc.df, state, claimed):
         print(problem, file=sys.stderr)
@@ -136,15 +188,14 @@ def main(argv: list[str] | None = None) -> int:
     if state.claims:
         raw = uidata.read_claims(a.claims_file or uidata.path_for("claims"))
         claims = claims_overlay(uidata.claimed_vs_measured(raw.df, res.df, acc.df), state, count_table(res.df))
+    if view.points.empty and (view.seed is None or view.seed.empty):
+        print(f"error: nothing to plot, so {a.out} was not written: no model has {state.y_dataset}:{state.y_metric} "
+              f"and a {AXES[state.x].short} in this view (see the notes above; --task, --y, --models, --source, "
+              "--family choose the models)", file=sys.stderr)
+        return 1
     fig = build_figure(view, claims, title=a.title)
     fmt = a.out.suffix.lower().lstrip(".")
-    if fmt == "csv":
-        a.out.write_bytes(points_csv(view))
-    elif fmt in FIGURE_FORMATS:
-        a.out.write_bytes(figure_bytes(fig, fmt))
-    else:
-        print(f"unknown output type {a.out.suffix!r}: use .svg .png .pdf .html or .csv", file=sys.stderr)
-        return 2
+    a.out.write_bytes(points_csv(view) if fmt == "csv" else figure_bytes(fig, fmt))
     print(f"wrote {a.out} ({len(view.points)} models, {len(view.front)} on the front)")
     return 0
 
