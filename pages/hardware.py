@@ -12,8 +12,8 @@ from efficiency.ui.commands import refresh_command
 from efficiency.ui.configs import config_of, machines
 from efficiency.ui.detail import models_coverage
 from efficiency.ui.hardware import (HARDWARE_CONFIG_HEADERS, failed_only, failed_only_note, hardware_configs,
-                                   hardware_table, measured_matmul_peaks, peak_notes, read_measured_peaks,
-                                   speedup_frame, speedups)
+                                   hardware_table, machine_order, measured_matmul_peaks, peak_notes,
+                                   read_measured_peaks, speedup_frame, speedups)
 from efficiency.ui.models_table import round_column
 from efficiency.ui.language_detail import DECODE_HEADERS, decode_table
 from efficiency.ui.coverage_note import coverage_note
@@ -135,11 +135,15 @@ st.dataframe(pivot.apply(round_column), width="stretch", placeholder="")     # 3
 
 
 st.subheader("Speed-ups")
+st.caption("Each ratio is one machine's (the CPU/GPU ratio: one CPU's and one GPU's), named after it: the machine "
+           "chosen in the sidebar where it measured both sides, else the one that measured both for the most of these "
+           "models; ties go to the machine Model detail and Models read (the most models in the sidebar's "
+           "configuration).")
 # one under the other, the ratio first: side by side, a third of 1440 px held only the long model ids
-for label, r in speedups(sub, s):
+for label, r in speedups(sub, s, machine_order(hw, s)):    # ties by every model's rows, as Model detail's
     st.markdown(f"**{label}**")
     if r.empty:
-        st.info("Not measured for these models.")
+        st.info("Not measured for these models: no machine has both sides' rows.")
     else:
         table = speedup_frame(r)
         st.dataframe(table, hide_index=True, width="content", placeholder="", column_config={     # no gap in between

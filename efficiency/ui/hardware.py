@@ -260,21 +260,23 @@ def hardware_table(results: pd.DataFrame, models: list[str] | None = None,
     return rows.reset_index(drop=True)
 
 
-def _top_machine(rows: pd.DataFrame) -> tuple[str | None, str]:
-    """(identity, name) of the machine with the most models among ``rows`` ((None, "") when none): a
-    speed-up is one machine's ratio, never a CPU of one machine against a time of another."""
-    every = machines_in(rows) if "hardware" in rows else []
-    return (every[0].hardware, every[0].name) if every else (None, "")
+def machine_order(hw: pd.DataFrame, state: ViewState) -> tuple[str, ...]:
+    """Identities of the machines of :func:`hardware_table` rows ``hw`` in the order a tie between them goes:
+    those of ``state``'s configuration, most models first (the first is the automatic machine Model detail and
+    Models read), then the others, most models over every configuration first."""
+    cfg = hw[(hw["device"] == state.device) & (hw["batch_size"] == state.batch) & (hw["dtype"] == state.dtype)
+             & (hw["mode"] == state.mode)] if len(hw) else hw
+    return tuple(dict.fromkeys(m.hardware for rows in (cfg, hw) for m in machines_in(rows)))
 
 
-def _fastest_p50(hw: pd.DataFrame, machine: str | None, **cfg) -> pd.Series:
-    """Per model, the smallest p50 among the ``hw`` rows of ``machine`` matching every ``column=value`` of ``cfg``."""
+def _p50_by_machine(hw: pd.DataFrame, **cfg) -> dict[str, pd.Series]:
+    """Machine identity -> per model, the smallest p50 among its ``hw`` rows matching every ``column=value``."""
     m = np.ones(len(hw), bool)
     for k, v in cfg.items():
         m &= (hw[k] == v).to_numpy()
-    if machine is not None and "hardware" in hw:
-        m &= (hw["hardware"].astype(str) == machine).to_numpy()
-    return hw[m].groupby("model")["lat_p50_ms"].min()
+    rows = hw.loc[m, ["model", "lat_p50_ms"]]       # two columns: a copy of the wide table took ~0.3 s a call
+    machine = hw.loc[m, "hardware"].astype(str) if "hardware" in hw else pd.Series("", index=rows.index)
+    return {str(h): g.groupby("model")["lat_p50_ms"].min() for h, g in rows.groupby(machine)}
 
 
 def _ratio(a: pd.Series, b: pd.Series, scale: float = 1.0) -> pd.Series:
@@ -282,29 +284,61 @@ def _ratio(a: pd.Series, b: pd.Series, scale: float = 1.0) -> pd.Series:
     return (scale * a[both] / b[both]).rename("ratio (x)")
 
 
-def speedups(hw: pd.DataFrame, state: ViewState) -> list[tuple[str, pd.Series]]:
-    """Per-model latency ratios between configurations of ``hw`` (:func:`hardware_table` rows),
-    each labelled with both sides' device, batch, dtype and mode. The GPU side uses the sidebar's
-    dtype and mode when the sidebar shows the GPU, else the GPU's most measured dtype and eager."""
+def _one_machine_ratio(a: dict, b: dict, same: bool, chosen: str, order: tuple[str, ...],
+                       scale: float = 1.0) -> tuple[pd.Series, tuple[str, ...]]:
+    """(ratio, machines) of the pair of machines (one machine when ``same``) that gives a :func:`_ratio` of
+    ``a``'s over ``b``'s p50 (:func:`_p50_by_machine`): the ``chosen`` one where it has both sides for some
+    model, else the pair with both sides for the most models, ties in ``order``; empty and () when none has."""
+    pairs = [(x, y) for x in a for y in b if x == y or not same]
+    ratios = {p: _ratio(a[p[0]], b[p[1]], scale) for p in pairs}
+    pairs = [p for p in pairs if len(ratios[p])]
+    if not pairs:
+        return pd.Series(dtype=float, name="ratio (x)"), ()
+    rank = lambda h: order.index(h) if h in order else len(order)  # noqa: E731
+    best = min(pairs, key=lambda p: (not (chosen and chosen in p), -len(ratios[p]), rank(p[0]), rank(p[1]), p))
+    return ratios[best], tuple(dict.fromkeys(best))
+
+
+def _on(machines: tuple[str, ...], names: dict[str, str], chosen: str) -> str:
+    """`` (H200 ...)`` / `` (CPU / GPU)``: where a ratio comes from, and that the sidebar's machine (``chosen``:
+    "" when automatic, or when it is of a device the ratio does not read) is not it."""
+    if not machines:
+        return ""
+    missed = f"; the chosen {names.get(chosen, chosen)} did not measure both sides" if chosen not in ("", *machines) \
+        else ""
+    return f" ({' / '.join(names.get(h, h) for h in machines)}{missed})"
+
+
+def speedups(hw: pd.DataFrame, state: ViewState, order: tuple[str, ...] | None = None) -> list[tuple[str, pd.Series]]:
+    """Per-model latency ratios between configurations of ``hw`` (:func:`hardware_table` rows), each
+    labelled with both sides' device, batch, dtype and mode and the machine it comes from. The GPU side uses
+    the sidebar's dtype and mode when the sidebar shows the GPU, else the GPU's most measured dtype and eager.
+    Each ratio is one machine's (one CPU's and one GPU's), never two GPUs' (:func:`_one_machine_ratio`): the
+    sidebar's machine where it measured both sides, else the one that did for the most models, ties in
+    ``order`` (:func:`machine_order` of every model's rows; of ``hw``'s when None)."""
     gpu = hw[hw["device"] == "cuda"]
     on_gpu = state.device == "cuda"
     gd = state.dtype if on_gpu else (str(gpu["dtype"].mode().iloc[0]) if len(gpu) else "bf16")
     gm = state.mode if on_gpu else "eager"
-    # the largest GPU batch measured for these models: 256 for the vision zoo, 64 for language models
-    big = int(pd.to_numeric(gpu["batch_size"], errors="coerce").max()) if len(gpu) else 256
-    cpu, cpu_name = _top_machine(hw[hw["device"] == "cpu"])
-    gpu_id, gpu_name = _top_machine(gpu)
-    p50 = lambda machine, **cfg: _fastest_p50(hw, machine, **cfg)  # noqa: E731
-    on_cpu_gpu = f" ({cpu_name} / {gpu_name})" if cpu_name and gpu_name else ""
-    on_gpu = f" ({gpu_name})" if gpu_name else ""
-    return [
-        (f"CPU fp32 / GPU {gd} {gm} latency, batch 1{on_cpu_gpu}",
-         _ratio(p50(cpu, device="cpu", batch_size=1, dtype="fp32"), p50(gpu_id, device="cuda", batch_size=1,
-                                                                       dtype=gd, mode=gm))),
-        (f"GPU eager / cuda_graph latency, batch {state.batch}, {gd}{on_gpu}",
-         _ratio(p50(gpu_id, device="cuda", batch_size=state.batch, dtype=gd, mode="eager"),
-                p50(gpu_id, device="cuda", batch_size=state.batch, dtype=gd, mode="cuda_graph"))),
-        (f"GPU throughput gain, batch {big} vs 1, {gd} {gm} = {big} x p50(b1) / p50(b{big}){on_gpu}",
-         _ratio(p50(gpu_id, device="cuda", batch_size=1, dtype=gd, mode=gm),
-                p50(gpu_id, device="cuda", batch_size=big, dtype=gd, mode=gm), scale=float(big))),
-    ]
+    # the largest GPU batch measured for these models in the GPU side's dtype and mode (256 for the vision zoo,
+    # 64 for language models), else in any: 1024 held 7 models in eager only, and read "Not measured" for cuda_graph
+    batch = pd.to_numeric(gpu["batch_size"], errors="coerce")
+    sized = batch[(gpu["dtype"] == gd) & (gpu["mode"] == gm) & (batch > 1)]
+    big = int((sized if len(sized) else batch).max()) if len(gpu) else 256
+    order = machine_order(hw, state) if order is None else order
+    names = {m.hardware: m.name for m in machines_in(hw)} if "hardware" in hw else {}
+    p50 = lambda **cfg: _p50_by_machine(hw, **cfg)  # noqa: E731
+    b1 = p50(device="cuda", batch_size=1, dtype=gd, mode=gm)
+    sides = [  # (label, numerator, denominator, one machine on both sides, scale)
+        (f"CPU fp32 / GPU {gd} {gm} latency, batch 1", p50(device="cpu", batch_size=1, dtype="fp32"), b1, False, 1.0),
+        (f"GPU eager / cuda_graph latency, batch {state.batch}, {gd}",
+         p50(device="cuda", batch_size=state.batch, dtype=gd, mode="eager"),
+         p50(device="cuda", batch_size=state.batch, dtype=gd, mode="cuda_graph"), True, 1.0),
+        (f"GPU throughput gain, batch {big} vs 1, {gd} {gm} = {big} x p50(b1) / p50(b{big})", b1,
+         p50(device="cuda", batch_size=big, dtype=gd, mode=gm), True, float(big))]
+    out = []
+    for label, a, b, same, scale in sides:
+        chosen = state.hw_id if on_gpu or not same else ""     # a CPU chosen in the sidebar: the CPU side only
+        ratio, machines = _one_machine_ratio(a, b, same, chosen, order, scale)
+        out.append((label + _on(machines, names, chosen), ratio))
+    return out
