@@ -1,5 +1,6 @@
 """Model detail: every number of one zoo entry, with units, conventions and provenance."""
 import json
+from dataclasses import replace
 
 import pandas as pd
 import plotly.express as px
@@ -16,7 +17,11 @@ from efficiency.ui.curves import (batch_curves, batch_messages, by_config, resol
                                   resolution_lines, resolution_notes, resolution_table)
 from efficiency.ui.detail import (batch_figure, default_model, find_model, headline_row, latency_machine, on_machine,
                                   op_breakdown, op_counts, random_weights_note, resolution_figure, similar_models)
-from efficiency.ui.latency_rows import latency_display, model_latencies
+from efficiency.ui.detail_notes import (claim_line, curve_configs, curve_elsewhere_text, failure_text, failures,
+                                        machine_statement)
+from efficiency.ui.latency_rows import latency_display, model_latencies, phone_latency
+from efficiency.ui.models_table import html_table
+from efficiency.ui.phone import swap_css
 from efficiency.ui.language import STATIC_CACHE_NOTE as LANGUAGE_STATIC_CACHE_NOTE, group_info, group_y_label
 from efficiency.ui.language_detail import (SPEED_CAPTION, SPEED_HEADERS, SPEED_NUMBERS, accuracy_rows, count_facts,
                                           is_language, speed_errors, speed_table)
@@ -30,12 +35,17 @@ router.ensure_routed()
 
 
 def latency_gap(model: str, current: HwConfig, measured: dict, others: list[str]) -> None:
-    """Where the sidebar's configuration has no row for ``model``: where it, and a different
-    implementation of its architecture, were measured, and a button to the first of its own."""
+    """Where the sidebar's configuration has no row for ``model``: that it failed there (with the error)
+    or was not measured, where it, and a different implementation of its architecture, were measured, and
+    a button to the first of its own."""
     mine = measured.get(model, [])
     text = gap_text(current, mine, {o: measured.get(o, []) for o in others}, sep="\n- ")
     note = "\n\nA different implementation's numbers are its own, not this model's." if others else ""
-    st.info(f"Latency {text}{note}", icon=":material/info:")
+    if failed:      # a failure is a finding, not a gap: "not measured" sent readers to measure it again
+        st.warning(failure_text(current, failed) + "\n- " + text.split("\n- ", 1)[-1] + note,
+                   icon=":material/error:")
+    else:
+        st.info(f"Latency {text}{note}", icon=":material/info:")
     if mine:
         st.button(f"Show {mine[0].text}", on_click=switch_configuration, args=(mine[0],),
                   icon=":material/swap_horiz:", key="detail_switch")
@@ -53,7 +63,8 @@ def vision_headline(row, mine, acc_all) -> None:
                 if pd.notna(row["params"]) else None)
     top = acc_all[(acc_all["dataset"] == s.y_dataset) & (acc_all["metric"] == s.y_metric)]
     c[3].metric(y_label(s.y_dataset, s.y_metric), f"{top['value'].iloc[0]:.2f}" if len(top) else "n/a")
-    c[4].metric("Latency p50", f"{mine['lat_p50_ms'].min():.3g} ms" if len(mine) else "not measured",
+    c[4].metric("Latency p50", f"{mine['lat_p50_ms'].min():.3g} ms" if len(mine) else
+                "failed" if failed else "not measured",
                 help=f"milliseconds per forward call of one batch on {hw_text(s, machine.name or None)} (sidebar)")
 
 
@@ -127,11 +138,9 @@ def gmacs_text(macs) -> str:
 
 
 def machine_caption() -> None:
-    """Which machine the headline's latency comes from, and what it leaves out."""
-    if machine.hardware is None:
-        return
-    how = "the chosen machine" if machine.chosen else "the automatic machine (Machine in the Pareto sidebar)"
-    st.caption(" ".join([f"Latency from {how}, {machine.name}.", *machine.notes]))
+    """Which machine the headline's latency comes from, and why, in one statement."""
+    if text := machine_statement(machine):
+        st.caption(text)
 
 
 def latency_rows(lat_all, row) -> None:
@@ -139,8 +148,16 @@ def latency_rows(lat_all, row) -> None:
     if lat_all.empty:
         st.info(f"No latency rows for this model. Measure them with `{refresh_command(row['arch'], s)}`.")
         return
-    st.dataframe(latency_display(lat_all, headline_row(lat_all, s, machine.hardware)), hide_index=True,
-                 width="stretch", placeholder="")
+    head = headline_row(lat_all, s, machine.hardware)
+    # on a phone the grid showed the machine column alone, p50 behind a sideways swipe: where the table's
+    # place is narrow (swap_css: a container query) the rows are a stacked HTML table, configuration on a
+    # line above its numbers, p50 and throughput first
+    with st.container(key="det_lat"):
+        with st.container(key="det_lat_grid"):
+            st.dataframe(latency_display(lat_all, head), hide_index=True, width="stretch", placeholder="")
+        with st.container(key="det_lat_phone"):
+            st.html(swap_css("det_lat", "det_lat_grid", "det_lat_phone")
+                    + html_table(phone_latency(lat_all, head), phone=True))
     if machine.hardware is not None:
         st.caption(f"Every machine's rows; ticked under *headline*: the row the latency above shows "
                    f"({machine.name}).")
@@ -168,13 +185,17 @@ def resolution_section(model: str) -> None:
     st.markdown("#### Latency versus input resolution")
     # a chosen machine's lines only; automatic: each machine measured its own line
     hw = machine.hardware if machine.chosen else None
-    curves = resolution_curves(on_machine(uidata.with_sweep(d.results, d.sweep), hw), [model], s.device, s.dtype,
-                               s.mode, s.batch)
+    rows = on_machine(uidata.with_sweep(d.results, d.sweep), hw)     # the sweep's sizes too, for notes as for the curve
+    curves = resolution_curves(rows, [model], s.device, s.dtype, s.mode, s.batch)
     lines = resolution_lines(curves)
     if not lines:
         where = hw_text(s, machine.name) if hw else current.text
-        st.caption(" ".join(resolution_notes(d.results, [model], curves, where))
-                   or "This entry's input has no image size (a curve needs one).")
+        elsewhere = [w for w in curve_configs(rows, model) if w.config != current]
+        st.caption(" ".join(resolution_notes(rows, [model], curves, where) + [curve_elsewhere_text(elsewhere)])
+                   .strip() or "This entry's input has no image size (a curve needs one).")
+        if elsewhere:
+            st.button(f"Show {elsewhere[0].config.text}", on_click=switch_configuration, args=(elsewhere[0].config,),
+                      icon=":material/swap_horiz:", key="detail_resolution_switch")
         return
     on_page(st, legend_below(label_log_axes(resolution_figure(curves, current.text)), 320),
             "detail_latency_vs_resolution")
@@ -192,9 +213,16 @@ def seed_claim(model: str) -> None:
     st.markdown("#### Paper's claimed accuracy (our implementation has no weights of its own)")
     if claim.empty:
         st.caption("The paper's table gives no claim in a metric the dashboard can place (data/seed).")
+    quoted = ui.claims_vs_measured(d)
+    quoted = quoted[(quoted["model"].astype(str) == model) & quoted["claimed_accuracy"].notna()]
     for c in claim.itertuples():
         st.markdown(f"**{c.claimed:.1f}** {c.paper_metric} claimed by *{c.paper}* "
                     f"([source]({c.source_url})); read in: {c.table}")
+        other = quoted[(quoted["metric"] == c.metric) & (quoted["claimed_accuracy"].astype(float) != c.claimed)]
+        for q in other.itertuples():    # the same claim read elsewhere: each number with its source
+            st.caption(f"data/paper_claims.csv quotes the paper's text at {q.claimed_accuracy:.2f} for "
+                       f"{q.claim_model} (*Paper claims about this architecture*, below); this table and that text "
+                       "print different numbers.")
 
 
 d = ui.data()
@@ -245,6 +273,7 @@ machine = latency_machine(d.results, s, [model])      # the one machine the head
 mine = lat_all[(lat_all["device"] == s.device) & (lat_all["batch_size"] == s.batch) & (lat_all["dtype"] == s.dtype)
                & (lat_all["mode"] == s.mode) & (lat_all["hardware"].astype(str) == machine.hardware)
                ] if len(lat_all) else lat_all
+failed = failures(d.results, model, current) if mine.empty and not lang else []   # the configuration's errors
 if lang:
     language_headline(row, mine, acc_all)
     machine_caption()
@@ -268,7 +297,8 @@ with left:
     else:
         unit = "GMACs of a 512-token prefill" if lang else "GMACs per sample"
         fig = px.bar(ops.head(15)[::-1], x="gmacs", y="op", orientation="h", text=ops.head(15)[::-1]["share"]
-                     .map(lambda v: f"{v:.1%}"), labels={"gmacs": f"{unit} (1 multiply-add = 1)", "op": ""},
+                     # the convention on a line of its own: at 390 px the one-line title lost it off the edge
+                     .map(lambda v: f"{v:.1%}"), labels={"gmacs": f"{unit}<br>(1 multiply-add = 1)", "op": ""},
                      template="plotly_white")
         fig.update_traces(marker_color="#0072B2", textposition="outside", cliponaxis=False)
         fig.update_layout(height=90 + 32 * min(len(ops), 15), margin=dict(l=10, r=40, t=10, b=50),
@@ -306,14 +336,13 @@ mine_claims = claims_for_model(ui.claims_vs_measured(d), model, str(row["arch"])
 if mine_claims.empty:
     st.caption("No mapped seed-paper claim names this architecture (data/paper_claims.csv).")
 else:
+    seeded = claimed_accuracy()
+    seeded = seeded[seeded["model"] == model]
     for _, cl in mine_claims.iterrows():
-        gm = cl["claimed_macs"] / 1e9 if pd.notna(cl["claimed_macs"]) else None
-        st.markdown(f"**{cl['paper_title']}** ({cl['claim_model']}): {cl['dataset']} {cl['metric']} "
-                    f"claimed **{cl['claimed_accuracy']:.2f}** vs published reference "
-                    f"**{cl['reference_accuracy']:.2f}**; compute {cl['claimed_compute']} {cl['compute_unit']} "
-                    f"({str(cl['compute_convention']).replace('_', ' ')})"
-                    + (f" = **{gm:.3g} GMACs** vs measured **{cl['measured_macs'] / 1e9:.3g}**" if gm else "")
-                    + (f" · flags: `{cl['flags']}`" if cl["flags"] else ""))
+        same = seeded[seeded["metric"] == cl["metric"]]
+        table = (float(same["claimed"].iloc[0]), f"data/seed/{model.split('/')[1].split('.')[0]}.csv") \
+            if len(same) else None
+        st.markdown(claim_line(cl, row["source"] == "seed", table))
         if cl.get("quote"):
             st.caption(f"> {cl['quote']}")
 
@@ -324,8 +353,15 @@ env_cols = ["torch_version", "torchvision_version", "timm_version", "fvcore_vers
 st.dataframe(pd.DataFrame({"field": env_cols, "count row": [str(row.get(k, "")) for k in env_cols]}),
              hide_index=True, width="stretch", placeholder="")
 st.markdown("Reproduce this entry's rows:")
-# the refresh counts a language model; its speed comes from the GPU sweep (efficiency.run.llm_sweep)
-st.code(f"{refresh_command(model)}\n{llm_measure_command(model)}" if lang else refresh_command(model, s),
+# the refresh counts a language model; its speed comes from the GPU sweep (efficiency.run.llm_sweep); a
+# configuration that failed is not offered again as "reproduce": its command reproduces the error
+ran = next(iter(measured.get(model, [])), None)
+if failed and not lang:
+    st.caption(f"{current.text} failed (above): its command would reproduce the error, not a latency. "
+               + (f"The command below reproduces the measured {ran.text} rows." if ran else
+                  "The command below recomputes the count only."))
+st.code(f"{refresh_command(model)}\n{llm_measure_command(model)}" if lang else
+        refresh_command(model, replace(s, **ran._asdict()) if ran else None) if failed else refresh_command(model, s),
         language="bash", wrap_lines=True)
 with st.expander("Raw count row (JSON)"):
     st.code(json.dumps({k: (None if pd.isna(v) else v) if not isinstance(v, (list, dict)) else v

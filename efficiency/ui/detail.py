@@ -100,11 +100,16 @@ def random_weights_note(task: str, arch: str, source: str = "torchvision") -> st
 class LatencyMachine(NamedTuple):
     """The one machine a page reads its models' latency from in the sidebar's configuration: its
     ``hardware`` identity (None: no row of these models there), ``name`` in words, whether the user
-    ``chosen`` it (ViewState.hw_id), and ``notes``: a fallback, models measured only elsewhere."""
+    ``chosen`` it (ViewState.hw_id), and ``notes``: a fallback, models measured only elsewhere;
+    ``automatic``: the automatic machine's name where it measured none of the models and latency is from
+    another machine (its note, ``automatic_note``, is one of ``notes``: Compare prints them all, Model
+    detail folds it into one statement, efficiency.ui.detail_notes.machine_statement)."""
     hardware: str | None
     name: str
     chosen: bool
     notes: tuple[str, ...]
+    automatic: str = ""
+    automatic_note: str = ""
 
 
 def latency_machine(results: pd.DataFrame, state: ViewState, models) -> LatencyMachine:
@@ -121,17 +126,19 @@ def latency_machine(results: pd.DataFrame, state: ViewState, models) -> LatencyM
     every = machines.machines_in(rows)          # every[0]: the automatic machine (most models of any task)
     auto = every[0] if any(m.hardware == every[0].hardware for m in options) else None
     pick = next(m for m in options if m.hardware == chosen) if chosen else (auto or options[0])
-    notes = [fallback] if fallback else []
+    notes, skipped, skipped_note = [fallback] if fallback else [], "", ""
     if not chosen and auto is None:
-        notes.append(f"The automatic machine ({every[0].name}) did not measure {these} in this configuration: "
-                     f"latency is from {pick.name}.")
+        skipped = every[0].name
+        skipped_note = (f"The automatic machine ({skipped}) did not measure {these} in this configuration: "
+                        f"latency is from {pick.name}.")
+        notes.append(skipped_note)
     mine = set(rows.loc[rows["hardware"].astype(str) == pick.hardware, "model"])
     elsewhere = sorted(set(models) & set(rows["model"]) - mine)
     if elsewhere:
         names = ", ".join(m.name for m in options if m.hardware != pick.hardware)
         notes.append(f"Measured in this configuration only on another machine ({names}), not mixed in: "
                      + ", ".join(elsewhere) + ".")
-    return LatencyMachine(pick.hardware, pick.name, bool(chosen), tuple(notes))
+    return LatencyMachine(pick.hardware, pick.name, bool(chosen), tuple(notes), skipped, skipped_note)
 
 
 def headline_row(lat: pd.DataFrame, state: ViewState, hardware: str | None):

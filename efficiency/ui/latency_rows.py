@@ -14,15 +14,17 @@ import pandas as pd
 
 from efficiency.store.query import good_rows
 from efficiency.ui.hardware import achieved_tflops
+from efficiency.ui.machines import short_names
 from efficiency.ui.models_table import round_column
 from efficiency.ui.tables import MEMORY_HEADER, latency_derived, stability
 
+# p50 and throughput before channels_last: the numbers a reader came for within the first columns
 LATENCY_DISPLAY = {
     "hardware_name": "machine", "device": "device", "batch_size": "batch", "dtype": "dtype", "mode": "mode",
-    "channels_last": "channels_last", "lat_p50_ms": "p50 (ms/batch)",
+    "lat_p50_ms": "p50 (ms/batch)", "throughput_sps": "throughput (samples/s)", "channels_last": "channels_last",
     "lat_p90_ms": "p90 (ms/batch; blank under 10 timed calls)",
     "lat_p99_ms": "p99 (ms/batch; blank under 10 timed calls)",
-    "throughput_sps": "throughput (samples/s)", "achieved_tflops": "achieved TFLOP/s (2·MACs·batch/p50)",
+    "achieved_tflops": "achieved TFLOP/s (2·MACs·batch/p50)",
     "mem_gpu_mib": f"GPU: {MEMORY_HEADER['cuda']}", "mem_cpu_mib": f"CPU: {MEMORY_HEADER['cpu']}",
     "energy_j_per_sample": "energy (J/sample, NVML)", "power_w_avg": "power (W, average)",
     "n_samples": "timed calls", "stability": "stability (noisy / stable / not assessed)",
@@ -57,3 +59,28 @@ def latency_display(lat: pd.DataFrame, headline=None) -> pd.DataFrame:
     if headline is not None:
         out.insert(0, "headline", out.index == headline)
     return out.rename(columns=LATENCY_DISPLAY)
+
+
+# the stacked phone table's labels: short, each with its unit (the desktop table's headers say the rest)
+PHONE_LABELS = {
+    "lat_p50_ms": "p50 (ms)", "throughput_sps": "samples/s", "lat_p90_ms": "p90 (ms)", "lat_p99_ms": "p99 (ms)",
+    "achieved_tflops": "TFLOP/s", "mem_gpu_mib": "GPU peak (MiB)", "mem_cpu_mib": "CPU RSS growth (MiB)",
+    "energy_j_per_sample": "J/sample", "power_w_avg": "power (W)", "n_samples": "timed calls",
+    "lat_iqr_pct": "IQR (% p50)", "stability": "stability", "measured_at": "measured at (UTC)"}
+
+
+def phone_latency(lat: pd.DataFrame, headline=None) -> pd.DataFrame:
+    """:func:`latency_display`'s rows for a phone (``html_table(phone=True)``, which stacks each row):
+    the configuration in words first (the machine's short name, as other pages give it), the line above the row's numbers, then p50 and throughput first;
+    columns empty in every row left out (a GPU-only model has no CPU memory). At 390 px the grid had shown
+    the machine column alone, p50 behind a sideways swipe (UXCHECK5 #9)."""
+    shown = latency_display(lat).set_axis(list(LATENCY_DISPLAY), axis=1)
+    ticked = pd.Series(lat.index == headline, index=lat.index) if headline is not None else \
+        pd.Series(False, index=lat.index)
+    config = [f"{name} · {r.device} b{r.batch_size} {r.dtype} {str(r.mode).replace('_', ' ')}"
+              + (" · channels last" if r.channels_last is True else "") + (" (headline)" if tick else "")
+              for r, name, tick in zip(shown.itertuples(index=False), short_names(lat), ticked)]
+    out = shown[list(PHONE_LABELS)]
+    out = out.loc[:, [c for c in out.columns if out[c].notna().any() and (out[c].astype(str) != "").any()]]
+    out.insert(0, "configuration", config)
+    return out.rename(columns=PHONE_LABELS).reset_index(drop=True)
