@@ -1,4 +1,6 @@
 """Paper claims: what the seed papers' abstracts claim vs what we measure."""
+import textwrap
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -6,14 +8,15 @@ import streamlit as st
 
 from efficiency.ui import router
 from efficiency.ui import session as ui
-from efficiency.reference.claims import CONVENTION, EXPLAINED, OFF, SEED_CHECKED, claim_verdicts, paper_verdicts
+from efficiency.reference.claims import SEED_CHECKED, claim_verdicts, paper_verdicts
 from efficiency.reference.papers import paper_url
 from efficiency.reference.llm_claims import llm_claim_rows, load_peaks, spec_vocab, with_llm_verdicts
 from efficiency.reference.seed_check import (IMPLEMENTATION_NOTES, TOLERANCE, baseline_table, load_tables, not_built,
                                              seed_check, with_seed_verdicts)
 from efficiency.ui.chart_view import on_page
-from efficiency.ui.claims_view import (DETAILS_NUMBER_HEADERS, counted, details_labels, details_table, phone_hidden_css, verdict_summary,
-                                       with_unit)
+from efficiency.ui.claims_view import (DETAILS_NUMBER_HEADERS, FLAGGED_HELP, FLAGGED_LABEL, OFF_KINDS, SHOW_LABELS, chart_note,
+                                       counted, details_labels, details_rows, details_table, phone_hidden_css,
+                                       shown_papers, verdict_summary, with_unit)
 from efficiency.ui.commands import refresh_command
 from efficiency.ui.log_ticks import label_log_axes
 
@@ -71,10 +74,11 @@ st.caption(verdict_summary(kinds, n_papers, len(claims))
     f"worst verdict. A claim about a variant we built ({int((claims['status'] == SEED_CHECKED).sum())} claims) is "
     f"judged within {TOLERANCE:.0%} of the claim's figure, or of the paper's table where the claim gives none; "
     "'off (explained)' means the gap's cause is known (the seed section below says it).")
-only = st.segmented_control("Show", ["all papers", "with a number of ours", "off or mismatched"],
-                            default="all papers", key="w_claims_show") or "all papers"
-shown = papers if only == "all papers" else papers[papers["ours"] != ""] if only.startswith("with") else \
-    papers[papers["kind"].isin([OFF, EXPLAINED, CONVENTION])]
+ui.seed("w_claims_show", s.claims_show)           # a share link restores the choice
+only = st.segmented_control("Show", list(SHOW_LABELS), format_func=SHOW_LABELS.get, key="w_claims_show",
+                            required=True) or "all"
+s = ui.update(claims_show=only)
+shown = shown_papers(papers, only)
 links = shown["paper_title"].map(paper_url)
 shown = shown.assign(link=links.where(links != "", None))   # arXiv where its id was read, else blank
 st.dataframe(shown[["paper_title", "verdict", "claim", "ours", "ratio", "claims", "link"]].rename(columns={
@@ -161,15 +165,14 @@ st.subheader("Details: claimed vs measured")
 if cvm.empty:
     st.info("No mapped claim to compare.")
 else:
-    flagged_only = st.toggle("Flagged claims only", value=False)
-    t = cvm.copy()
-    t["claimed GMACs"] = pd.to_numeric(t["claimed_macs"], errors="coerce") / 1e9
-    t["measured GMACs"] = pd.to_numeric(t["measured_macs"], errors="coerce") / 1e9
-    if flagged_only:
-        t = t[t["flags"].astype(str) != ""]
+    ui.seed("w_claims_flagged", s.claims_flagged)
+    flagged_only = st.toggle(FLAGGED_LABEL, key="w_claims_flagged", help=FLAGGED_HELP)
+    s = ui.update(claims_flagged=flagged_only)
+    t = details_rows(cvm, verdicts, flagged_only)
     # 3 significant digits (46.9637 read as precision we do not have), headers with their units
     st.dataframe(details_table(t), hide_index=True, width="stretch", placeholder="", column_config={
         "quote (abstract)": st.column_config.TextColumn(width="large"),
+        "verdict": st.column_config.TextColumn(width="medium"),     # long: the numbers stay in view beside it
         **{c: st.column_config.NumberColumn(format="%.3g") for c in DETAILS_NUMBER_HEADERS}})
     both = t[t["claimed GMACs"].notna() & t["measured GMACs"].notna()]
     if len(both):
@@ -185,17 +188,18 @@ else:
                               (0.5, "dash", "claimed = measured / 2")):
             fig.add_trace(go.Scatter(x=[lo, hi], y=[k * lo, k * hi], mode="lines", name=name,
                                      line=dict(color="#888", dash=dash, width=1.5), hoverinfo="skip"))
-        flagged = both["flags"].astype(str).str.contains("macs")
+        # red: a claim whose verdict is off (explained or not) or a mismatch, or whose MACs are over 10 % apart
+        flagged = both["kind"].isin(OFF_KINDS) | both["flags"].astype(str).str.contains("macs")
         fig.add_trace(go.Scatter(
             x=both["measured GMACs"], y=both["claimed GMACs"], mode="markers", name="claims",
             marker=dict(size=CLAIM_MARKER, color=["#C0392B" if f else "#0072B2" for f in flagged], symbol="diamond-open",
                         line=dict(width=2)),
             hovertext=[f"<b>{m}</b><br>{p}<br>claimed {v} {u} ({c.replace('_', ' ')}) = {g:.3g} GMACs<br>"
-                       f"measured {z}: {mg:.3g} GMACs"
-                       for m, p, v, u, c, g, z, mg in zip(both["claim_model"], both["paper_title"],
+                       f"measured {z}: {mg:.3g} GMACs<br>{textwrap.shorten(verdict, 90)}"
+                       for m, p, v, u, c, g, z, mg, verdict in zip(both["claim_model"], both["paper_title"],
                                                            both["claimed_compute"], both["compute_unit"],
                                                            both["compute_convention"].astype(str), both["claimed GMACs"],
-                                                           both["model"], both["measured GMACs"])],
+                                                           both["model"], both["measured GMACs"], both["verdict"])],
             hovertemplate="%{hovertext}<extra></extra>"))
         fig.update_layout(template="plotly_white", height=460, font=dict(size=14), margin=dict(t=20, r=20),
                           xaxis=dict(type="log", title="measured GMACs per sample<br>(1 multiply-add = 1)", range=x_range),
@@ -204,7 +208,10 @@ else:
         on_page(st, label_log_axes(fig), "paper_claims_compute")   # themed; its camera saves an opaque image
         # the names placed for a desktop's plot only would touch on a phone's: hidden there (exports keep them)
         st.html(phone_hidden_css(n_everywhere, len(notes)))
-    st.caption("Flags: `macs_gt10pct_apart` claimed and measured MACs differ by over 10 %; `convention_mismatch` "
+    # said in place of the chart when it has nothing to draw, else under it: which claims it leaves out
+    if note := chart_note(t, len(both), flagged_only):
+        (st.caption if len(both) else st.info)(note)
+    st.caption("Red diamonds: claims whose verdict is off or a convention mismatch. Flags: `macs_gt10pct_apart` claimed and measured MACs differ by over 10 %; `convention_mismatch` "
                "they would agree under the other FLOP convention (x2 or /2); `accuracy_gt1pt_apart` over one point "
                "from the published reference; `no_measurement` the architecture is not in the results cache; "
                "`no_zoo_arch` the claimed model is not in the zoo, its compute is implied from the measured baseline.")

@@ -1,6 +1,7 @@
 """Data and method: conventions, sources, cache freshness, how to refresh."""
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from efficiency.ui import data as uidata
@@ -31,6 +32,18 @@ st.markdown("""
 - **Paper claims**: the abstract's numbers, with the compute converted to MACs according to the paper's convention.
 """)
 
+def freshness_by_entries(results: pd.DataFrame, sweep: pd.DataFrame) -> pd.DataFrame:
+    """:func:`freshness` of the zoo entries' rows and, apart, of the derived input sizes' (refresh
+    --resolution), so that its rows add up to the file's (the 394 derived rows were left out, UXCHECK5 #6)."""
+    parts = [freshness(results).assign(entries="zoo entries")]
+    if len(sweep):
+        parts.append(freshness(sweep).assign(entries="derived input sizes"))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["entries"] + [c for c in out.columns if c != "entries"]]
+
+
+everything = uidata.with_sweep(d.results, d.sweep)     # every row of the results file
+n_sweep = len(everything) - len(d.results)
 st.markdown("#### Files")
 rows = []
 for kind in ("results", "accuracy", "claims"):
@@ -38,9 +51,15 @@ for kind in ("results", "accuracy", "claims"):
     mt = uidata.mtime(p)
     rows.append({"table": kind, "path": str(p), "env var": uidata.ENV_VARS[kind], "exists": p.exists(),
                  "modified (UTC)": dt.datetime.fromtimestamp(mt, dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
-                 if mt else "", "rows": {"results": len(d.results), "accuracy": len(d.accuracy),
+                 if mt else "", "rows": {"results": len(everything), "accuracy": len(d.accuracy),
                                          "claims": len(d.claims)}[kind]})
 st.dataframe(rows, hide_index=True, width="stretch", placeholder="")
+if n_sweep:
+    st.caption(f"results: {len(everything):,} rows in the file. {len(d.results):,} are of zoo entries: every page "
+               f"lists, counts and plots them. {n_sweep:,} are of {d.sweep['model'].nunique():,} entries the refresh "
+               f"derived from {d.sweep['derived_from'].nunique():,} zoo models at other input sizes (`--resolution`; "
+               "their `derived_from` column names the zoo model): Model detail's latency-versus-resolution curves "
+               "use them, nothing else does, as no accuracy was published at those sizes.")
 for p in d.problems:
     st.warning(p)
 
@@ -48,13 +67,15 @@ st.markdown("#### Cache freshness")
 if d.results.empty:
     st.info(f"The results cache is empty. Fill it with `{refresh_command('resnet*')}`.")
 else:
-    st.dataframe(freshness(d.results), hide_index=True, width="stretch", placeholder="")
-    errors = d.results[d.results["error"].fillna("").astype(str) != ""]
+    st.dataframe(freshness_by_entries(d.results, d.sweep), hide_index=True, width="stretch", placeholder="")
+    st.caption(f"Rows per kind and device, {len(everything):,} in all"
+               + (f": {len(d.results):,} of zoo entries and {n_sweep:,} of derived input sizes." if n_sweep else "."))
+    errors = everything[everything["error"].fillna("").astype(str) != ""]
     if len(errors):
         with st.expander(f"{len(errors)} rows recorded an error (kept as data, not plotted)"):
             st.dataframe(errors[["model", "kind", "device", "batch_size", "dtype", "mode", "error"]],
                          hide_index=True, width="stretch", placeholder="")
-    env = d.results[["torch_version", "timm_version", "torchvision_version", "fvcore_version", "gpu_name",
+    env = everything[["torch_version", "timm_version", "torchvision_version", "fvcore_version", "gpu_name",
                      "cuda_version", "host"]].drop_duplicates()
     st.markdown("Environments in the cache")
     st.dataframe(env, hide_index=True, width="stretch", placeholder="")

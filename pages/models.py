@@ -6,6 +6,7 @@ from efficiency.ui import models_table as mt
 from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text
+from efficiency.ui.export_names import models_file_name
 from efficiency.ui.tables import STABILITY_RULE
 
 router.ensure_routed()
@@ -14,7 +15,8 @@ d = ui.data()
 s = ui.state()
 st.title("Models")
 st.caption("Every model of the explorer's current view: same task, accuracy metric, hardware configuration "
-           "and filters. Click a header to sort; blank cells were not measured or not published.")
+           "and filters. *Sort by* sets the order of the table, its CSV and the share link; a click on a header "
+           "re-sorts the screen only. Blank cells were not measured or not published.")
 if ui.no_results_message(d):
     ui.stop()
 
@@ -33,7 +35,9 @@ names = mt.headers(v.y_label, s.device, language)   # a CPU's memory column is R
 ui.seed("w_models_filter", s.table_filter)          # a share link restores the filter
 text = st.text_input("Filter (model id, family or paper contains)", key="w_models_filter", max_chars=200)
 s = ui.update(table_filter=text)
-ui.seed("w_models_cols", list(mt.DEFAULT_LANGUAGE_OPTIONAL if language else mt.DEFAULT_OPTIONAL))
+default_cols = [c for c in (mt.DEFAULT_LANGUAGE_OPTIONAL if language else mt.DEFAULT_OPTIONAL)
+                if c in mt.column_options(language)]
+ui.seed("w_models_cols", list(default_cols if s.table_columns is None else s.table_columns))   # a link restores them
 # the full width and short chip names: a chip row does not wrap, and every chosen chip should be in view
 if language:     # a chip the language chooser does not offer (kept from a vision view) would be refused
     st.session_state["w_models_cols"] = [c for c in st.session_state.get("w_models_cols", [])
@@ -41,7 +45,25 @@ if language:     # a chip the language chooser does not offer (kept from a visio
 optional = st.multiselect("More columns", mt.column_options(language), key="w_models_cols",
                           format_func=lambda c: mt.CHIP_LABELS[c], placeholder="key columns only",
                           help="Short names here; the table's headers give units and conventions.")
-shown = mt.text_filter(table, text)[mt.shown_columns(optional, language)]
+chosen = [c for c in mt.column_options(language) if c in optional]      # the chooser's order: one link a choice
+s = ui.update(table_columns=None if set(chosen) == set(default_cols) else tuple(chosen))
+columns = mt.shown_columns(optional, language)
+# the page's own order: a header click re-sorts the screen only (Streamlit keeps that sort in the browser and
+# never tells the page), so this order is the one the link and the CSV carry
+sortable = [c for c in columns if c not in mt.LINK_COLUMNS]
+short = {**names, "model": "model id", **mt.screen_labels(language), **mt.CHIP_LABELS}
+by, descending = s.table_sort.removeprefix("-"), s.table_sort.startswith("-")
+if st.session_state.get("w_models_sort", by) not in sortable:   # a link's or a removed column: accuracy first
+    st.session_state["w_models_sort"], st.session_state["w_models_order"] = "acc", "descending"
+ui.seed("w_models_sort", by if by in sortable else "acc")
+ui.seed("w_models_order", "descending" if descending or by not in sortable else "ascending")
+c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+by = c1.selectbox("Sort by", sortable, key="w_models_sort", format_func=lambda c: short[c],
+                  help="The order of the CSV and of the share link. A click on a table header re-sorts the "
+                       "screen only: Streamlit keeps that sort in the browser and does not tell the page.")
+order = c2.segmented_control("Order", ["descending", "ascending"], key="w_models_order", required=True) or "descending"
+s = ui.update(table_sort=("-" if order == "descending" else "") + by)
+shown = mt.sort_table(mt.text_filter(table, text), s.table_sort)[columns]
 
 # ---- the table: numbers stay numbers (they sort), units live in the headers
 links = {"card": r"https?://[^/]+/(?:timm/)?(?:.*/generated/torchvision\.models\.)?([^/]+?)(?:\.html)?$",
@@ -67,9 +89,13 @@ st.caption(f"{len(shown):,} of {len(table):,} models. Latency, throughput and me
 # ---- exports and the way into a model's detail
 e1, e2, e3 = st.columns([1.2, 3, 1.2], vertical_alignment="bottom")
 # the CSV has the shown rows and columns at full precision (the screen rounds for reading)
-exact = mt.text_filter(mt.models_table(v.points, rounded=False), text)[mt.shown_columns(optional, language)]
-e1.download_button("Shown table (CSV)", data=mt.csv_bytes(exact, v.y_label, s.device, language), file_name="models.csv",
-                   mime="text/csv", on_click="ignore", icon=":material/download:")
+exact = mt.sort_table(mt.text_filter(mt.models_table(v.points, rounded=False), text), s.table_sort)[columns]
+e1.download_button("Shown table (CSV)", data=mt.csv_bytes(exact, v.y_label, s.device, language),
+                   file_name=models_file_name(s, v.device_name), mime="text/csv", on_click="ignore",
+                   icon=":material/download:",
+                   help=f"The {len(exact):,} rows and the columns shown, at full precision, sorted by "
+                        f"{short[by]} ({order}), the Sort by above: a header clicked in the table sorts the "
+                        "screen only, and Streamlit does not tell the page that order.")
 ids = shown["model"].dropna().tolist()
 if ids:
     pick = e2.selectbox("Model", ids, key="w_models_pick", help="Any model of the table above.")

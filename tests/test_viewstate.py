@@ -13,6 +13,7 @@ names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.+\-]{0,20}", fullmatch=True)
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 opt_float = st.none() | finite
 item = st.text(min_size=1, max_size=30)
+columns = st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True)
 
 states = st.builds(
     ViewState,
@@ -31,6 +32,11 @@ states = st.builds(
     dtype=st.sampled_from(DTYPES), mode=st.sampled_from(MODES),
     budget_ms=opt_float,
     highlight=st.text(max_size=40), labels=st.booleans(), bubble=st.sampled_from(vs.BUBBLES),
+    table_filter=st.text(max_size=40),
+    # the Models page's columns (None: its defaults, (): key columns only) and order; Paper claims' filters
+    table_columns=st.none() | st.lists(columns, max_size=5).map(tuple),
+    table_sort=st.builds(lambda desc, c: ("-" if desc else "") + c, st.booleans(), columns),
+    claims_show=st.sampled_from(vs.CLAIMS_SHOW), claims_flagged=st.booleans(),
 )
 
 
@@ -82,3 +88,13 @@ def test_view_options_in_the_link():
 
 def test_multi_valued_uses_last():
     assert from_query({"x": ["gmacs", "params"]}).x == "params"
+
+
+def test_page_controls_in_the_link():
+    """UXCHECK5 #7, #8: the Models page's columns and order and Paper claims' two filters travel in the
+    link; () (key columns only) is not None (the page's defaults); bad values are refused."""
+    s = replace(DEFAULT, table_columns=(), table_sort="gmacs", claims_show="ours", claims_flagged=True)
+    assert to_query(s) == {"cols": "", "sort": "gmacs", "cshow": "ours", "cflag": "1"}
+    assert from_query(to_query(s)) == s
+    state, problems = parse_query({"cols": "Mem", "sort": "-", "cshow": "some", "cflag": "2"})
+    assert state == DEFAULT and len(problems) == 4

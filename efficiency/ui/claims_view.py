@@ -9,7 +9,9 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from efficiency.reference.claims import CONVENTION, EXPLAINED, HOLDS, NOT_MEASURABLE, OFF
+from efficiency.reference.claims import (ACCURACY_TOLERANCE, CONVENTION, EXPLAINED, HOLDS, MACS_TOLERANCE,
+                                         NOT_MEASURABLE, OFF)
+from efficiency.reference.seed_check import TOLERANCE as SEED_TOLERANCE
 from efficiency.ui.explorer import MEMBER_FILTERS, RANGE_FILTERS, rules_mask, search_mask
 from efficiency.ui.labels import Area, Offset, candidate_offsets, clear_over_range, place_labels, text_box
 from efficiency.ui.labels import inside_over_range
@@ -140,7 +142,7 @@ def with_unit(values, units) -> list[str]:
 
 # the details table: source column -> header (units in the header; MACs = 1 multiply-add)
 DETAILS_COLUMNS = {
-    "claim_model": "claim about", "macs_ratio": "claimed / measured MACs",
+    "claim_model": "claim about", "verdict": "verdict", "macs_ratio": "claimed / measured MACs",
     "accuracy_diff": "claimed - reference (points)", "claimed GMACs": "claimed (GMACs)",
     "measured GMACs": "measured (GMACs)", "model": "measured zoo model", "claimed_accuracy": "claimed accuracy (%)",
     "reference_accuracy": "reference accuracy (%)", "claimed_compute": "claimed compute (as printed)",
@@ -156,11 +158,62 @@ DETAILS_NUMBER_HEADERS = tuple(DETAILS_COLUMNS[c] for c in DETAILS_NUMBERS)
 def details_table(t: pd.DataFrame) -> pd.DataFrame:
     """The claimed-vs-measured rows as the page shows them: numbers at 3 significant digits,
     readable headers with units (:data:`DETAILS_COLUMNS`)."""
-    out = t[list(DETAILS_COLUMNS)].copy()
+    out = t[[c for c in DETAILS_COLUMNS if c != "verdict" or c in t]].copy()     # the verdict when joined
     for c in DETAILS_NUMBERS:
         out[c] = pd.to_numeric(out[c], errors="coerce").map(round_sig)
     out["compute_convention"] = out["compute_convention"].fillna("").astype(str).str.replace("_", " ")
     return out.rename(columns=DETAILS_COLUMNS)
+
+
+# ---- the page's filters: which papers' verdicts it lists (ViewState.claims_show) and which claims
+# its details show (ViewState.claims_flagged); both travel in the share link
+
+SHOW_LABELS = {"all": "all papers", "ours": "with a number of ours", "off": "off or mismatched"}
+OFF_KINDS = (OFF, EXPLAINED, CONVENTION)        # what "off or mismatched" keeps, by verdict kind
+FLAGGED_LABEL = "Only claims off, mismatched or flagged"
+FLAGGED_HELP = ("Keeps a claim whose verdict is off (explained or not) or a convention mismatch, as 'Show: off or "
+                "mismatched' does above, and one the comparison flagged (the flags under the chart; no_zoo_arch: a "
+                "model not in the zoo, its compute implied from its baseline). A gap within the verdicts' tolerance "
+                f"(compute within {MACS_TOLERANCE:.0%} of our count, {SEED_TOLERANCE:.0%} for a variant we built; "
+                f"accuracy within {ACCURACY_TOLERANCE:g} point) is neither off nor flagged.")
+# why a listed claim has no point on the chart
+NOT_DRAWN = ("A claim whose abstract gives no compute figure (accuracy only, or checked against its paper's table) "
+             "has no claimed compute; one about a model not in the zoo (flag no_zoo_arch) has no measured compute, "
+             "only one implied from its baseline.")
+
+
+def shown_papers(papers: pd.DataFrame, show: str) -> pd.DataFrame:
+    """The per-paper verdicts that the "Show" choice ``show`` (a key of :data:`SHOW_LABELS`) keeps."""
+    if show == "ours":
+        return papers[papers["ours"] != ""]
+    return papers[papers["kind"].isin(OFF_KINDS)] if show == "off" else papers
+
+
+def details_rows(cvm: pd.DataFrame, verdicts: pd.DataFrame, flagged_only: bool) -> pd.DataFrame:
+    """The claimed-vs-measured rows (``cvm``) with their verdict (``verdicts``: kind, verdict by claim_row)
+    and their compute in GMACs; ``flagged_only``: those off, mismatched or flagged (:data:`FLAGGED_HELP`)."""
+    v = verdicts.drop_duplicates("claim_row").set_index("claim_row")
+    t = cvm.assign(kind=cvm["claim_row"].map(v["kind"]), verdict=cvm["claim_row"].map(v["verdict"]).fillna(""),
+                   **{"claimed GMACs": pd.to_numeric(cvm["claimed_macs"], errors="coerce") / 1e9,
+                      "measured GMACs": pd.to_numeric(cvm["measured_macs"], errors="coerce") / 1e9})
+    if flagged_only:
+        t = t[t["kind"].isin(OFF_KINDS) | (t["flags"].fillna("").astype(str) != "")]
+    return t
+
+
+def chart_note(t: pd.DataFrame, drawn: int, flagged_only: bool) -> str:
+    """What the chart leaves out of the ``t`` rows listed, ``drawn`` of them plotted: in place of the
+    chart when it has nothing to draw (it vanished without a word, UXCHECK5 #7), else under it; "" if none."""
+    kind, other = ("off, mismatched or flagged claim", " Turn the filter off to plot the other claims.") \
+        if flagged_only else ("claim", "")
+    if len(t) == 0:
+        return f"Nothing to plot: no {kind}.{other}"
+    if drawn == len(t):
+        return ""
+    if drawn == 0:
+        return (f"Nothing to plot: of the {counted(len(t), kind)} listed above, none has both a claimed and a "
+                f"measured compute. {NOT_DRAWN}{other}")
+    return f"{drawn} of the {len(t)} claims listed are plotted; the others lack a claimed or a measured compute. " + NOT_DRAWN
 
 
 # the claims chart's plotting area, px (measured in Chromium: 258 x 256 on a 390 px phone, 320 - 390

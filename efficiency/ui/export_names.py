@@ -10,6 +10,7 @@ accuracy (dataset and metric), the x axis and, on an axis measured on hardware, 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pandas as pd
 
@@ -62,6 +63,20 @@ def export_file_name(state: ViewState, kind: str, machine: str | None = None) ->
     """The download name of one export: ``kind`` html | png | svg | pdf (the figure) or csv (its points)."""
     stem = export_stem(state, machine)
     return f"{stem}_points.csv" if kind == "csv" else f"{stem}.{EXTENSIONS[kind]}"
+
+
+def models_file_name(state: ViewState, machine: str | None = None) -> str:
+    """The Models page's CSV name: its task, accuracy and latency configuration (its latency columns are
+    measured on hardware whatever the explorer's x axis), its text filter and its order, so that two
+    views' files differ (it was "models.csv" for every view, UXCHECK5 #8):
+    ``models_classification_imagenet-1k-top1_nvidia-h200_b1_bf16_cuda-graph_resnet50_by-gmacs.csv``."""
+    order = "by-" + slug(state.table_sort.removeprefix("-")) + ("-desc" if state.table_sort.startswith("-") else "")
+    parts = ["models", slug(state.task), slug(f"{state.y_dataset}-{state.y_metric}"),
+             "_".join(_hardware(replace(state, x="gmacs"), machine)), slug(state.table_filter)[:24].strip("-."), order]
+    stem = "_".join(p for p in parts if p)
+    if len(stem) > MAX_STEM:      # the accuracy part gives way first, as in export_stem
+        stem = "_".join(p for p in parts[:2] + parts[3:] if p)
+    return stem[:MAX_STEM].strip("-._") + ".csv"
 
 
 # ---- the points CSV

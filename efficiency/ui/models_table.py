@@ -227,6 +227,17 @@ def text_filter(table: pd.DataFrame, text: str) -> pd.DataFrame:
     return table[keep]
 
 
+def sort_table(table: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``table`` in the page's order ``key`` (a column, "-" first for descending; ties by model id, blanks
+    last, text case-blind); a key naming no column of ``table`` leaves it as it is (accuracy first)."""
+    column, descending = key.removeprefix("-"), key.startswith("-")
+    if column not in table:
+        return table
+    by = list(dict.fromkeys([column, "model"]))
+    return table.sort_values(by, ascending=[not descending, True][:len(by)], na_position="last", kind="stable",
+                             key=lambda c: c.str.lower() if pd.api.types.is_string_dtype(c) else c)
+
+
 def csv_bytes(table: pd.DataFrame, acc_label: str, device: str = "cuda", language: bool = False) -> bytes:
     """``table`` as UTF-8 CSV with the shown headers (``device``, ``language``: :func:`headers`); missing
     values are empty cells."""

@@ -41,6 +41,10 @@ MAX_ITEMS = 64
 MAX_TEXT = 200
 # what a marker's area can show besides x and y ("none": all markers one size)
 BUBBLES = ("none", "params", "memory")
+# the Paper claims page's "Show" choice: every paper, those with a number of ours, those off or mismatched
+CLAIMS_SHOW = ("all", "ours", "off")
+# a Models-page column or sort key: a table column's internal name (the page ignores one it has not)
+_COLUMN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,12 @@ class ViewState:
     # machine with the most models in the configuration, efficiency.ui.tables.main_machine)
     hw_id: str = ""
     table_filter: str = ""                   # the Models page's text filter (id, family or paper contains)
+    # the Models page's optional columns (None: the page's defaults; (): key columns only) and its sort:
+    # a column's internal name, "-" first for descending (the CSV's order; a header click sorts the screen only)
+    table_columns: tuple[str, ...] | None = None
+    table_sort: str = "-acc"
+    claims_show: str = "all"                 # Paper claims: which papers' verdicts are listed (CLAIMS_SHOW)
+    claims_flagged: bool = False             # Paper claims: details table and chart of off or flagged claims only
 
 
 DEFAULT = ViewState()
@@ -90,14 +100,15 @@ _KEYS = {
     "seed_only": "seed", "selection": "sel", "device": "dev", "batch": "bs", "dtype": "dtype",
     "mode": "mode", "budget_ms": "budget", "show_test": "test", "highlight": "hl", "labels": "labels",
     "bubble": "size", "seed_claims": "seedacc", "hw_id": "hw", "table_filter": "tf",
+    "table_columns": "cols", "table_sort": "sort", "claims_show": "cshow", "claims_flagged": "cflag",
 }
 # fields whose value must be one of a fixed vocabulary (efficiency.vocab; axis labels: efficiency.ui.axes)
 _CHOICES = {"page": tuple(PAGES), "x": X_AXES, "color": COLOR_BY, "device": DEVICES, "dtype": DTYPES,
-            "mode": MODES, "bubble": BUBBLES}
+            "mode": MODES, "bubble": BUBBLES, "claims_show": CLAIMS_SHOW}
 _NAMES = ("y_dataset", "y_metric", "task")
-_BOOLS = ("log_x", "log_y", "claims", "seed_only", "show_test", "labels", "seed_claims")
+_BOOLS = ("log_x", "log_y", "claims", "seed_only", "show_test", "labels", "seed_claims", "claims_flagged")
 _FLOATS = ("acc_min", "acc_max", "cost_min", "cost_max", "budget_ms")
-_LISTS = ("sources", "families", "selection")
+_LISTS = ("sources", "families", "selection", "table_columns")
 
 
 def _enc_list(items) -> str:
@@ -164,6 +175,10 @@ def _parse_value(name: str, raw: str):
         if len(raw) > MAX_TEXT or not raw.isprintable() or raw != raw.strip():
             raise ValueError("not a machine identity")
         return raw
+    if name == "table_sort":
+        if not _COLUMN.match(raw.removeprefix("-")):
+            raise ValueError("not a column name")
+        return raw
     if name in ("search", "highlight", "table_filter"):
         if len(raw) > MAX_TEXT:
             raise ValueError("too long")
@@ -172,6 +187,8 @@ def _parse_value(name: str, raw: str):
         items = _dec_list(raw)
         if len(items) > MAX_ITEMS or any(len(s) > MAX_TEXT or s == "" for s in items):
             raise ValueError("too many or malformed items")
+        if name == "table_columns" and not all(_COLUMN.match(s) for s in items):
+            raise ValueError("not column names")
         if name != "selection" and not all(_NAME.match(s) for s in items):
             raise ValueError("not plain names")
         return items
