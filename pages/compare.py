@@ -23,6 +23,7 @@ from efficiency.ui.phone import swap_css
 from efficiency.ui.language import group_info, group_words, group_y_label
 from efficiency.ui.tables import MEMORY_WORDS
 from efficiency.ui.coverage_note import coverage_note
+from efficiency.ui.detail_notes import machine_statement
 from efficiency.ui.view_notes import accuracy_words
 
 router.ensure_routed()
@@ -119,9 +120,8 @@ with st.container(key="cmp_table"):
 units = ("TTFT: a 512-token prompt at batch 1; decode GFLOPs per token at context 512 (2 x MACs)" if lang else
          f"GMACs and GFLOPs per sample (1 multiply-add = 1 MAC); latency per batch of {s.batch}; samples/s: "
          f"throughput = batch / p50; memory: {MEMORY_WORDS.get(s.device, MEMORY_WORDS['cuda'])}")
-if machine.hardware is not None:
-    how = "the chosen machine" if machine.chosen else "the automatic machine (Machine in the Pareto sidebar)"
-    st.caption(" ".join([f"Latency from {how}, {hw}. {units}.", *machine.notes]))
+if machine.hardware is not None:   # one statement of the machine (it contradicted itself, as detail's did: UXCHECK5 #5)
+    st.caption(" ".join([machine_statement(machine, "these models"), f"Configuration: {hw}. {units}."]))
 else:
     st.caption(f"{units}.")
 if t["acc"].isna().any():

@@ -152,7 +152,9 @@ def test_cli_static(tmp_path, fmt, magic):
 def test_view_key_drops_only_what_the_view_ignores(tables):
     res, acc, _ = tables
     a = replace(ViewState(), x="gflops", search="res")
-    b = replace(a, page="compare", selection=("torchvision/resnet18.IMAGENET1K_V1",), budget_ms=3.0)
+    b = replace(a, page="compare", selection=("torchvision/resnet18.IMAGENET1K_V1",), budget_ms=3.0,
+                table_filter="res", table_columns=("gmacs",), table_sort="gmacs", claims_show="off",
+                claims_flagged=True)
     assert view_key(a) == view_key(b) == replace(a, page=ViewState().page)
     va, vb = build_view(res, acc, a), build_view(res, acc, b)
     pd.testing.assert_frame_equal(va.points, vb.points)

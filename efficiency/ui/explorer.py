@@ -87,7 +87,10 @@ class View:
 
 # ViewState fields that build_view and the figure never read (navigation, the picked models,
 # the latency budget): a cache keyed on the state drops them, so changing them reuses the view
-NOT_IN_VIEW = ("page", "selection", "budget_ms")
+# the pages' own controls (the Models table's filter, columns and sort; the claims page's choices) change
+# no view: in its key, each of them rebuilt the view (0.25 s) and missed the figure's memo
+NOT_IN_VIEW = ("page", "selection", "budget_ms", "table_filter", "table_columns", "table_sort", "claims_show",
+               "claims_flagged")
 
 
 def view_key(state: ViewState) -> ViewState:

@@ -81,4 +81,5 @@ def share_box(s: ViewState) -> None:
     while closed; bench/bench_first_paint.py)."""
     with st.sidebar.popover("Share this view", icon=":material/link:", width="stretch"):
         st.code(share_url(s), language=None, wrap_lines=True)
-        st.caption("Opening the link restores page, axes, filters, selection and hardware.")
+        st.caption("Opening the link restores page, axes, filters, selection and hardware, and the page's own "
+                   "choices (the Models table's columns and sort, the claims page's filters).")
