@@ -183,3 +183,23 @@ def test_unmerged_rows_go_to_a_side_file_and_merge_later(tmp_path):
     assert side.parent == tmp_path and "unmerged" in side.name
     assert cache.merge_file(side, p).written == 2
     assert sorted(cache.read(p).model) == ["a", "b"]
+
+
+def test_bytes_overwritten_inside_a_data_page_are_a_cache_error(tmp_path):
+    """A cache is written with page checksums and read verifying them: garbage written into a data page
+    was read as numbers (a latency std of 1.4e53) and would be merged back as good rows (CLICHECK F8)."""
+    import numpy as np
+    import pandas as pd
+
+    from efficiency.store import cache
+    rng = np.random.default_rng(0)
+    rows = pd.DataFrame({"model": [f"m{i}" for i in range(20000)], "latency_ms_std": rng.random(20000)})
+    path = tmp_path / "c.parquet"
+    cache.write_atomic(rows, path)
+    assert len(cache.read(path)) == 20000
+    data = bytearray(path.read_bytes())
+    at = len(data) // 3                 # inside the data pages (the footer is at the end)
+    data[at:at + 14] = b"GARBAGEGARBAGE"
+    path.write_bytes(bytes(data))
+    with pytest.raises(cache.CacheError, match="could not be read"):
+        cache.read(path)

@@ -205,8 +205,12 @@ def _isolated(pool, spec: dict, bandwidth: float, env: dict):
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python -m efficiency.run.llm_sweep", description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
+        "example:\n  python -m efficiency.run.llm_sweep --models 'llama-3.1-8b' 'qwen2.5-*' --out rows.parquet\n"
+        "  python -m efficiency.refresh --merge rows.parquet      # into the results cache\n\n"
+        "Compute in its rows follows the cache's convention: MACs count one multiply-add as 1, FLOPs = 2 x MACs\n"
+        "(decode GFLOPs per token at context 512); times are p50 of timed steps, after warm-up, synchronised."))
     ap.add_argument("--models", nargs="*", default=[], help="fnmatch patterns over data/llm names")
     ap.add_argument("--specs", type=Path, default=LLM_SPECS, help="folder of model specs (default: data/llm)")
     ap.add_argument("--out", type=Path, required=True, help="parquet file for the model rows")
