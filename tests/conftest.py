@@ -20,6 +20,21 @@ def fixture_env(monkeypatch):
     monkeypatch.chdir(ROOT)
 
 
+@pytest.fixture(scope="module")
+def shipped_url():
+    """A Streamlit server of the app on the shipped tables (data/), for browser tests; its base URL. Skips
+    without Chromium. (The shipped default front has 43 rows, where the fixture tables' 6 hide what a long
+    page does.)"""
+    from test_browser import CHROMIUM, streamlit_server
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    data = ROOT / "data"
+    with streamlit_server({"EFFICIENCY_RESULTS": str(data / "results.parquet"),
+                           "EFFICIENCY_ACCURACY": str(data / "accuracy.parquet"),
+                           "EFFICIENCY_CLAIMS": str(data / "paper_claims.csv")}) as base:
+        yield base
+
+
 @pytest.fixture()
 def shipped_env(monkeypatch):
     """The dashboard reads the shipped tables (data/)."""

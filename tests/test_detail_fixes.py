@@ -126,18 +126,6 @@ def test_phone_latency_puts_the_configuration_then_p50_and_throughput_first():
     assert not table.isna().all().any()                         # no column empty in every row
 
 
-@pytest.fixture(scope="module")
-def shipped_url():
-    from test_browser import CHROMIUM, ROOT, streamlit_server
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    data = ROOT / "data"
-    with streamlit_server({"EFFICIENCY_RESULTS": str(data / "results.parquet"),
-                           "EFFICIENCY_ACCURACY": str(data / "accuracy.parquet"),
-                           "EFFICIENCY_CLAIMS": str(data / "paper_claims.csv")}) as base:
-        yield base
-
-
 # the MACs chart's x-axis title (every line of it) and the latency tables' first p50 cell, as drawn
 MEASURE_JS = """() => {
   const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };

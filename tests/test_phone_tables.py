@@ -269,19 +269,6 @@ ROW_N_JS = """(n) => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def shipped_url():
-    """The app on the shipped tables: their default front has 43 rows (the fixture's 6 leave the header in reach)."""
-    from test_browser import CHROMIUM, ROOT, streamlit_server
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    data = ROOT / "data"
-    with streamlit_server({"EFFICIENCY_RESULTS": str(data / "results.parquet"),
-                           "EFFICIENCY_ACCURACY": str(data / "accuracy.parquet"),
-                           "EFFICIENCY_CLAIMS": str(data / "paper_claims.csv")}) as base:
-        yield base
-
-
 @pytest.mark.parametrize("width,height", [(390, 844), (1440, 900)])
 def test_row_30_of_the_front_reads_on_its_own(shipped_url, width, height):
     """Issue 13: at 390 px row 30's numbers each show their column's header in view (the header row at the top
