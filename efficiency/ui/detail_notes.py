@@ -89,8 +89,7 @@ def curve_configs(rows: pd.DataFrame, model: str) -> list[CurveWhere]:
         for line in resolution_lines(curves):
             sub = curves[curves["line"] == line]
             if sub["current"].any():     # the machine in a few words, as other pages name it
-                name = str(sub["hardware_name"].iloc[0]).split(",")[0].split(" (")[0].strip() or cfg.device.upper()
-                out.append(CurveWhere(cfg, int(sub["resolution"].nunique()), name))
+                out.append(CurveWhere(cfg, int(sub["resolution"].nunique()), str(short_names(sub).iloc[0])))
     return sorted(out, key=lambda w: (-w.sizes, w.config.text))
 
 
@@ -126,5 +125,5 @@ def claim_line(cl, seed: bool, seed_claim: tuple[float, str] | None) -> str:
         text += (f"; compute {cl['claimed_compute']} {cl['compute_unit']} "
                  f"({str(cl['compute_convention']).replace('_', ' ')})")
         if gm and not _missing(cl["measured_macs"]):
-            text += f" = **{gm:.3g} GMACs** vs measured **{cl['measured_macs'] / 1e9:.3g}**"
+            text += f" = **{gm:.3g} GMACs** vs measured **{cl['measured_macs'] / 1e9:.3g} GMACs**"
     return text + (f" · flags: `{cl['flags']}`" if cl["flags"] else "")
