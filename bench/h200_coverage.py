@@ -19,14 +19,33 @@ import pandas as pd
 CONFIGS = [(1, "eager"), (1, "cuda_graph"), (256, "eager"), (256, "cuda_graph")]
 
 
-def coverage(results: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
-    """({key: (total, covered at the first three, covered at all four)}, entries lacking the first three)."""
+def _classification(results: pd.DataFrame) -> pd.DataFrame:
+    """timm and torchvision classification rows of the zoo's own entries, keyed ``a`` (source/arch) and
+    ``ai`` (source/arch|input size)."""
     d = results.assign(a=results["source"] + "/" + results["arch"])
     d = d.assign(ai=d["a"] + "|" + d["input_size"].astype(str))
-    cls = d[(d["task"] == "classification") & d["source"].isin(["timm", "torchvision"])
-            & (d["derived_from"].fillna("") == "")]
-    good = cls[(cls["device"] == "cuda") & cls["gpu_name"].fillna("").str.contains("H200")
+    return d[(d["task"] == "classification") & d["source"].isin(["timm", "torchvision"])
+             & (d["derived_from"].fillna("") == "")]
+
+
+def _good_gpu_rows(cls: pd.DataFrame, gpu: str) -> pd.DataFrame:
+    return cls[(cls["device"] == "cuda") & cls["gpu_name"].fillna("").str.contains(gpu)
                & (cls["error"].fillna("") == "")]
+
+
+def per_config(results: pd.DataFrame, gpu: str = "H200") -> tuple[int, dict[tuple[int, str], int]]:
+    """(architectures in the zoo, {(batch, mode): architectures with a good row of that GPU}); the figures
+    data/README.md's "GPU coverage" sentence quotes (tests/test_data_readme_figures.py holds them to it)."""
+    cls = _classification(results)
+    good = _good_gpu_rows(cls, gpu)
+    return cls["a"].nunique(), {(b, m): good.loc[(good["batch_size"] == b) & (good["mode"] == m), "a"].nunique()
+                                for b, m in CONFIGS}
+
+
+def coverage(results: pd.DataFrame) -> tuple[dict, pd.DataFrame]:
+    """({key: (total, covered at the first three, covered at all four)}, entries lacking the first three)."""
+    cls = _classification(results)
+    good = _good_gpu_rows(cls, "H200")
     out = {}
     for key in ("a", "ai"):
         have = [set(good.loc[(good["batch_size"] == b) & (good["mode"] == m), key]) for b, m in CONFIGS]
@@ -45,7 +64,12 @@ def main(argv=None) -> int:
     p.add_argument("--cache", type=Path, default=Path(__file__).resolve().parent.parent / "data" / "results.parquet")
     p.add_argument("--missing", type=Path, help="write a refresh @argument file of the entries lacking rows")
     a = p.parse_args(argv)
-    counts, lacking = coverage(pd.read_parquet(a.cache))
+    results = pd.read_parquet(a.cache)
+    counts, lacking = coverage(results)
+    for gpu in ("H200", "H100"):
+        n, by = per_config(results, gpu)
+        print(f"{gpu}, architectures with a good row: " + ", ".join(
+            f"b{b} {m}: {k:,}" for (b, m), k in by.items()) + f" (of {n:,})")
     for key, words in (("a", "architectures (source/arch)"), ("ai", "architecture x input size")):
         n, three, four = counts[key]
         print(f"{words}: {n:,}; b1 eager + b1 graph + b256 eager: {three:,} ({three / n:.1%}); "
