@@ -18,7 +18,7 @@ from efficiency.ui.curves import (batch_curves, batch_messages, by_config, resol
 from efficiency.ui.detail import (batch_figure, default_model, find_model, headline_row, latency_machine, on_machine,
                                   op_breakdown, op_counts, random_weights_note, resolution_figure, similar_models)
 from efficiency.ui.detail_notes import (claim_line, curve_configs, curve_elsewhere_text, failure_text, failures,
-                                        machine_statement)
+                                        machine_statement, published_counts_note)
 from efficiency.ui.latency_rows import latency_display, model_latencies, phone_latency
 from efficiency.ui.models_table import html_table
 from efficiency.ui.phone import swap_css
@@ -265,6 +265,9 @@ st.caption(f"arch `{row['arch']}` · weights `{row['weights'] or '-'}` · {row['
            f"family {row['family']} · input {row['input_size']}{' tokens' if lang else ''} per sample"
            + (f" · seed paper: *{row['paper']}*" if row.get("paper") else ""))
 if note := random_weights_note(str(row["task"]), str(row["arch"]), str(row["source"])):
+    st.caption(note)
+if row["source"] == "torchvision" and (note := published_counts_note(row["gmacs"], row["params"], str(row["arch"]),
+                                                                     ui.torchvision_published(model))):
     st.caption(note)
 
 acc_all = d.accuracy[d.accuracy["model"] == model]

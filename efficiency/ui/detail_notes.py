@@ -127,3 +127,40 @@ def claim_line(cl, seed: bool, seed_claim: tuple[float, str] | None) -> str:
         if gm and not _missing(cl["measured_macs"]):
             text += f" = **{gm:.3g} GMACs** vs measured **{cl['measured_macs'] / 1e9:.3g} GMACs**"
     return text + (f" · flags: `{cl['flags']}`" if cl["flags"] else "")
+
+
+# how far our count may sit from torchvision's published one before the page calls it a difference: its
+# figures are printed with 3 decimals, and 147 of 152 weights agree within 5 % (data/README.md)
+PUBLISHED_TOLERANCE = 0.05
+
+def heads_reason(arch: str) -> str:
+    """Why an R-CNN's count is above torchvision's: the convention data/README.md states, in one sentence
+    (the ``_320_fpn`` model keeps 150 proposals after NMS at test time, the others 1,000)."""
+    proposals = "150" if "_320_" in arch else "1,000"
+    return (f"the heads run here on the most regions the test-time configuration allows ({proposals} proposals, "
+            "100 detections; `efficiency.zoo.torchvision.heads_at_their_maximum`), while torchvision's figure "
+            "was counted with them on 0 or 1 region (data/README.md)")
+
+
+def published_counts_note(gmacs: float, params: float, arch: str, published) -> str:
+    """Our MACs and parameters beside torchvision's published ``_ops`` and ``num_params`` for the same
+    weights (an audit found R-CNNs at 3.5x torchvision's figure with nothing on the page saying so);
+    ``published`` is the weight's row of data/torchvision_meta.parquet or None (then "")."""
+    if published is None or _missing(published.get("published_gmacs")):
+        return ""
+    pub_g, pub_p = float(published["published_gmacs"]), published.get("num_params")
+    text = (f"torchvision publishes **{pub_g:,.3f} GFLOPS** for these weights (its `_ops`, which counts one "
+            f"multiply-add as one flop: {pub_g:,.3f} GMACs in this page's terms)")
+    if not _missing(pub_p):
+        text += f" and **{int(pub_p):,}** parameters"
+    parts = []
+    if pub_g > 0 and not _missing(gmacs):
+        ratio = float(gmacs) / pub_g
+        parts.append(f"our count, {float(gmacs):,.3f} GMACs, agrees within {PUBLISHED_TOLERANCE:.0%}"
+                     if abs(ratio - 1) <= PUBLISHED_TOLERANCE else
+                     f"our count, {float(gmacs):,.3f} GMACs, is {ratio:.2f}x its figure: "
+                     + (heads_reason(arch) if "rcnn" in arch else "a difference not explained yet"))
+    if not _missing(pub_p) and not _missing(params):
+        parts.append("our parameter count is the same" if int(pub_p) == int(params) else
+                     f"our parameter count differs ({int(params):,})")
+    return text + (": " + "; ".join(parts) if parts else "") + "."

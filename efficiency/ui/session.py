@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
+from efficiency import paths
 from efficiency.ui import configs, router
 from efficiency.ui import data as uidata
 from efficiency.ui import tables
@@ -55,6 +56,22 @@ def _read_accuracy(path: str, mtime: float, results_key: tuple, _results: pd.Dat
 @st.cache_resource(max_entries=4)
 def _read_claims(path: str, mtime: float) -> uidata.Loaded:
     return uidata.read_claims(uidata.Path(path))
+
+
+@st.cache_resource(max_entries=2)
+def _torchvision_meta(path: str, mtime: float) -> pd.DataFrame:
+    from efficiency.reference.accuracy import load_torchvision_meta
+    try:
+        return load_torchvision_meta(path).set_index("model")
+    except Exception:  # noqa: BLE001 - the published figures are a comparison only: absent, the page says nothing
+        return pd.DataFrame()
+
+
+def torchvision_published(model: str) -> pd.Series | None:
+    """torchvision's published figures for one weight (data/torchvision_meta.parquet), or None."""
+    path = paths.TORCHVISION_META
+    meta = _torchvision_meta(str(path), uidata.mtime(path))
+    return meta.loc[model] if model in meta.index else None
 
 
 @dataclass
