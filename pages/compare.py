@@ -51,11 +51,9 @@ if len(chosen) < 2:
     ui.stop()
 
 # language models compare on decode compute and speed, not on images per second
-lang = set(counts.loc[counts["model"].isin(chosen), "task"]) == {"language"}
-if lang and s.task != LANGUAGE:   # picked or linked under another task: its accuracy (ImageNet) has no number
-    st.session_state["w_task"] = LANGUAGE    # for them; the sidebar decides the language accuracy and axes
-    st.toast("These are language models: the task is now language models.", icon=":material/swap_horiz:")
-    st.rerun()
+tasks = set(counts.loc[counts["model"].isin(chosen), "task"].astype(str))
+lang = tasks == {LANGUAGE}
+ui.follow_models_task("compare", tuple(chosen), tasks, s.task)   # models of one task picked under another
 machine = latency_machine(d.results, s, chosen)      # one machine for every model's latency, never two mixed
 t = compare_table(d.results, d.accuracy, chosen, s, columns=ld.COMPARE_COLUMNS if lang else None, machine=machine)
 hw = hw_text(s, machine.name or None)

@@ -7,7 +7,6 @@ import plotly.express as px
 import streamlit as st
 
 from efficiency.ui import router
-from efficiency.vocab import ALL_TASKS
 from efficiency.ui import data as uidata
 from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text, y_label
@@ -265,11 +264,7 @@ if picked is None:
 model = picked
 s = ui.update(selection=(model,) + tuple(m for m in s.selection[1:] if m != model))
 row = counts[counts["model"] == model].iloc[0]
-if s.task not in (str(row["task"]), ALL_TASKS):   # linked or picked under another task: the headline's accuracy
-    st.session_state["w_task"] = str(row["task"])  # (ImageNet top-1 for a detector) had no number; the sidebar
-    st.toast(f"{model} is a {row['task']} model: the task is now {row['task']}.",   # decides the task's own
-             icon=":material/swap_horiz:")                                              # accuracy and hardware
-    st.rerun()
+ui.follow_models_task("detail", (model,), {str(row["task"])}, s.task)   # a model linked under another task
 
 lang = is_language(row)
 st.subheader(model)

@@ -25,6 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from efficiency import paths
+from efficiency.vocab import ALL_TASKS
 from efficiency.ui import configs, router
 from efficiency.ui import data as uidata
 from efficiency.ui import tables
@@ -254,6 +255,26 @@ def measured_by_model(d: Data) -> dict:
 # H200 machines while CUDA-graph and batch-256 rows agreed within 1-7 %.
 EAGER_GPU_NOTE = ("Eager GPU latency at small batch mostly measures the host CPU launching kernels, "
                   "not the GPU: compare GPUs on CUDA graph or large-batch rows.")
+
+
+def follow_models_task(page: str, models: tuple[str, ...], tasks: set[str], task_now: str) -> None:
+    """Move the sidebar to the task of the models a page shows when they share one and the sidebar has another:
+    a link or a pick made under another task (ImageNet top-1 has no number for a detector or a language model;
+    the sidebar then decides the task's own accuracy and axes). Never undo the user: a task changed in the
+    sidebar since this page's last run is kept for these models until another model is picked."""
+    seen_key, kept_key = f"_task_seen_{page}", f"_task_kept_{page}"
+    seen = st.session_state.get(seen_key)
+    st.session_state[seen_key] = task_now
+    if seen is not None and seen != task_now:
+        st.session_state[kept_key] = (models, task_now)
+    if (len(tasks) != 1 or task_now in tasks or task_now == ALL_TASKS
+            or st.session_state.get(kept_key) == (models, task_now)):
+        return
+    task = next(iter(tasks))
+    st.session_state["w_task"] = st.session_state[seen_key] = task
+    st.toast(f"{'This is a' if len(models) == 1 else 'These are'} {task} model{'s' * (len(models) > 1)}: "
+             f"the task is now {task}.", icon=":material/swap_horiz:")
+    st.rerun()
 
 
 def stop() -> None:
