@@ -224,8 +224,10 @@ def test_claim_hover_names_the_baseline_of_a_delta_claim():
     (["--batch", "0"], 2, "at least 1"),
     (["--y", "imagenet-1k:top7"], 2, "imagenet-1k:top1"),                           # lists the task's accuracies
     (["--results", "{tmp}/none.parquet"], 2, "--cache {tmp}/none.parquet"),        # advice for that very file
-    (["--models", "zzz-no-such-model"], 1, "nothing to plot"),
-], ids=["missing-folder", "unknown-task", "batch-0", "unknown-metric", "missing-results", "nothing-matches"])
+    (["--models", "zzz-no-such-model"], 2, "matches 'zzz-no-such-model'"),         # as refresh refuses it (F7)
+    (["--family", "zzz-no-such-family"], 1, "nothing to plot"),
+], ids=["missing-folder", "unknown-task", "batch-0", "unknown-metric", "missing-results", "nothing-matches",
+        "nothing-to-plot"])
 def test_cli_refuses_what_cannot_give_a_figure(tmp_path, tables, args, code, words):
     """Each of these exited 0 with an empty figure or a traceback (CLICHECK F4-F6): a non-zero exit, one
     clear line naming the option, and no output file."""

@@ -54,7 +54,7 @@ def plot_command(state: ViewState, out: str = "pareto.svg") -> str:
     What the CLI cannot set is :func:`plot_command_gaps`."""
     q = shlex.quote        # a POSIX shell's quoting: identities and patterns hold spaces and stars
     cmd = (f"python -m efficiency.plot --x {state.x} --y {state.y_dataset}:{state.y_metric} --task {state.task}"
-           f" --device {state.device} --batch {state.batch} --dtype {state.dtype} --mode {state.mode}")
+           f" --device {state.device} --batch-size {state.batch} --dtype {state.dtype} --mode {state.mode}")
     if state.hw_id:
         cmd += f" --hw {q(state.hw_id)}"
     if state.search:

@@ -1,26 +1,32 @@
 """The ``python -m efficiency.plot`` command line: the dashboard's Pareto figure without the UI (no torch).
 
     python -m efficiency.plot                          # ImageNet top-1 vs GMACs, classification zoo
-    python -m efficiency.plot --x latency_p50 --device cuda --batch 256 --out front.svg
+    python -m efficiency.plot --x latency_p50 --device cuda --batch-size 256 --out front.svg
     python -m efficiency.plot --models 'resnet*' --y imagenet-real:top1 --out resnets.csv
+    python -m efficiency.plot --models 'resnet18*' 'resnet50*' --cache out/mine.parquet --out two.csv
     python -m efficiency.plot --x latency_p50 --device cpu --dtype fp32 --mode eager --hw '?'   # lists the machines
 
 The view is built exactly as the Pareto page builds it (:func:`efficiency.ui.explorer.build_view`),
-the figure and the exports are :mod:`efficiency.ui.figures`.
+the figure and the exports are :mod:`efficiency.ui.figures`. The options that name what
+``python -m efficiency.refresh`` names have its names (``--cache``, ``--batch-size``, ``--models P [P ...]``);
+the older ``--results``, ``--batch`` and ``--accuracy`` stay accepted as aliases (CLICHECK F7).
 """
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from dataclasses import replace
 from pathlib import Path
+
+import pandas as pd
 
 from efficiency.ui import data as uidata
 from efficiency.ui import seed_claims
 from efficiency.ui.axes import AXES
 from efficiency.ui.claims_view import claims_overlay
 from efficiency.ui.configs import config_of
-from efficiency.ui.explorer import build_view
+from efficiency.ui.explorer import build_view, search_mask
 from efficiency.ui.figures import build_figure, figure_bytes, points_csv
 from efficiency.ui.plottable import machine_counts, plottable_models, unplottable_machine_text
 from efficiency.ui.state import BUBBLES, ViewState
@@ -29,6 +35,20 @@ from efficiency.vocab import ALL_TASKS, COLOR_BY, DEVICES, DTYPES, MODES, TASKS,
 
 DESCRIPTION = "Publication-ready Pareto figures (plotly), their exports, and a command line (no torch)."
 FIGURE_FORMATS = ("html", "png", "svg", "pdf")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):   # one line, as refresh's (the usage block ran to 17 lines above it)
+        self.exit(2, f"error: {message} (see --help)\n")
+
+    def _get_option_tuples(self, option_string):
+        """Prefixes matching only names of one option are that option: ``--bat`` and ``--acc`` meant
+        ``--batch`` and ``--accuracy`` before those got their refresh-like names beside them, and would
+        otherwise be refused as ambiguous between an option's two names."""
+        one = {}
+        for match in super()._get_option_tuples(option_string):
+            one.setdefault(id(match[0]), match)
+        return list(one.values())
 
 
 def _batch(text: str) -> int:
@@ -54,7 +74,7 @@ def input_problem(a: argparse.Namespace) -> str | None:
     results = a.results or uidata.path_for("results")
     if not Path(results).exists():
         return (f"no results cache at {results}; build one with `python -m efficiency.refresh --models "
-                f"'resnet*' --cache {results}` or pass --results with an existing file")
+                f"'resnet*' --cache {results}` or pass --cache with an existing file")
     return None
 
 
@@ -75,7 +95,7 @@ def metric_problem(results, accuracy, state: ViewState) -> str | None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="python -m efficiency.plot",
         description=DESCRIPTION + "\n\nWith no options: ImageNet-1k top-1 vs GMACs for the whole "
         "classification zoo, written to pareto.svg.",
@@ -84,19 +104,24 @@ def _parser() -> argparse.ArgumentParser:
             f"  {k:18s} {m.label.format(batch='B', hw='<device config>', hw1='<device config at batch 1>')}"
             for k, m in AXES.items())
         + "\n\nConventions: 1 MAC = 1 multiply-add (what timm/torchvision/fvcore call FLOPs); GFLOPs = 2 x GMACs."
-        "\nTables: --results/--accuracy/--claims-file, else $EFFICIENCY_RESULTS etc., else data/.")
+        "\nTables: --cache/--accuracy-file/--claims-file, else $EFFICIENCY_RESULTS etc., else data/."
+        "\nOption names are refresh's (--cache, --batch-size, --models P [P ...]); the older --results,"
+        "\n--batch and --accuracy are still accepted.")
     p.add_argument("--x", choices=X_AXES, default="gmacs", help="cost axis (default gmacs)")
     p.add_argument("--y", default="imagenet-1k:top1", metavar="DATASET:METRIC",
                    help="accuracy axis as dataset:metric (default imagenet-1k:top1)")
-    p.add_argument("--models", default="", metavar="PATTERN",
-                   help="only models whose id or arch matches (glob with * ?, else substring)")
+    p.add_argument("--models", nargs="+", default=[], metavar="PATTERN",
+                   help="only models whose id or arch matches one of these patterns (each: glob with * ? [, "
+                   "else substring; case-insensitive; the dashboard's name filter), e.g. 'resnet18*' 'vit_*'; "
+                   "a pattern that matches no model of the task exits 2 naming it")
     p.add_argument("--task", default="classification", choices=(*TASKS, ALL_TASKS),
                    help="task, or 'all' (default classification)")
     p.add_argument("--source", action="append", default=[], help="timm / torchvision / custom (repeatable)")
     p.add_argument("--family", action="append", default=[], help="model family (repeatable)")
     p.add_argument("--seed-only", action="store_true", help="only architectures of a seed paper")
     p.add_argument("--device", choices=DEVICES, default="cuda", help="latency device (default cuda)")
-    p.add_argument("--batch", type=_batch, default=1, help="latency batch size (default 1)")
+    p.add_argument("--batch-size", "--batch", dest="batch", type=_batch, default=1, metavar="N",
+                   help="latency batch size (default 1)")
     p.add_argument("--dtype", choices=DTYPES, default="bf16", help="latency dtype (default bf16)")
     p.add_argument("--mode", choices=MODES, default="cuda_graph", help="latency mode (default cuda_graph)")
     p.add_argument("--hw", default="", metavar="IDENTITY",
@@ -116,9 +141,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed-claims", action="store_true",
                    help="draw seed architectures at their paper's claimed accuracy and our measured compute")
     p.add_argument("--title", default=None, help="figure title")
-    p.add_argument("--results", type=Path, default=None, help="results parquet")
-    p.add_argument("--accuracy", type=Path, default=None, help="accuracy parquet")
-    p.add_argument("--claims-file", type=Path, default=None, help="paper claims csv")
+    p.add_argument("--cache", "--results", dest="results", type=Path, default=None, metavar="FILE",
+                   help="results cache, the parquet file refresh's --cache writes")
+    p.add_argument("--accuracy-file", "--accuracy", dest="accuracy", type=Path, default=None, metavar="FILE",
+                   help="accuracy parquet (refresh's --accuracy is a custom model's top-1, not a file)")
+    p.add_argument("--claims-file", type=Path, default=None, metavar="FILE", help="paper claims csv")
     p.add_argument("--out", type=Path, default=Path("pareto.svg"),
                    help="output: .svg .png .pdf (kaleido + Chromium), .html (standalone), .csv (points)")
     return p
@@ -127,10 +154,71 @@ def _parser() -> argparse.ArgumentParser:
 def state_from_args(a: argparse.Namespace) -> ViewState:
     ds, _, metric = a.y.partition(":")
     return replace(ViewState(), x=a.x, y_dataset=ds, y_metric=metric or "top1", task=a.task,
-                   sources=tuple(a.source), families=tuple(a.family), search=a.models, seed_only=a.seed_only,
+                   sources=tuple(a.source), families=tuple(a.family), search=_search(a.models),
+                   seed_only=a.seed_only,
                    device=a.device, batch=a.batch, dtype=a.dtype, mode=a.mode, log_x=not a.linear_x,
                    log_y=a.log_y, color=a.color, claims=not a.no_claims, highlight=a.highlight,
                    labels=not a.no_labels, bubble=a.bubble, seed_claims=a.seed_claims, hw_id=a.hw)
+
+
+def _search(patterns: list[str]) -> str:
+    """The view's name filter (the dashboard's search box holds one pattern): the pattern when one is
+    given, so the command the dashboard shows (efficiency.ui.commands.plot_command) draws its very view;
+    with several, none (:func:`selected_results` selects their union before the view)."""
+    return patterns[0] if len(patterns) == 1 else ""
+
+
+def _task_models(results: pd.DataFrame, task: str) -> pd.DataFrame:
+    counts = count_table(results)
+    return counts if task == ALL_TASKS else counts[counts["task"] == task]
+
+
+def pattern_problem(results: pd.DataFrame, patterns: list[str], task: str, where) -> str | None:
+    """The first of ``patterns`` that matches no model of ``task`` in ``results`` (read from ``where``),
+    in one line with close names, as refresh refuses a pattern that matches no zoo model; None when each
+    matches. A pattern matches by the view's own rule (:func:`efficiency.ui.explorer.search_mask`); the
+    zoo's selection (efficiency.zoo.registry) cannot be imported here (ui never reaches the zoo package:
+    tests/test_architecture.py)."""
+    mine = _task_models(results, task)
+    for pattern in patterns:
+        if search_mask(mine, pattern).any():
+            continue
+        names = sorted(set(mine["arch"].dropna().astype(str)) | set(mine["model"].astype(str)))
+        close = difflib.get_close_matches(pattern.strip("*?").lower(), names, n=5, cutoff=0.6)
+        elsewhere = int(search_mask(_task_models(results, ALL_TASKS), pattern).sum()) if task != ALL_TASKS else 0
+        # refresh also reads a glob against the weight's name ('resnet50.a1*'); here it is the whole id
+        unanchored = int(search_mask(mine, "*" + pattern).sum()) if any(c in pattern for c in "*?[") else 0
+        return (f"--models: no {'' if task == ALL_TASKS else task + ' '}model in {where} matches {pattern!r}."
+                + (f" A glob matches the whole id (timm/..., torchvision/...): {'*' + pattern!r} matches "
+                   f"{unanchored}." if unanchored else "")
+                + (f" Close matches: {', '.join(close)}." if close else "")
+                + (f" It matches {elsewhere} model{'s' if elsewhere > 1 else ''} of other tasks (--task all)."
+                   if elsewhere else ""))
+    return None
+
+
+def selected_results(results: pd.DataFrame, patterns: list[str]) -> pd.DataFrame:
+    """``results`` the view is built from: with several ``--models`` patterns, without the count rows of
+    the models none of them matches (a model without a count is no point of the view), so the view holds
+    their union; the latency rows stay, so the automatic machine is the one the unfiltered view takes.
+    With one pattern or none, ``results`` itself (the view's name filter is that pattern)."""
+    if len(patterns) < 2:
+        return results
+    names = results[["model", "arch"]]
+    keep = pd.Series(False, index=results.index)
+    for pattern in patterns:
+        keep |= search_mask(names, pattern)
+    return results[keep | (results["kind"] != "count")]
+
+
+def claims_of(cvm: pd.DataFrame, state: ViewState, counts: pd.DataFrame, patterns: list[str]) -> pd.DataFrame:
+    """The claims overlay of the view; with several ``--models`` patterns, the claims any of them keeps
+    (the overlay's own name filter, once per pattern)."""
+    if len(patterns) < 2:
+        return claims_overlay(cvm, state, counts)
+    parts = [claims_overlay(cvm, replace(state, search=p), counts) for p in patterns]
+    return pd.concat(parts, ignore_index=True).drop_duplicates(["label", "paper", "model", "x", "y"],
+                                                                ignore_index=True)
 
 
 def unknown_machine(results, accuracy, state: ViewState, claimed=None) -> str | None:
@@ -168,26 +256,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     state = state_from_args(a)
-    res = uidata.read_results(a.results or uidata.path_for("results"))
+    path = a.results or uidata.path_for("results")
+    res = uidata.read_results(path)
     acc = uidata.read_accuracy(a.accuracy or uidata.path_for("accuracy"), res.df)
     for msg in res.problems + acc.problems:
         print(msg, file=sys.stderr)
     if res.problems:          # unreadable: an empty figure exited 0
         return 2
-    if problem := metric_problem(res.df, acc.df, state):
+    if problem := (pattern_problem(res.df, a.models, state.task, path) or metric_problem(res.df, acc.df, state)):
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    viewed = selected_results(res.df, a.models)
     claimed = seed_claims.claimed_accuracy() if state.seed_claims else None
-    if problem := unknown_machine(res.df, acc.df, state, claimed):
+    if problem := unknown_machine(viewed, acc.df, state, claimed):
         print(problem, file=sys.stderr)
         return 2
-    view = build_view(res.df, acc.df, state, claimed)
+    view = build_view(viewed, acc.df, state, claimed)
     for level, msg in view.notes:
         print(f"{level}: {msg}", file=sys.stderr)
     claims = None
     if state.claims:
         raw = uidata.read_claims(a.claims_file or uidata.path_for("claims"))
-        claims = claims_overlay(uidata.claimed_vs_measured(raw.df, res.df, acc.df), state, count_table(res.df))
+        claims = claims_of(uidata.claimed_vs_measured(raw.df, res.df, acc.df), state, count_table(res.df), a.models)
     if view.points.empty and (view.seed is None or view.seed.empty):
         print(f"error: nothing to plot, so {a.out} was not written: no model has {state.y_dataset}:{state.y_metric} "
               f"and a {AXES[state.x].short} in this view (see the notes above; --task, --y, --models, --source, "
