@@ -202,3 +202,16 @@ def test_a_glob_on_the_weights_name_is_refused_with_the_glob_that_works(nowhere,
     assert "matches 'resnet50.a1*'" in err and "'*resnet50.a1*' matches 1." in err
     rc, df = _plot(nowhere, "y", *_tables(True), "--models", "resnet18*", "*resnet50.a1*")
     assert rc == 0 and set(df[ID]) == {"timm/resnet18.a1_in1k@224", "timm/resnet50.a1_in1k@224"}
+
+
+@pytest.mark.parametrize("argv, want", [
+    (["--device", "cpu"], ("fp32", "eager")),                  # was bf16 cuda_graph: no CPU row has either
+    (["--device", "cuda"], ("bf16", "cuda_graph")),
+    ([], ("bf16", "cuda_graph")),
+    (["--device", "cpu", "--dtype", "bf16"], ("bf16", "eager")),     # what is given is kept
+    (["--device", "cuda", "--mode", "eager"], ("bf16", "eager")),
+])
+def test_dtype_and_mode_defaults_follow_the_device(argv, want):
+    from efficiency.ui.plot_cli import _parser, state_from_args
+    s = state_from_args(_parser().parse_args(argv))
+    assert (s.dtype, s.mode) == want

@@ -4,7 +4,7 @@
     python -m efficiency.plot --x latency_p50 --device cuda --batch-size 256 --out front.svg
     python -m efficiency.plot --models 'resnet*' --y imagenet-real:top1 --out resnets.csv
     python -m efficiency.plot --models 'resnet18*' 'resnet50*' --cache out/mine.parquet --out two.csv
-    python -m efficiency.plot --x latency_p50 --device cpu --dtype fp32 --mode eager --hw '?'   # lists the machines
+    python -m efficiency.plot --x latency_p50 --device cpu --hw '?'      # CPU rows (fp32 eager); lists the machines
 
 The view is built exactly as the Pareto page builds it (:func:`efficiency.ui.explorer.build_view`),
 the figure and the exports are :mod:`efficiency.ui.figures`. The options that name what
@@ -122,8 +122,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=DEVICES, default="cuda", help="latency device (default cuda)")
     p.add_argument("--batch-size", "--batch", dest="batch", type=_batch, default=1, metavar="N",
                    help="latency batch size (default 1)")
-    p.add_argument("--dtype", choices=DTYPES, default="bf16", help="latency dtype (default bf16)")
-    p.add_argument("--mode", choices=MODES, default="cuda_graph", help="latency mode (default cuda_graph)")
+    # defaults follow the device, as refresh's do: every CPU row is fp32 eager, every GPU row bf16
+    p.add_argument("--dtype", choices=DTYPES, default=None, help="latency dtype (default bf16 on cuda, fp32 on cpu)")
+    p.add_argument("--mode", choices=MODES, default=None,
+                   help="latency mode (default cuda_graph on cuda, eager on cpu)")
     p.add_argument("--hw", default="", metavar="IDENTITY",
                    help="the machine latency is read from: its identity as the results' `hardware` column holds it "
                    "(e.g. 'gpu/NVIDIA H200/140GiB/700W'; the dashboard's Machine choice, URL key hw). Default: the "
@@ -151,12 +153,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+# (dtype, mode) when --dtype / --mode are not given: the configuration each device's rows were measured in
+DEVICE_DEFAULTS = {"cuda": ("bf16", "cuda_graph"), "cpu": ("fp32", "eager")}
+
+
 def state_from_args(a: argparse.Namespace) -> ViewState:
     ds, _, metric = a.y.partition(":")
     return replace(ViewState(), x=a.x, y_dataset=ds, y_metric=metric or "top1", task=a.task,
                    sources=tuple(a.source), families=tuple(a.family), search=_search(a.models),
                    seed_only=a.seed_only,
-                   device=a.device, batch=a.batch, dtype=a.dtype, mode=a.mode, log_x=not a.linear_x,
+                   device=a.device, batch=a.batch, dtype=a.dtype or DEVICE_DEFAULTS[a.device][0],
+                   mode=a.mode or DEVICE_DEFAULTS[a.device][1], log_x=not a.linear_x,
                    log_y=a.log_y, color=a.color, claims=not a.no_claims, highlight=a.highlight,
                    labels=not a.no_labels, bubble=a.bubble, seed_claims=a.seed_claims, hw_id=a.hw)
 
