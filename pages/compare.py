@@ -99,9 +99,9 @@ def desktop_grids(table, number_formats: dict[str, str], acc_label: str) -> None
         return cfg
 
     for i, grid in enumerate(lay.grids):
-        st.dataframe(table if i == 0 else table[[lay.id_column, *grid.columns]], hide_index=True, width="stretch",
-                     placeholder="", row_height=lay.row_height, height=lay.height or "auto",
-                     column_config=config(grid, i == 0))
+        shown = table if i == 0 else table[[lay.id_column, *grid.columns]]
+        st.dataframe(ctab.drawn(shown, lay), hide_index=True, width="stretch", placeholder="",
+                     row_height=lay.row_height, height=lay.height or "auto", column_config=config(grid, i == 0))
 
 
 # on a phone the grid showed the id and half the accuracy header, the numbers behind a sideways swipe:

@@ -21,7 +21,7 @@ from efficiency.ui.detail_notes import (claim_line, curve_configs, curve_elsewhe
                                         machine_statement, published_counts_note)
 from efficiency.ui.latency_rows import latency_display, model_latencies, phone_latency
 from efficiency.ui.models_table import html_table
-from efficiency.ui.phone import swap_css
+from efficiency.ui.phone import swap_css, twin_chart
 from efficiency.ui.language import STATIC_CACHE_NOTE as LANGUAGE_STATIC_CACHE_NOTE, group_info, group_y_label
 from efficiency.ui.language_detail import (SPEED_CAPTION, SPEED_HEADERS, SPEED_NUMBERS, accuracy_rows, count_facts,
                                           is_language, speed_errors, speed_table)
@@ -203,8 +203,8 @@ def resolution_section(model: str) -> None:
             st.button(f"Show {elsewhere[0].config.text}", on_click=switch_configuration, args=(elsewhere[0].config,),
                       icon=":material/swap_horiz:", key="detail_resolution_switch")
         return
-    on_page(st, legend_below(label_log_axes(resolution_figure(curves, current.text)), 320),
-            "detail_latency_vs_resolution")
+    twin_chart(st, legend_below(label_log_axes(resolution_figure(curves, current.text)), 320),
+               "detail_latency_vs_resolution", on_page)     # on a phone, its plots one above the other
     table = resolution_table(curves, lines)
     st.dataframe(table, hide_index=True, width="stretch", placeholder="",
                  column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns[2:-1]})

@@ -12,11 +12,12 @@ font (14 px Source Sans: :data:`_CHAR_PX`), since the grid, a canvas, cannot wra
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import pandas as pd
 
-from efficiency.ui.phone import COMPARE_GRID_PX
+from efficiency.ui.phone import COMPARE_GRID_PX, id_parts
 
 # what a grid may take: the room the desktop grid gets at least (phone.swap_css shows it where the page's
 # column is wider than COMPARE_GRID_PX), less its 1 px borders and a 2 px margin for rounding in the browser
@@ -111,10 +112,55 @@ def spread(widths: list[int], room: int) -> tuple[int, ...]:
     return tuple(out)
 
 
+def id_break(text, px: float) -> list[str]:
+    """``text`` (an id) in lines of at most ``px`` of the grid's text, cut between its parts: before its weight
+    tag (".") and input size ("@") where that takes no more lines, else also after "/", "_" and "-"
+    (:func:`efficiency.ui.phone.id_parts`), each line as full as it can be; a part wider than a line is cut
+    where the line ends. The grid breaks a line only at a space, else inside a word ("...sbb2_e20" /
+    "0_in12k..."), so the lines reach it as separate lines (:func:`drawn`)."""
+    fine = _packed([p for q in id_parts(text) for p in re.split(r"(?<=-)(?=.)", q)], px)
+    big = re.split(r"(?=[.@])", str(text))
+    coarse = _packed(big, px)
+    return coarse if len(coarse) <= len(fine) and max(text_px(p) for p in big) <= px else fine
+
+
+def _packed(parts: list[str], px: float) -> list[str]:
+    lines = [""]
+    for part in parts:
+        if lines[-1] and text_px(lines[-1] + part) > px:
+            lines.append("")
+        lines[-1] += part
+        while text_px(lines[-1]) > px and len(lines[-1]) > 1:
+            cut = max(1, max((i for i in range(1, len(lines[-1])) if text_px(lines[-1][:i]) <= px), default=1))
+            lines[-1:] = [lines[-1][:cut], lines[-1][cut:]]
+    return lines
+
+
 def id_lines(frame: pd.DataFrame, column: str, px: int) -> int:
-    """The lines the longest id takes in a column ``px`` wide (the grid breaks an id between characters)."""
-    longest = max((text_px(v) for v in frame[column].astype(str)), default=0.0)
-    return max(1, math.ceil(longest / (px - PAD_PX)))
+    """The lines the longest id takes in a column ``px`` wide (:func:`id_break`)."""
+    return max([1, *(len(id_break(v, px - PAD_PX)) for v in frame[column].astype(str))])
+
+
+def auto_number(value) -> str:
+    """``value`` as the grid writes a number without a format: up to 4 decimals, trailing zeros trimmed, no
+    thousands separator (Streamlit 1.67's formatNumber), more decimals below 1e-4 (its exponent's digits)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    digits = 4 if value == 0 or abs(value) >= 1e-4 else abs(int(f"{value:e}".split("e")[1]))
+    text = f"{value:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def drawn(frame: pd.DataFrame, lay: CompareLayout):
+    """``frame`` (one grid's columns, the ids first) as st.dataframe is given it: where ids wrap, a Styler
+    whose id cells are their :func:`id_break` lines (its display text; the cells' values stay the ids);
+    a number column without a format shows a Styler's text too, so it is the grid's own (:func:`auto_number`)."""
+    if lay.row_height is None:
+        return frame
+    px = lay.id_px - PAD_PX
+    fmt = {c: (lambda v: "\n".join(id_break(v, px))) if c == lay.id_column else
+           auto_number if pd.api.types.is_numeric_dtype(frame[c]) else str for c in frame.columns}
+    return frame.style.format(fmt, na_rep="")
 
 
 def layout(frame: pd.DataFrame, formats: dict[str, str] | None = None, px: int = GRID_PX,

@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from efficiency.ui.machines import UNRECORDED, short_names
 from efficiency.ui.numbers import floats, fmt
 from efficiency.ui.tables import samples_per_s
 
@@ -28,8 +29,8 @@ from efficiency.ui.tables import samples_per_s
 CURVE_KEYS = ["hardware", "device", "dtype", "mode", "channels_last"]
 # a resolution group: the zoo entry's identity but its input size (``frame``: the non-spatial dims)
 GROUP_KEYS = ["source", "arch", "weights", "frame"]
-ROW_COLUMNS = ["model", "source", "arch", "weights", "input_size", *CURVE_KEYS, "hardware_name", "batch",
-               "samples_per_s", "lat_p50_ms", "noisy", "energy_j_per_sample", "power_w_avg", "gmacs", "error"]
+ROW_COLUMNS = ["model", "source", "arch", "weights", "input_size", *CURVE_KEYS, "hardware_name", "device_name",
+               "batch", "samples_per_s", "lat_p50_ms", "noisy", "energy_j_per_sample", "power_w_avg", "gmacs", "error"]
 LANGUAGE = "language"     # a language model's latency row is one decode step: its speed has its own tables
 
 
@@ -43,11 +44,6 @@ class CurveConfig(NamedTuple):
     channels_last: bool
 
     @property
-    def machine(self) -> str:
-        """The machine's readable name up to its first detail ("NVIDIA H200"), for legends."""
-        return self.hardware_name.split(",")[0].split(" (")[0].strip() or self.device.upper()
-
-    @property
     def text(self) -> str:
         """The configuration in words, with the machine's full readable name."""
         return f"{self.hardware_name}: {self.short_settings}"
@@ -55,10 +51,6 @@ class CurveConfig(NamedTuple):
     @property
     def short_settings(self) -> str:
         return f"{self.dtype}, {self.mode.replace('_', ' ')}" + (", channels last" if self.channels_last else "")
-
-    @property
-    def short(self) -> str:
-        return f"{self.machine} {self.short_settings}"
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -80,7 +72,7 @@ def latency_rows(results: pd.DataFrame, models=None) -> pd.DataFrame:
     batch = floats(rows, "batch_size")
     name = _text(rows["hardware_name"])
     out = pd.DataFrame({c: _text(rows[c]) for c in ("model", "source", "arch", "weights", "input_size", "hardware",
-                                                    "device", "dtype", "mode")})
+                                                    "device", "device_name", "dtype", "mode")})
     out["channels_last"] = rows["channels_last"].astype(object).where(rows["channels_last"].notna(), False).astype(bool)
     out["hardware_name"] = name.where(name != "", out["hardware"].where(out["hardware"] != "", out["device"]))
     out["batch"] = batch.astype(int)
@@ -140,10 +132,12 @@ def preferred(options: list[CurveConfig], device: str, dtype: str, mode: str) ->
 
 
 def by_config(curves: pd.DataFrame) -> pd.DataFrame:
-    """``curves`` with ``line`` naming each configuration (one model's curves: a line per configuration)."""
-    several = curves["hardware"].nunique() > 1
-    return curves.assign(line=[config_of(r).short if several else config_of(r).short_settings
-                               for r in curves.itertuples(index=False)])
+    """``curves`` with ``line`` naming each configuration (one model's curves: a line per configuration), the
+    machine, where they come from several, as every page names it (:func:`~efficiency.ui.machines.short_names`:
+    "CUDA (machine not recorded)" for a row that did not record its machine, never a machine of its own)."""
+    names = short_names(curves) if curves["hardware"].nunique() > 1 else pd.Series("", index=curves.index)
+    return curves.assign(line=[f"{n} {config_of(r).short_settings}".strip()
+                               for n, r in zip(names, curves.itertuples(index=False))])
 
 
 def by_model(curves: pd.DataFrame) -> pd.DataFrame:
@@ -212,6 +206,18 @@ def batch_notes(curves: pd.DataFrame) -> list[str]:
             more = "".join(f", {b}" for b, _ in beyond[1:])
             notes.append(f"{s.line}: stops after batch {s.good[-1]}: batch {beyond[0][0]}{more} failed: "
                          f"{short_error(beyond[0][1])}")
+    return notes + unrecorded_notes(curves)
+
+
+def unrecorded_notes(curves: pd.DataFrame) -> list[str]:
+    """Per line holding rows that did not record their machine (``hardware`` "unknown"), which rows: they
+    belong to no identified machine, and the caption says so (it had said "GPU not recorded", as if a machine)."""
+    notes = []
+    for line, sub in curves[curves["hardware"].isin(UNRECORDED)].groupby("line", sort=False):
+        one = len(sub) == 1
+        notes.append(f"{line}: the row{'' if one else 's'} of batch {', '.join(str(b) for b in sorted(set(sub['batch'])))}"
+                     f" {'does' if one else 'do'} not identify the machine that ran {'it' if one else 'them'}: "
+                     "kept apart from every identified machine's rows.")
     return notes
 
 
@@ -273,8 +279,8 @@ def resolution_curves(results: pd.DataFrame, models, device: str, dtype: str, mo
     rows = with_groups(rows).merge(wanted[GROUP_KEYS].drop_duplicates(), on=GROUP_KEYS, how="inner")
     rows["current"] = rows["model"].isin(set(models))
     several = rows[CURVE_KEYS].drop_duplicates().shape[0] > 1
-    rows["line"] = [g + (f" · {config_of(r).short}" if several else "") for g, r in
-                    zip(rows["group"], rows.itertuples(index=False))]
+    rows["line"] = [g + (f" · {n} {config_of(r).short_settings}" if several else "") for g, n, r in
+                    zip(rows["group"], short_names(rows), rows.itertuples(index=False))]
     # one row per line and resolution: two zoo ids of one weight at one size would be a duplicate entry
     rows = rows.sort_values(["line", "resolution", "current"], ascending=[True, True, False], kind="stable")
     return rows.drop_duplicates(["line", "resolution"]).reset_index(drop=True)
