@@ -37,7 +37,7 @@ from typing import Any, Callable
 import torch
 
 from efficiency.store import schema
-from efficiency.measure.timing import LatencyStats, run_timing_loop, timer_for
+from efficiency.measure.timing import LatencyStats, timer_for, timing_loop
 from efficiency.measure.environment import _nvml_index, _power_limit_w, capture_environment, gpu_state
 from efficiency.measure.energy import EnergyWindow, row_columns
 from efficiency.measure.config import ConfigError, LatencyConfig  # noqa: F401 - part of this module's API
@@ -83,6 +83,7 @@ class LatencyResult:
     duration_s: float = 0.0                   # wall seconds measure() took
     # GPU: the NVML energy window's columns (efficiency.measure.energy.row_columns), else empty
     energy: dict = field(default_factory=dict, compare=False)
+    warmup_calls: int | None = None           # untimed calls the loop made (timing.TimedLoop; <= asked)
 
     def to_row(self) -> dict:
         """CONFIG_COLUMNS + LATENCY_COLUMNS + ENV_COLUMNS except ``input_key`` (the caller's hash).
@@ -99,7 +100,8 @@ class LatencyResult:
             "dtype": c.dtype,
             "mode": c.mode,
             "channels_last": c.channels_last,
-            "n_samples": s.n_samples,
+            "n_samples": s.n_samples, "warmup_calls": self.warmup_calls, "warmup_iters": c.warmup_iters,
+            "min_iters": c.min_iters, "min_time_s": c.min_time_s, "max_time_s": c.max_time_s,  # its loop
             "latency_ms_mean": s.mean_ms,
             "latency_ms_std": s.std_ms,
             "latency_ms_min": s.min_ms,
@@ -296,9 +298,9 @@ def measure(
                 step = _capture_cuda_graph(model, x)
             else:
                 step = lambda: _call(model, x)
-            samples = run_timing_loop(step, timer, config.warmup_iters, config.min_iters,
-                                      config.min_time_s, config.max_time_s,
-                                      after_warmup=read_start_state)
+            loop = timing_loop(step, timer, config.warmup_iters, config.min_iters, config.min_time_s,
+                               config.max_time_s, after_warmup=read_start_state)
+            samples = loop.samples_ms
             if on_cuda:   # the energy window: the timed loop, extended to energy.WINDOW_S if shorter
                 energy = window.stop(step, lambda: torch.cuda.synchronize(device), len(samples),
                                      config.batch_size)
@@ -342,5 +344,5 @@ def measure(
         environment=environment,
         measured_at=measured_at,
         duration_s=time.perf_counter() - started,
-        energy=energy_cols,
+        energy=energy_cols, warmup_calls=loop.warmup_calls,
     )

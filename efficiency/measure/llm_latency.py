@@ -212,6 +212,7 @@ class DecodeResult:
     window: object | None = None               # efficiency.measure.energy.Energy
     steps_per_call: int = 1
     power_limit_w: float | None = None
+    warmup_steps: int | None = None            # decode steps run before the timed ones, not kept
 
 
 def time_decode(model, mode: str, batch: int, prompt_len: int = 512, new_tokens: int = 128,
@@ -233,7 +234,7 @@ def time_decode(model, mode: str, batch: int, prompt_len: int = 512, new_tokens:
     result = DecodeResult(mode, batch, stats, stats.throughput, dec.kv_bytes_per_token, per_step,
                           None if energy is None else energy.j_per_sample, None if energy is None else energy.power_w,
                           torch.cuda.max_memory_allocated(), torch.cuda.max_memory_reserved(),
-                          clock_start, clock_end, energy, total, _power_limit())
+                          clock_start, clock_end, energy, total, _power_limit(), warmup)
     del dec
     torch.cuda.empty_cache()
     return result
@@ -296,4 +297,6 @@ def decode_row(result: DecodeResult, bandwidth_gb_s: float, prompt_len: int, new
         "memory_bandwidth_gb_s": bandwidth_gb_s, "prompt_len": prompt_len, "new_tokens": new_tokens,
         "energy_j_per_token": result.energy_j_per_token, "power_w_avg": result.power_w_avg,
         "attention_backends": ",".join(ATTENTION_BACKENDS), **stability_columns(result),
+        # a fixed count, always all run: no time limit stops them (min_iters and the times stay empty)
+        "warmup_calls": result.warmup_steps, "warmup_iters": result.warmup_steps,
     }

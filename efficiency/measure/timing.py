@@ -103,7 +103,16 @@ def timer_for(device: str) -> Timer:
     return CudaEventTimer() if str(device).startswith("cuda") else PerfCounterTimer()
 
 
-def run_timing_loop(
+@dataclass(frozen=True)
+class TimedLoop:
+    """What :func:`timing_loop` did: the timed per-call latencies (ms) and the untimed warm-up calls it
+    actually made, which is fewer than asked when the warm-up alone reached ``max_time_s``."""
+
+    samples_ms: tuple[float, ...]
+    warmup_calls: int
+
+
+def timing_loop(
     fn: Callable[[], object],
     timer: Timer,
     warmup_iters: int,
@@ -111,21 +120,23 @@ def run_timing_loop(
     min_time_s: float,
     max_time_s: float,
     after_warmup: Callable[[], object] | None = None,
-) -> list[float]:
+) -> TimedLoop:
     """Warm up, then time ``fn`` until both ``min_iters`` and ``min_time_s`` are reached.
 
     Time is the sum of the timer's samples (so the loop is deterministic under a fake timer; the
     wall cost is a little higher: Python and synchronisation). ``max_time_s`` wins over
     ``min_iters``: the loop stops once the timed samples add up to ``max_time_s``, provided it has
     at least ``min(MIN_SAMPLES, min_iters)`` samples. The warm-up (``warmup_iters`` calls, untimed)
-    also stops early once it alone has taken ``max_time_s``, after at least one call.
+    also stops early once it alone has taken ``max_time_s``, after at least one call; the result
+    says how many it made (a row records it: ``warmup_calls``).
     ``after_warmup`` runs once between warm-up and timing (e.g. to read the GPU clock).
-    Returns the per-call latencies in ms.
     """
     max_ms = max_time_s * 1000.0
     warm_ms = 0.0
+    warmup_calls = 0
     for _ in range(warmup_iters):
         warm_ms += timer.time(fn)
+        warmup_calls += 1
         if warm_ms >= max_ms:
             break
     if after_warmup is not None:
@@ -142,4 +153,20 @@ def run_timing_loop(
             break
         if total_ms >= max_ms and n >= floor:
             break
-    return samples
+    return TimedLoop(tuple(samples), warmup_calls)
+
+
+def run_timing_loop(
+    fn: Callable[[], object],
+    timer: Timer,
+    warmup_iters: int,
+    min_iters: int,
+    min_time_s: float,
+    max_time_s: float,
+    after_warmup: Callable[[], object] | None = None,
+) -> list[float]:
+    """The per-call latencies (ms) of :func:`timing_loop`, for callers that need only the samples; a
+    measurement that writes a row calls :func:`timing_loop`, whose result also says how many
+    warm-up calls ran."""
+    return list(timing_loop(fn, timer, warmup_iters, min_iters, min_time_s, max_time_s,
+                            after_warmup).samples_ms)

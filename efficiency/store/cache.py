@@ -43,7 +43,8 @@ _INT_COLUMNS = {"batch_size", "macs", "flops", "macs_fvcore", "macs_torch", "par
                 "mem_gpu_max_reserved_bytes", "mem_cpu_rss_growth_bytes", "params_active", "params_embedding",
                 "weight_bytes_bf16", "kv_cache_bytes_per_token_bf16", "prefill_flops_512",
                 "decode_flops_per_token_512", "decode_flops_per_token_4096", "macs_formula",
-                "prompt_len", "new_tokens", "energy_window_calls"}
+                "prompt_len", "new_tokens", "energy_window_calls", "warmup_calls", "warmup_iters",
+                "min_iters"}
 _BOOL_COLUMNS = {"channels_last", "macs_mismatch", "noisy", "energy_noisy"}
 _STR_COLUMNS = set(schema.ID_COLUMNS + ["kind", "device", "device_name", "hardware", "hardware_name",
                                         "dtype", "mode", "macs_by_op", "uncovered_ops", "ignored_ops", "count_notes",

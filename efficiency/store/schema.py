@@ -15,9 +15,9 @@ from __future__ import annotations
 # that the refresh planner and the counter read the one value.
 COUNTER_VERSION = "1"
 
-# 2: the ``hardware`` key column and ``hardware_name``; 3: ``derived_from`` (older caches are upgraded
-# when read: efficiency.store.upgrade)
-SCHEMA_VERSION = 3
+# 2: the ``hardware`` key column and ``hardware_name``; 3: ``derived_from``; 4: the timing loop's
+# ``warmup_calls`` and settings (older caches are upgraded when read: efficiency.store.upgrade)
+SCHEMA_VERSION = 4
 
 # identity of the zoo entry (shared by count and latency rows)
 ID_COLUMNS = [
@@ -56,7 +56,10 @@ COUNT_COLUMNS = [
     "macs_fvcore",       # int, fvcore FlopCountAnalysis + our handles
     "macs_torch",        # int, torch FlopCounterMode total / 2 (meta device)
     "macs_rel_diff",     # float, |fvcore - torch| / max(...)
-    "macs_mismatch",     # bool, macs_rel_diff > 1 %
+    "macs_mismatch",     # bool, macs_rel_diff > 1 %, or one counter failed
+    # Language models (source "hf") run no fvcore (macs_fvcore null): their second figure is the closed
+    # form, macs_formula. There macs_rel_diff = |torch - formula| / max(...), and macs_mismatch is True when
+    # any counted figure (prefill, decode steps, KV bytes) differs from the formula (efficiency.measure.llm_count)
     "macs_by_op",        # JSON str {aten op: MACs}
     "uncovered_ops",     # JSON str {aten op: occurrences} ops no formula covered (not counted)
     "ignored_ops",       # JSON str {aten op: occurrences} element-wise/norm/pool ops, deliberately 0 MACs
@@ -67,7 +70,25 @@ COUNT_COLUMNS = [
 
 # latency columns (kind == "latency"); filled by efficiency.measure.latency
 LATENCY_COLUMNS = [
-    "n_samples", "latency_ms_mean", "latency_ms_std", "latency_ms_min",
+    "n_samples",                  # int, timed calls (language rows: decode steps)
+    # the timing loop (efficiency.measure.timing.timing_loop) and the settings it ran under
+    # (efficiency.measure.config.LatencyConfig: the refresh sets min_time_s and max_time_s from --min-time /
+    # --max-time, which its input key already hashes (efficiency.run.plan.LatencySpec), and leaves warmup_iters
+    # and min_iters at their defaults). Outputs: no key or input key reads them. Rows measured before schema 4
+    # did not record them: null, never inferred (efficiency.store.upgrade)
+    "warmup_calls",               # int, untimed warm-up calls made before the timed ones; fewer than
+                                  # warmup_iters when the warm-up alone reached max_time_s (as few as 1).
+                                  # Not counted: the 3 eager calls before a CUDA graph capture and the
+                                  # compiling first call of mode "compile"
+    "warmup_iters",               # int, warm-up calls asked for
+    "min_iters",                  # int, timed calls asked for, at least ...
+    "min_time_s",                 # float, seconds: ... and at least this much timed time (sum of the calls)
+    "max_time_s",                 # float, seconds: timing stops here once it has min(3, min_iters) calls,
+                                  # so n_samples can be below min_iters
+    # Language decode rows (efficiency.measure.llm_latency) run a fixed count, never stopped by time:
+    # warmup_calls = warmup_iters = the decode steps run before the new_tokens timed ones; min_iters,
+    # min_time_s and max_time_s null. Encoder rows (BERT, efficiency.run.llm_sweep): all five null
+    "latency_ms_mean", "latency_ms_std", "latency_ms_min",
     "latency_ms_p50", "latency_ms_p90", "latency_ms_p99", "latency_ms_iqr",
     "throughput",                 # samples per second = batch_size x 1000 / latency_ms_p50
     "mem_gpu_max_allocated_bytes", "mem_gpu_max_reserved_bytes",

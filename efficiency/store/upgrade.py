@@ -21,6 +21,15 @@ the H200 (SXM; the NVL part names itself "NVIDIA H200 NVL") has one memory size,
 with that driver were read at 143,771 MiB and a 700 W enforced power limit whenever it was read
 (2026-12-01 and 2026-12-02, the rows measured then with version 2 say so). A CPU's model string
 ("AMD EPYC") establishes nothing of the kind, so CPU rows stay ``unknown``.
+
+Version 3 -> 4: the timing loop's ``warmup_calls`` and the settings it ran under (``warmup_iters``,
+``min_iters``, ``min_time_s``, ``max_time_s``; efficiency.store.schema.LATENCY_COLUMNS), null on every
+older row. They were not recorded and cannot be recovered from what was: the shipped sweeps ran with
+different ``--min-time`` / ``--max-time`` options (bench/RESULTS.md: ``--max-time 1`` or ``2`` on the
+GPU sweeps), a row holds them only hashed into its ``input_key``, and the warm-up stopped after anything
+from one call to ``warmup_iters`` depending on how long the calls took, which the timed samples' summary
+does not fix. Null is "not recorded"; a value would be a guess. ``macs_mismatch`` is left as it is: on
+language-model count rows it is the closed-form cross-check (schema.COUNT_COLUMNS), which did run.
 """
 from __future__ import annotations
 
@@ -79,7 +88,16 @@ def to_v3(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(derived_from="")
 
 
-STEPS = {1: to_v2, 2: to_v3}   # from version -> the step to the next one
+# the columns a version-4 measurement records and older rows lack (module docstring)
+V4_LOOP_COLUMNS = ("warmup_calls", "warmup_iters", "min_iters", "min_time_s", "max_time_s")
+
+
+def to_v4(df: pd.DataFrame) -> pd.DataFrame:
+    """Version 3 -> 4: the loop's columns null on every row (see the module docstring)."""
+    return df.assign(**{c: pd.NA for c in V4_LOOP_COLUMNS})
+
+
+STEPS = {1: to_v2, 2: to_v3, 3: to_v4}   # from version -> the step to the next one
 
 
 def upgrade(df: pd.DataFrame, version: int) -> pd.DataFrame:

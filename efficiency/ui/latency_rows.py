@@ -18,6 +18,10 @@ from efficiency.ui.machines import short_names
 from efficiency.ui.models_table import round_column
 from efficiency.ui.tables import MEMORY_HEADER, latency_derived, stability
 
+# the untimed calls before the timed ones (schema.LATENCY_COLUMNS): fewer than asked where the warm-up alone
+# reached --max-time; rows measured before schema 4 did not record them, and the cell is blank
+WARMUP_HEADER = "warm-up calls (blank: not recorded)"
+
 # p50 and throughput before channels_last: the numbers a reader came for within the first columns
 LATENCY_DISPLAY = {
     "hardware_name": "machine", "device": "device", "batch_size": "batch", "dtype": "dtype", "mode": "mode",
@@ -27,7 +31,8 @@ LATENCY_DISPLAY = {
     "achieved_tflops": "achieved TFLOP/s (2·MACs·batch/p50)",
     "mem_gpu_mib": f"GPU: {MEMORY_HEADER['cuda']}", "mem_cpu_mib": f"CPU: {MEMORY_HEADER['cpu']}",
     "energy_j_per_sample": "energy (J/sample, NVML)", "power_w_avg": "power (W, average)",
-    "n_samples": "timed calls", "stability": "stability (noisy / stable / not assessed)",
+    "n_samples": "timed calls", "warmup_calls": WARMUP_HEADER,
+    "stability": "stability (noisy / stable / not assessed)",
     "lat_iqr_pct": "IQR (% of p50)", "measured_at": "measured at (UTC)"}
 ROUNDED = ("lat_p50_ms", "lat_p90_ms", "lat_p99_ms", "throughput_sps", "achieved_tflops", "mem_gpu_mib", "mem_cpu_mib",
            "energy_j_per_sample", "power_w_avg", "lat_iqr_pct")
@@ -66,7 +71,8 @@ PHONE_LABELS = {
     "lat_p50_ms": "p50 (ms)", "throughput_sps": "samples/s", "lat_p90_ms": "p90 (ms)", "lat_p99_ms": "p99 (ms)",
     "achieved_tflops": "TFLOP/s", "mem_gpu_mib": "GPU peak (MiB)", "mem_cpu_mib": "CPU RSS growth (MiB)",
     "energy_j_per_sample": "J/sample", "power_w_avg": "power (W)", "n_samples": "timed calls",
-    "lat_iqr_pct": "IQR (% p50)", "stability": "stability", "measured_at": "measured at (UTC)"}
+    "warmup_calls": "warm-up calls", "lat_iqr_pct": "IQR (% p50)", "stability": "stability",
+    "measured_at": "measured at (UTC)"}
 
 
 def phone_latency(lat: pd.DataFrame, headline=None) -> pd.DataFrame:
@@ -80,7 +86,9 @@ def phone_latency(lat: pd.DataFrame, headline=None) -> pd.DataFrame:
     config = [f"{name} · {r.device} b{r.batch_size} {r.dtype} {str(r.mode).replace('_', ' ')}"
               + (" · channels last" if r.channels_last is True else "") + (" (headline)" if tick else "")
               for r, name, tick in zip(shown.itertuples(index=False), short_names(lat), ticked)]
-    out = shown[list(PHONE_LABELS)]
+    # float: html_table's cell is blank for NaN, where pandas' missing integer would read "<NA>"
+    out = shown[list(PHONE_LABELS)].assign(warmup_calls=pd.to_numeric(shown["warmup_calls"], errors="coerce")
+                                           .astype("float64"))
     out = out.loc[:, [c for c in out.columns if out[c].notna().any() and (out[c].astype(str) != "").any()]]
     out.insert(0, "configuration", config)
     return out.rename(columns=PHONE_LABELS).reset_index(drop=True)
