@@ -82,6 +82,21 @@ PAPER_ARXIV = {
     "ViG: Linear-complexity Visual Sequence Learning with Gated Linear Attention": "2405.18425",
     ("Zero-TPrune: Zero-Shot Token Pruning through Leveraging of the Attention Graph in Pre-Trained "
      "Transformers"): "2305.17328",
+    # the same kind of page, read for DATACHECK M2a (out/notes/SOURCES2.md lists the searches, the titles
+    # whose page did not come back and the candidate ids seen only in listings or READMEs, left out)
+    "BinaryDM: Towards Accurate Binarization of Diffusion Model": "2404.05662",
+    "DiffRate : Differentiable Compression Rate for Efficient Vision Transformers": "2305.17997",
+    "FlowVid: Taming Imperfect Optical Flows for Consistent Video-to-Video Synthesis": "2312.17681",
+    "KIND: Knowledge Integration and Diversion in Diffusion Models": "2408.07337",
+    "KV Prediction for Improved Time to First Token": "2410.08391",
+    "LLaVA-Mini: Efficient Image and Video Large Multimodal Models with One Vision Token": "2501.03895",
+    "Latency Adjustable Transformer Encoder for Language Understanding": "2201.03327",
+    "LlamaFusion: Adapting Pretrained Language Models for Multimodal Generation": "2412.15188",
+    "MixtureGrowth: Growing Neural Networks by Recombining Learned Parameters": "2311.04251",
+    "Parameter and Computation Efficient Transfer Learning for Vision-Language Pre-trained Models": "2309.01479",
+    "TurboViT: Generating Fast Vision Transformers via Generative Architecture Search": "2308.11421",
+    "Towards Green AI in Fine-tuning Large Language Models via Adaptive Backpropagation": "2309.13192",
+    "VoCo-LLaMA: Towards Vision Compression with Large Language Models": "2406.12275",
     # read in a Hugging Face listing of papers ("<title> Paper • <id>", an author's activity page)
     "FlexDiT: Dynamic Token Density Control for Diffusion Transformer": "2412.06028",
     "Hourglass Tokenizer for Efficient Transformer-Based 3D Human Pose Estimation": "2311.12028",

@@ -26,8 +26,12 @@ paper_convention       a ``efficiency.reference.papers.COMPUTE_CONVENTIONS`` val
                        printed number counts (``macs_called_flops`` when "FLOPs" are multiply-adds)
 paper_top1             claimed ImageNet-1k top-1 (%) or the task's headline metric, "" if none
 paper_metric           ``top1`` | ``box_ap`` | ``map50_95`` | ... (what ``paper_top1`` is)
-source_url             canonical address the numbers were read at (the arXiv abstract/HTML page)
-table                  where in the paper (``Table 2``) or the quote
+source_url             the address a reader follows to see the row's figures: where its claimed
+                       compute and accuracy (or, with neither, its parameter count) were read: the
+                       arXiv abstract, or the authors' README / model card / file the ``table``
+                       text names first (:func:`figure_address`); the paper's own page is ``arxiv``
+table                  where in the paper (``Table 2``) or the quote; a parameter count or layer
+                       list read elsewhere is named in a ``; params:`` / ``; layers:`` clause
 paper_params_scope     what ``paper_params_m`` counts: ``parameters`` (trainable tensors, as
                        ``model.parameters()``) or ``state_dict`` (every stored tensor, buffers such
                        as BatchNorm running statistics included: a Hub card's "model size")
@@ -46,6 +50,7 @@ Ids are ``seed/<paper>.<variant>@<input size>`` (:func:`efficiency.zoo.ids.seed_
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from efficiency import paths
@@ -82,6 +87,24 @@ def params_tolerance(printed: str, relative: float = 0.02) -> float:
     or half a unit of its last printed digit when that is wider ("1.4" stands for 1.35 to 1.45)."""
     decimals = len(printed.partition(".")[2])
     return max(relative * float(printed), 0.5 * 10 ** -decimals)
+
+
+_ADDRESS = re.compile(r"(?:https?://)?(?:github\.com|huggingface\.co|arxiv\.org)/[^\s,;()'\"]+")
+# the clauses of a ``table`` text that name where the parameter count or the layer list was read,
+# not the row's claimed figures
+_SIDE_CLAUSE = re.compile(r";\s*(?:params|layers)\b[^:;]*:")
+
+
+def figure_address(table: str) -> str:
+    """The first address the ``table`` text names for the row's claimed figures (``https://`` added,
+    trailing punctuation dropped), read before any ``; params:`` or ``; layers:`` clause; "" when
+    it names none there (the figures are then in the arXiv abstract)."""
+    head = _SIDE_CLAUSE.split(table, maxsplit=1)[0]
+    match = _ADDRESS.search(head)
+    if not match:
+        return ""
+    url = match.group(0).rstrip(":.")
+    return url if url.startswith("http") else "https://" + url
 
 
 def paper_params(row: dict[str, str]) -> float | None:
