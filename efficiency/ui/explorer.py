@@ -160,7 +160,10 @@ def search_mask(df: pd.DataFrame, text: str) -> pd.Series:
     hay = df["model"].astype(str).str.lower()
     arch = df["arch"].fillna("").astype(str).str.lower()
     if any(c in text for c in "*?["):
-        return hay.map(lambda s: fnmatch.fnmatchcase(s, text)) | arch.map(lambda s: fnmatch.fnmatchcase(s, text))
+        # the id without its source too: 'resnet50.a1*' names timm's weights as refresh --models reads it
+        name = hay.str.split("/", n=1).str[-1]
+        return (hay.map(lambda s: fnmatch.fnmatchcase(s, text)) | arch.map(lambda s: fnmatch.fnmatchcase(s, text))
+                | name.map(lambda s: fnmatch.fnmatchcase(s, text)))
     return hay.str.contains(text, regex=False) | arch.str.contains(text, regex=False)
 
 
