@@ -20,6 +20,7 @@ from efficiency.ui import models_table as mt
 from efficiency.ui.detail import (batch_figure, compare_shown, compare_table, latency_machine, models_coverage,
                                   on_machine, preferred_config, resolution_figure)
 from efficiency.ui.phone import swap_css
+from efficiency.ui.phone_charts import twin_chart
 from efficiency.ui.language import group_info, group_words, group_y_label
 from efficiency.ui.tables import MEMORY_WORDS
 from efficiency.ui.coverage_note import coverage_note
@@ -193,7 +194,8 @@ def resolution_section(models: list[str]) -> None:
         fig = recolour(resolution_figure(curves, current.text), line_colours(curves))
         fig.update_yaxes(title="Latency p50 (ms per batch)", row=1, col=1)
         fig.update_yaxes(title="GMACs per sample (1 mult-add = 1)", row=1, col=2)
-        on_page(st, legend_below(label_log_axes(fig), 320), "compare_latency_vs_resolution")
+        twin_chart(st, legend_below(label_log_axes(fig), 320), "compare_latency_vs_resolution",
+                   on_page)     # on a phone, its plots one above the other (115 px wide each side by side)
         table = resolution_table(curves, lines)
         st.dataframe(table, hide_index=True, width="stretch", placeholder="",
                      column_config={c: st.column_config.NumberColumn(format="%.4g") for c in table.columns[2:-1]})

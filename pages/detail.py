@@ -21,7 +21,8 @@ from efficiency.ui.detail_notes import (claim_line, curve_configs, curve_elsewhe
                                         machine_statement, published_counts_note)
 from efficiency.ui.latency_rows import latency_display, model_latencies, phone_latency
 from efficiency.ui.models_table import html_table
-from efficiency.ui.phone import swap_css, twin_chart
+from efficiency.ui.phone import swap_css
+from efficiency.ui.phone_charts import twin_chart
 from efficiency.ui.language import STATIC_CACHE_NOTE as LANGUAGE_STATIC_CACHE_NOTE, group_info, group_y_label
 from efficiency.ui.language_detail import (SPEED_CAPTION, SPEED_HEADERS, SPEED_NUMBERS, accuracy_rows, count_facts,
                                           is_language, speed_errors, speed_table)

@@ -148,19 +148,29 @@ def _measure_built(spec: dict, base: dict, bandwidth: float, t0: float) -> list[
     return rows
 
 
-def _encoder_row(model) -> dict:
-    """An encoder (BERT) has no decode: one forward of a PROMPT_LEN-token input at batch 1."""
+# An encoder's loop: untimed forwards, then timed ones, a fixed count that no time limit cuts (as decode's steps)
+ENCODER_WARMUP, ENCODER_CALLS = 3, 30
+
+
+def _encoder_row(model, clock=None) -> dict:
+    """An encoder (BERT) has no decode: one forward of a PROMPT_LEN-token input at batch 1, ENCODER_WARMUP
+    untimed, then ENCODER_CALLS timed by ``clock`` (a call -> its milliseconds; default llm_latency's CUDA
+    events; the tests time a CPU model)."""
     import torch
 
     from efficiency.measure.llm_latency import _sync_ms, stats_columns
     from efficiency.measure.timing import LatencyStats
 
-    ids = torch.randint(0, model.config.vocab_size, (1, PROMPT_LEN), device="cuda")
-    for _ in range(3):
+    ids = torch.randint(0, model.config.vocab_size, (1, PROMPT_LEN), device=model.device)
+    for _ in range(ENCODER_WARMUP):
         model(input_ids=ids)
-    torch.cuda.synchronize()
-    s = LatencyStats.from_samples([_sync_ms(lambda: model(input_ids=ids)) for _ in range(30)], batch_size=1)
-    return {**stats_columns(s), "throughput": s.throughput, "prompt_len": PROMPT_LEN}
+    if ids.is_cuda:
+        torch.cuda.synchronize()
+    timed = [(clock or _sync_ms)(lambda: model(input_ids=ids)) for _ in range(ENCODER_CALLS)]
+    s = LatencyStats.from_samples(timed, batch_size=1)
+    return {**stats_columns(s), "throughput": s.throughput, "prompt_len": PROMPT_LEN,
+            # all run, as decode_row's steps: no time limit applies, so min_iters and the times stay empty
+            "warmup_calls": ENCODER_WARMUP, "warmup_iters": ENCODER_WARMUP}
 
 
 def _peaks(device, env: dict, attention: bool) -> tuple[float, list[dict]]:

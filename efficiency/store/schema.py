@@ -87,7 +87,8 @@ LATENCY_COLUMNS = [
                                   # so n_samples can be below min_iters
     # Language decode rows (efficiency.measure.llm_latency) run a fixed count, never stopped by time:
     # warmup_calls = warmup_iters = the decode steps run before the new_tokens timed ones; min_iters,
-    # min_time_s and max_time_s null. Encoder rows (BERT, efficiency.run.llm_sweep): all five null
+    # min_time_s and max_time_s null. Encoder rows (BERT, efficiency.run.llm_sweep): a fixed count too,
+    # 3 warm-up forwards (warmup_calls = warmup_iters = 3) before 30 timed; the limits null
     "latency_ms_mean", "latency_ms_std", "latency_ms_min",
     "latency_ms_p50", "latency_ms_p90", "latency_ms_p99", "latency_ms_iqr",
     "throughput",                 # samples per second = batch_size x 1000 / latency_ms_p50
