@@ -111,8 +111,14 @@ X_COLUMN = {k: a.column for k, a in AXES.items()}
 # metric -> unit of the published value (percent unless listed)
 METRIC_UNITS = {"epe": "px", "per_image_epe": "px"}
 PRETTY_DATASETS = {"imagenet-1k": "ImageNet-1k", "imagenet-real": "ImageNet-ReaL", "imagenetv2": "ImageNetV2",
+                   "imagenet-a": "ImageNet-A", "imagenet-a-clean": "ImageNet-A (clean)", "imagenet-r": "ImageNet-R",
+                   "imagenet-r-clean": "ImageNet-R (clean)", "imagenet-sketch": "ImageNet-Sketch",
                    "coco-val2017": "COCO val2017", "coco-val2017-person": "COCO val2017, person only",
-                   "kinetics-400": "Kinetics-400"}
+                   # torchvision's segmentation weights: COCO val2017 with the 20 Pascal VOC categories (its docs)
+                   "coco-val2017-voc-labels": "COCO val2017 (VOC labels)",
+                   "kinetics-400": "Kinetics-400", "kitti-train": "KITTI train", "kitti-test": "KITTI test",
+                   "sintel-train-cleanpass": "Sintel train (clean)", "sintel-train-finalpass": "Sintel train (final)",
+                   "sintel-test-cleanpass": "Sintel test (clean)", "sintel-test-finalpass": "Sintel test (final)"}
 PRETTY_METRICS = {"top1": "top-1", "top5": "top-5", "box_map": "box mAP", "mask_map": "mask mAP",
                   "kp_map": "keypoint mAP", "miou": "mIoU", "pixel_acc": "pixel acc.", "epe": "EPE",
                   "fl_all": "Fl-all", "per_image_epe": "per-image EPE"}

@@ -27,8 +27,9 @@ from efficiency import paths
 from efficiency.measure.environment import library_versions
 from efficiency.zoo import ids
 
-# bump when ZooEntry's fields change: listings cached under the old layout are then not read
-LISTING_VERSION = 4
+# bump when ZooEntry's fields change, or how they are derived (5: family_of's short prefixes): listings
+# cached under the old layout are then not read
+LISTING_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,21 @@ class UnknownModelError(LookupError):
         super().__init__(f"no zoo model matches {pattern!r}.{hint}")
 
 
+# a name whose letters before its first digits are one or two: they say nothing alone ('r' of r3d_18,
+# 'cs' of cs3darknet_l), so the digits and a closing 'd' or 'plus<n>d' stay (r3d, r2plus1d, mc3, s3d, cs3)
+_SHORT_PREFIX = re.compile(r"([a-z]{1,2}\d+(?:plus\d+)?(?:d(?=_|$))?)(?=_|$|[a-z])")
+
+
 def family_of(arch: str) -> str:
-    """Coarse family for colouring: 'resnet50d' -> 'resnet', 'convnextv2_tiny' -> 'convnextv2'."""
+    """Coarse family for colouring: 'resnet50d' -> 'resnet', 'convnextv2_tiny' -> 'convnextv2',
+    'r3d_18' -> 'r3d', 'cs3darknet_l' -> 'cs3'."""
     name = re.sub(r"^(tf_|gluon_|legacy_|ig_|ssl_|swsl_|hf_)", "", arch.lower())
     m = re.match(r"([a-z]+)(\d*)", name)
     if not m:
         return name.split("_")[0]
     letters, digits = m.groups()
+    if len(letters) <= 2 and digits and (short := _SHORT_PREFIX.match(name)):
+        return short.group(1)
     # a trailing "v" + digits is a version (convnextv2, mobilenetv3), other digits a size
     return letters + digits if letters.endswith("v") and digits else letters
 
