@@ -11,7 +11,7 @@ from efficiency.ui import data as uidata
 from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text, y_label
 from efficiency.ui.claims_view import claims_for_model
-from efficiency.ui.commands import llm_measure_command, refresh_command
+from efficiency.ui.commands import accuracy_command, llm_measure_command, refresh_command
 from efficiency.ui.configs import HwConfig, config_of, gap_text, other_implementations
 from efficiency.ui.curves import (batch_curves, batch_messages, by_config, resolution_curves,
                                   resolution_lines, resolution_notes, resolution_table)
@@ -77,11 +77,17 @@ def vision_headline(row, mine, acc_all) -> None:
 
 def vision_accuracy(acc_all, source: str) -> None:
     st.markdown("#### Published accuracy")
+    if acc_all.empty and source == "custom":   # the reference table cannot hold a user's model: refresh takes it
+        results = uidata.path_for("results")
+        own = None if results.resolve() == uidata.DEFAULTS["results"].resolve() else str(results)
+        st.info("No accuracy for this custom model: none was given when it was measured. Give its ImageNet-1k "
+                f"top-1 (%) with `{accuracy_command(model, own)}`; its cached rows are updated, not remeasured.")
+        return
     if acc_all.empty:
         st.info("Seed architectures are our own implementations, without trained weights: no accuracy of their "
                 "own. The paper's claim is below." if source == "seed" else
-                "No published accuracy for this entry (custom models have none; timm/torchvision tables may lack "
-                "it). Rebuild the table with `python -m efficiency.reference.accuracy_build`.")
+                "No published accuracy for this entry (timm/torchvision tables may lack it). Rebuild the table "
+                "with `python -m efficiency.reference.accuracy_build`.")
         return
     st.dataframe(acc_all[["dataset", "metric", "value", "higher_is_better", "img_size", "crop_pct", "interpolation",
                           "source"]].rename(columns={"value": "value (% unless EPE: px)"}),

@@ -17,8 +17,8 @@ from efficiency.measure.environment import library_versions
 from efficiency.run.executor import Executor, LocalExecutor
 from efficiency.run.machines import ClusterError, Machines, local_machines
 from efficiency.run.options import UsageError, build_parser, check_options, task_limits, threads_per_worker
-from efficiency.run.plan import UNTIMED_SOURCES, Job, LatencySpec, plan, stale_labels
-from efficiency.run.summary import print_summary
+from efficiency.run.plan import UNTIMED_SOURCES, Job, LatencySpec, plan, stale_accuracy, stale_labels
+from efficiency.run.summary import ALL_FAILED, every_row_failed, print_summary
 from efficiency.run.sweep import Recorder, Terminated, sigterm_as_interrupt, sweep
 from efficiency.store import cache
 from efficiency.zoo import UnknownModelError, ZooEntry, load_zoo, resolution
@@ -42,6 +42,9 @@ def _custom_entries(args) -> list[ZooEntry]:
             load_callable(spec)  # import now: a bad entry point fails before any work
         except (CustomModelError, ValueError) as exc:
             raise UsageError(str(exc)) from None
+    if args.accuracy is not None and args.accuracy < 1:   # 0.555 is most likely a fraction typed for 55.5 %
+        print(f"warning: --accuracy {args.accuracy:g} is taken as {args.accuracy:g} % (top-1 in percent, 0-100); "
+              f"for {args.accuracy * 100:g} % pass --accuracy {args.accuracy * 100:g}", file=sys.stderr)
     return entries
 
 
@@ -198,11 +201,15 @@ def _plan_and_run(args, path: Path, entries: list[ZooEntry], client, t_start: fl
     if args.list:
         return _print_list(jobs, len(entries))
     labels = stale_labels(existing, entries)
-    if jobs or len(labels):   # a run that writes nothing needs no writable folder
+    accuracy, accuracy_lines = stale_accuracy(existing, entries)   # labels set too: merged after them
+    if jobs or len(labels) or len(accuracy):   # a run that writes nothing needs no writable folder
         cache.check_writable(path)   # a folder that cannot take the rows fails now, not after the work
     if len(labels):
         cache.merge_rows(labels, path)
         print(f"Updated the family/paper labels of {len(labels)} cached rows to the current zoo.")
+    if len(accuracy):
+        cache.merge_rows(accuracy, path)
+        print("\n".join(accuracy_lines))
     if not jobs:
         print(f"Nothing to do: all {len(entries)} selected models are up to date in {path} "
               f"({time.perf_counter() - t_start:.1f} s). Use --force to recompute.")
@@ -309,7 +316,7 @@ def _execute(jobs: list[Job], args, path: Path, n_models: int, t_start: float, c
         return 1
     if stop is not None:
         return 143 if isinstance(stop, Terminated) else 130
-    return 0
+    return ALL_FAILED if every_row_failed(recorder) else 0
 
 
 if __name__ == "__main__":

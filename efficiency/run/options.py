@@ -18,8 +18,10 @@ Examples::
     python -m efficiency.refresh --cache data/results.parquet --merge FILE   # rows a failed run saved aside
     python -m efficiency.refresh --executor dask --scheduler tcp://HOST:8786 --device cuda   # a Dask cluster
 
-Exit status: 0 done; 1 rows could not be merged into the cache (saved aside, see --merge); 2 a bad
-option, selection or cache, refused before any work; 130 Ctrl-C; 143 SIGTERM (finished rows kept).
+Exit status: 0 done (some rows may be error rows: their reasons are printed and kept in the cache);
+1 rows could not be merged into the cache (saved aside, see --merge); 2 a bad option, selection or
+cache, refused before any work; 3 done, but every row this run computed is an error row (nothing was
+measured); 130 Ctrl-C; 143 SIGTERM (finished rows kept).
 """
 # This module holds the options of ``python -m efficiency.refresh`` (the docstring above is its
 # --help) and their checks (check_options), run before any work; efficiency.run.cli runs the command.
@@ -103,7 +105,8 @@ def _selection_options(sel) -> None:
                           "nn.Module (repeatable; needs --input-size)")
     sel.add_argument("--input-size", metavar="C,H,W", help="per-sample input size of --custom models, e.g. 3,224,224")
     sel.add_argument("--accuracy", type=float, metavar="TOP1",
-                     help="ImageNet-1k top-1 (%%) of the --custom model, shown on the dashboard")
+                     help="ImageNet-1k top-1 (%%, 0-100) of the --custom model, shown on the dashboard; "
+                          "a new value updates the cached rows without remeasuring")
     sel.add_argument("--resolution", nargs="+", type=int, metavar="PX",
                      help="also measure each selected timm or torchvision classification model at these "
                           "square input sizes (px), for latency-versus-resolution curves: a size the zoo "

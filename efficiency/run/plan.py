@@ -293,3 +293,24 @@ def stale_labels(existing, entries: list[ZooEntry]):
     for c in LABEL_COLUMNS:
         out[c] = new[c][differs]
     return out
+
+
+def stale_accuracy(existing, entries: list[ZooEntry]) -> tuple:
+    """Cached rows of the ``entries`` given an accuracy (``refresh --custom ... --accuracy``) whose
+    ``user_accuracy`` differs, with it set (and their labels the zoo's, so that a relabelling merged
+    beside them is not undone), and one line per model saying so. The accuracy is the user's figure,
+    not a measurement: a corrected one is written in place, not remeasured (UXCHECK6 #4)."""
+    want = {e.id: e for e in entries if e.user_accuracy is not None}
+    if existing.empty or not want:
+        return existing.iloc[0:0], []
+    rows = existing[existing["model"].isin(want)]
+    new = rows["model"].map(lambda m: want[m].user_accuracy).astype("float64")
+    out = rows[rows["user_accuracy"].astype("float64").ne(new)].copy()   # NaN (none given before) differs
+    lines = []
+    for model, old in out.groupby("model", sort=False)["user_accuracy"]:
+        was = ", ".join(f"{v:g}" for v in sorted(old.dropna().unique())) or "none"
+        lines.append(f"accuracy of {model} updated: {was} -> {want[model].user_accuracy:g} (no re-measure needed)")
+    out["user_accuracy"] = new[out.index]
+    for c in LABEL_COLUMNS:
+        out[c] = out["model"].map(lambda m, c=c: getattr(want[m], c))
+    return out, lines

@@ -10,6 +10,15 @@ from efficiency.run.sweep import Recorder
 
 SHOWN_ERRORS = 10
 COMMAND = "python -m efficiency.refresh"
+# the exit status of a refresh that ran to its end but whose every row is an error row (1, 2, 130 and 143
+# are taken: efficiency.run.options). A sweep where some rows failed exits 0: errors are data in the cache.
+ALL_FAILED = 3
+
+
+def every_row_failed(recorder: Recorder) -> bool:
+    """Whether the run computed rows and every one of them is an error row (a script checking the
+    status learns that nothing was measured)."""
+    return bool(recorder.rows) and all(r.get("error") for r in recorder.rows)
 
 
 def merge_command(side: Path, path: Path, force: bool = False) -> str:
@@ -26,10 +35,13 @@ def print_summary(recorder: Recorder, jobs: list[Job], n_models: int, seconds: f
     errors = [r for r in rows if r.get("error")]
     mismatch = [r for r in counts if r.get("macs_mismatch") and not r.get("error")]
     uncovered = [r for r in counts if r.get("uncovered_ops") not in (None, "", "{}")]
-    print(f"\n{'Stopped' if interrupted else 'Done'} in {seconds:.0f} s: {len(counts)} count rows and "
-          f"{len(lat)} latency rows measured for {n_models} selected models ({len(jobs)} builds "
-          f"planned); {recorder.written} rows written to {recorder.path}.")
-    print(f"  errors: {len(errors)}   failures kept apart (a good row holds their key; see its "
+    good_counts, good_lat = (sum(not r.get("error") for r in some) for some in (counts, lat))   # errors: not measured
+    written = (f"{len(rows)} rows written to {recorder.path}" if recorder.written == len(rows)
+               else f"{len(rows)} rows ({recorder.written} written to {recorder.path})")
+    print(f"\n{'Stopped' if interrupted else 'Done'} in {seconds:.0f} s: {written}: {good_counts + good_lat} measured "
+          f"({good_counts} count, {good_lat} latency), {len(errors)} errors; "
+          f"for {n_models} selected models ({len(jobs)} builds planned).")
+    print(f"  failures kept apart (a good row holds their key; see its "
           f"failed_* columns): {recorder.kept_apart}   fvcore/FlopCounterMode disagree >1%: "
           f"{len(mismatch)}   rows with uncovered operators: {len(uncovered)}")
     for r in errors[:SHOWN_ERRORS]:
@@ -38,6 +50,8 @@ def print_summary(recorder: Recorder, jobs: list[Job], n_models: int, seconds: f
         print(f"  ... and {len(errors) - SHOWN_ERRORS} more (error column of the cache)")
     if recorder.crashed:
         print(f"  worker crashed on: {', '.join(recorder.crashed[:SHOWN_ERRORS])}")
+    if every_row_failed(recorder) and not (interrupted or recorder.unmerged):   # else 130/143/1
+        print(f"  Every row of this run is an error row: nothing was measured (exit status {ALL_FAILED}).")
     if recorder.unmerged:
         _print_unmerged(recorder)
 

@@ -46,6 +46,15 @@ def refresh_command(models: str | list[str] = "*", state: ViewState | None = Non
     return cmd
 
 
+def accuracy_command(model: str, results: str | None = None) -> str:
+    """The refresh that gives the custom model ``model`` (a ``custom/<entry point>@<size>`` id) its
+    ImageNet-1k top-1: ``--accuracy`` writes it on the model's cached rows without remeasuring them, and
+    ``--skip-latency`` keeps the command from timing configurations it was never measured in. ``results``:
+    the cache the dashboard reads, named when it is not the refresh's default."""
+    cmd = refresh_command(model) + " --skip-latency --accuracy TOP1"
+    return cmd + (f" --cache {shlex.quote(str(results))}" if results else "")
+
+
 def plot_command(state: ViewState, out: str = "pareto.svg") -> str:
     """The ``efficiency.plot`` command drawing ``state``'s Pareto figure (efficiency.ui.plot_cli): axes, task,
     hardware configuration, the chosen machine when there is one (else the CLI's automatic one, as the page's),

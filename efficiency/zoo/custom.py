@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from efficiency.zoo import ids
-from efficiency.zoo.registry import ZooEntry, family_of
+from efficiency.zoo.registry import ZooEntry
 
 
 class CustomModelError(ValueError):
@@ -49,7 +49,7 @@ def load_callable(spec: str) -> Callable:
         raise
     except Exception as exc:  # noqa: BLE001 - any import failure is the user's to see
         raise CustomModelError(f"custom model {spec!r}: import of {target!r} failed: "
-                               f"{type(exc).__name__}: {exc}") from exc
+                               f"{type(exc).__name__}: {exc}{_not_found_hint(exc, target, attr)}") from exc
     obj = module
     for part in attr.split("."):
         if not hasattr(obj, part):
@@ -58,6 +58,23 @@ def load_callable(spec: str) -> Callable:
     if not callable(obj):
         raise CustomModelError(f"custom model {spec!r}: {attr!r} is not callable")
     return obj
+
+
+def _not_found_hint(exc: Exception, target: str, attr: str) -> str:
+    """Where the module form's module itself was not found (not a package it imports): the two ways
+    to reach it, since a folder of the user's is rarely on the import path (UXCHECK6 #9)."""
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    if not missing or not (target == missing or target.startswith(missing + ".")):
+        return ""
+    return f" (is its folder on PYTHONPATH, or pass a path: path/to/{target.replace('.', '/')}.py:{attr}?)"
+
+
+def family_name(spec: str) -> str:
+    """A custom model's family: its module's name or its file's stem ('tinynet' for 'x/tinynet.py:build' and
+    'pkg.tinynet:build'), what names the network; the callable's name is most often a generic 'build' or
+    'model'. A label only (not in the id or an input key): changing it relabels cached rows."""
+    target = split_entry_point(spec)[0]
+    return Path(target).stem if target.endswith(".py") else target.rpartition(".")[2]
 
 
 def build_custom(spec: str):
@@ -82,7 +99,6 @@ def custom_entry(spec: str, input_size: str | tuple[int, ...], accuracy: float |
     if accuracy is not None and not 0.0 <= float(accuracy) <= 100.0:
         raise CustomModelError(f"custom model {spec!r}: accuracy {accuracy} is not a percentage")
     size = ids.input_size_str(shape)
-    arch = split_entry_point(spec)[1].split(".")[-1]
     return ZooEntry(id=ids.custom_id(spec, size), source="custom", name=spec, arch=spec, weights="",
-                    task=task, family=family_of(arch), input_size=shape,
+                    task=task, family=family_name(spec), input_size=shape,
                     user_accuracy=None if accuracy is None else float(accuracy))
