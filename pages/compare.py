@@ -1,6 +1,7 @@
 """Compare 2 to 6 models side by side: a table with units and normalised bars."""
+from dataclasses import replace
+
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from efficiency.ui import compare_table as ctab      # the desktop grids (detail.compare_table: the rows)
@@ -11,19 +12,20 @@ from efficiency.ui.log_ticks import label_log_axes
 from efficiency.ui import data as uidata
 from efficiency.ui import session as ui
 from efficiency.ui.axes import LANGUAGE, PRETTY_DATASETS, hw_text, y_label
-from efficiency.ui.commands import measure_hint
 from efficiency.ui.configs import config_of
 from efficiency.ui.curves import (batch_curves, batch_notes, by_model, configurations, drawn_lines, of_config,
                                   resolution_curves, resolution_lines, resolution_notes, resolution_table)
 from efficiency.ui import language_detail as ld
 from efficiency.ui import models_table as mt
-from efficiency.ui.detail import (batch_figure, compare_shown, compare_table, latency_machine, models_coverage,
+from efficiency.ui.detail import (batch_figure, compare_shown, compare_table, latency_machine,
                                   on_machine, preferred_config, resolution_figure)
 from efficiency.ui.phone import swap_css
 from efficiency.ui.phone_charts import twin_chart
 from efficiency.ui.language import group_info, group_words, group_y_label
 from efficiency.ui.tables import MEMORY_WORDS
+from efficiency.ui import compare_notes as cn
 from efficiency.ui.coverage_note import coverage_note
+from efficiency.ui.machine_choice import KEY as MACHINE_KEY
 from efficiency.ui.detail_notes import machine_statement
 from efficiency.ui.view_notes import accuracy_words
 
@@ -125,29 +127,43 @@ else:
     st.caption(f"{units}.")
 if t["acc"].isna().any():
     st.info(f"Some models have no published {accuracy_words(s, ylab)}: pick another metric in the sidebar.")
-have, total, best = models_coverage(d.results, chosen, s)
-coverage_note(st, config_of(s), have, total, best, "compared models", "cov_compare")
-if t["lat_p50_ms"].isna().any():
-    st.info(f"Some models have no latency for {hw}. {measure_hint(s, chosen)}.")
+
+
+def switch_machine(hardware: str) -> None:
+    """Read latency from ``hardware`` from the next run on (the Pareto sidebar's Machine choice too): a
+    button's ``on_click``, which runs before the script, when a widget's value may still be set."""
+    st.session_state[MACHINE_KEY] = hardware
+    st.session_state["view"] = replace(ui.state(), hw_id=hardware)
+
+
+def coverage_line(cov: cn.MachineCoverage) -> None:
+    """The coverage line, counted on the page's machine as the latency column is (with its button to the
+    configuration where one machine measured more of the models), and the note on the models this machine
+    lacks with a button to the machine holding them."""
+    coverage_note(st, config_of(s), len(cov.here), cov.total, cn.widest_on_one_machine(d.results, chosen),
+                  "compared models", "cov_compare", cov.machine or None, cn.elsewhere_text(cov))
+    other = cov.others[0] if cov.others else None
+    if hint := cn.missing_hint(cov, s, other[1] if other else ""):
+        st.info(hint)
+    if other:
+        st.button(f"Show latency from {other[1]} ({other[2]} of {cov.total} models)", key="cmp_machine",
+                  on_click=switch_machine, args=(other[0],), icon=":material/swap_horiz:")
+
+
+coverage_line(cn.machine_coverage(d.results, chosen, s, machine.hardware))   # the latency column's machine
 
 st.subheader("Normalised (each quantity divided by its largest value among these models)")
-metrics = [k for k in cols if t[k].notna().any()]
 # one colour per model on every chart of the page (the curves below take theirs from here)
 colour_of = {r["model"]: plot.PALETTE[i % len(plot.PALETTE)] for i, (_, r) in enumerate(t.iterrows())}
-fig = go.Figure()
-for _, r in t.iterrows():
-    # horizontal bars: the quantities' names read across (on a phone, upright bars were slivers under
-    # names turned on end and cut off)
-    fig.add_trace(go.Bar(name=r["arch"] if t["arch"].nunique() == len(t) else r["model"], orientation="h",
-                         y=[cols[k].split(" (")[0] for k in metrics],
-                         x=[r[k] / t[k].max() if t[k].max() else None for k in metrics],
-                         marker_color=colour_of[r["model"]],
-                         hovertext=[f"{r['model']}<br>{cols[k]}: {r[k]:.4g}" for k in metrics],
-                         hovertemplate="%{hovertext}<extra></extra>"))
-fig.update_layout(barmode="group", template="plotly_white", font=dict(size=14),
-                  xaxis=dict(title="fraction of the largest", range=[0, 1.05]),
-                  yaxis=dict(autorange="reversed", automargin=True))
-on_page(st, legend_below(fig, len(metrics) * (11 * len(t) + 14)), "compare_normalised")
+names = [str(r["arch"] if t["arch"].nunique() == len(t) else r["model"]) for _, r in t.iterrows()]
+bars = cn.normalised(t, [k for k in cols if k in t], names)    # only quantities two or more models have
+if bars.metrics:
+    fig = cn.normalised_figure(t, bars, cols, names, [colour_of[m] for m in t["model"]])
+    on_page(st, legend_below(fig, len(bars.metrics) * (11 * len(t) + 14)), "compare_normalised")
+else:
+    st.info("No quantity has a value for two or more of these models: nothing to draw.", icon=":material/info:")
+if text := cn.left_out_text(bars, cols):
+    st.caption(text)
 st.caption("Higher is better for accuracy, decode tokens/s and the fraction of the bandwidth bound; lower for "
            "compute, parameters, bytes, TTFT, decode step time and energy." if lang else
            "Lower is better for compute, parameters, latency and memory; higher for accuracy and throughput.")

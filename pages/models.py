@@ -7,6 +7,7 @@ from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text
 from efficiency.ui.export_names import models_file_name
+from efficiency.ui.machine_choice import machine_sidebar
 from efficiency.ui.tables import STABILITY_RULE
 
 router.ensure_routed()
@@ -16,10 +17,13 @@ s = ui.state()
 st.title("Models")
 st.caption("Every model of the explorer's current view: same task, accuracy metric, hardware configuration "
            "and filters. *Sort by* sets the order of the table, its CSV and the share link; a click on a header "
-           "re-sorts the screen only. Blank cells were not measured or not published.")
+           "re-sorts the screen only. Blank cells were not measured on the machine the latency comes from (the "
+           "notes say which models another machine measured) or not published.")
 if ui.no_results_message(d):
     ui.stop()
 
+# the machine its latency columns come from, offered where two machines measured the view's models (UXCHECK6 #2)
+s = machine_sidebar(d, s)
 v = ui.view(d, s)
 for level, msg in v.notes:
     (st.warning if level == "warning" else st.info)(msg)

@@ -24,7 +24,7 @@ from efficiency.ui.pareto_page import filter_choices
 from efficiency.ui.seed_claims import LEGEND as SEED_LEGEND
 from efficiency.ui.state import BUBBLES
 from efficiency.ui.tables import front_table
-from efficiency.ui.coverage_note import coverage_note
+from efficiency.ui.view_machine import other_machine_hint
 from efficiency.ui.view_notes import budget_gap_text
 from efficiency.vocab import COLOR_BY
 
@@ -74,8 +74,9 @@ bubble = opts.segmented_control("Marker size", BUBBLES, key="w_bubble",
                                 help="Marker area proportional to parameters or to peak memory "
                                      "(memory of the sidebar's hardware configuration).") or s.bubble
 
-# ---- the machine the latency comes from (sidebar, under the hardware configuration; x decides whether it shows)
-s = machine_sidebar(d, s, x)
+# ---- the machine the latency comes from (sidebar, under the hardware configuration): the front table and the
+# budget box show latency on every axis, so it is offered whenever two machines measured the view's models
+s = machine_sidebar(d, s)
 
 # ---- filters (sidebar)
 # in a popover: the browser builds its nine widgets only when it is opened, not on every first
@@ -216,7 +217,7 @@ if len(v.points):
         m4.metric(f"{'Fastest' if v.benefit else 'Cheapest'} on front ({unit_x})", f"{cheapest['x']:.3g}",
                   help=cheapest["model"])
 if not AXES[s.x].needs_hw and v.lat_total:   # on a latency axis the same line sits above the chart
-    coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", "cov_budget")
+    notes.view_coverage(v, current, "cov_budget")
 
 # ---- the front as a table
 st.subheader("The front")
@@ -230,7 +231,10 @@ if len(v.front):
     # phone=True: where the table is 640 px or narrower each row stacks, the id above its numbers, the key
     # ones (accuracy, x, speed) first on a line (efficiency.ui.phone)
     st.html(mt.html_table(front, {v.y_label: 2}, max_height_px=420 if len(front) > 12 else None, phone=True))
-    st.caption(f"Speed on {hw}. " + (f"Highest {AXES[s.x].short} first; each model here is more accurate than "
+    blank = [m for m in v.front["model"] if m in v.elsewhere]      # measured on another machine only
+    there = other_machine_hint(blank, v.elsewhere)
+    st.caption(f"Speed on {hw}." + (f" Blank speed: {there}" if there else "") + " "
+               + (f"Highest {AXES[s.x].short} first; each model here is more accurate than "
                f"every model with a higher {AXES[s.x].short}." if v.benefit else
                "Cost-ascending; every model here beats all cheaper ones."))
 elif lower_bound_axis(s) and len(v.points):

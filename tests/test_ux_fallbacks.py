@@ -278,15 +278,26 @@ def test_detail_with_an_unknown_model_says_so_and_shows_no_other(fixture_env):
     assert not at.subheader and not at.metric
 
 
-def test_detail_of_an_unmeasured_configuration_lists_where_it_was_measured(fixture_env, tmp_path, monkeypatch):
+def test_detail_of_an_unmeasured_configuration_lands_where_it_was_measured(fixture_env, tmp_path, monkeypatch):
+    # the sidebar counts the configurations of the picked model on Detail (MACHINEFIX, UXCHECK6 #8): a model
+    # without CUDA rows opens on its CPU rows, not on "not measured"
     res = pd.read_parquet(FIX / "results.parquet")
     path = tmp_path / "results.parquet"
     cache.write_atomic(_without_cuda_rows(res, TIMM_R50), path)   # with the marker cache.read wants
     monkeypatch.setenv("EFFICIENCY_RESULTS", str(path))
     at = _app({"sel": TIMM_R50}, page="detail")
+    assert _control(at, "w_device").value == "cpu"
+    assert {m.label: m.value for m in at.metric}["Latency p50"] != "not measured"
+    assert any("was not measured for the picked models" in str(c.value) for c in at.sidebar.caption)
+
+
+def test_detail_of_a_model_without_latency_names_another_implementation(fixture_env, tmp_path, monkeypatch):
+    res = pd.read_parquet(FIX / "results.parquet")
+    path = tmp_path / "results.parquet"
+    cache.write_atomic(res[~((res["model"] == TIMM_R50) & (res["kind"] == "latency"))], path)
+    monkeypatch.setenv("EFFICIENCY_RESULTS", str(path))
+    at = _app({"sel": TIMM_R50}, page="detail")
     assert {m.label: m.value for m in at.metric}["Latency p50"] == "not measured"
     info = _texts(at, ("info",))
-    assert "measured: cpu b1 bf16 eager, cpu b1 fp32 eager" in info
+    assert "no latency measured at all" in info
     assert f"a different implementation, {TV_R50}" in info and "not this model's" in info
-    next(b for b in at.button if str(b.label).startswith("Show CPU")).click().run()
-    assert not at.exception and _control(at, "w_device").value == "cpu"

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from efficiency.ui.axes import AXES
 from efficiency.ui.explorer import View, budget_query
 from efficiency.ui.tables import STABILITY_RULE, stability_text
+from efficiency.ui.view_machine import PICK, elsewhere_words
 
 BUDGET_AXIS = "latency_p50"      # the axis whose unit the budget is in (ms per batch, p50)
 BEST_COLOR = "#FFB000"
@@ -30,6 +31,9 @@ class BudgetAnswer:
     n_lacking: int                      # models without latency in the configuration
     n_scope: int                        # ... out of these (plotted models, or models with the accuracy)
     fastest: pd.Series | None           # the fastest ranked model (what to say when none fits)
+    # of the lacking models, where another machine measured them ("6 measured on NVIDIA H100"; "" none):
+    # the answer sends the reader to the Machine choice rather than calling them unmeasured (UXCHECK6 #2)
+    elsewhere: str = ""
 
 
 def budget_answer(view: View, budget_ms: float, k: int = 5) -> BudgetAnswer:
@@ -41,12 +45,14 @@ def budget_answer(view: View, budget_ms: float, k: int = 5) -> BudgetAnswer:
     best, runners = budget_query(pts, budget_ms, k=k, higher_is_better=view.higher_is_better)
     if AXES[view.state.x].needs_hw:
         lacking, scope = max(view.lat_total - view.lat_have, 0), view.lat_total
+        there, where = list(view.lat_elsewhere), view.lat_elsewhere     # counted over lat_total's models
     else:
         lacking, scope = int(lat.isna().sum()), len(pts)
+        there, where = (list(pts.loc[lat.isna(), "model"]) if len(pts) else []), view.elsewhere
     ranked = pts[lat.notna()]
     fastest = ranked.loc[lat[lat.notna()].idxmin()] if len(ranked) else None
     return BudgetAnswer(budget_ms, best, runners, int((lat <= budget_ms).sum()), len(ranked), lacking, scope,
-                        fastest)
+                        fastest, elsewhere_words(there, where))
 
 
 def _model_line(row: pd.Series, unit: str) -> str:
@@ -78,7 +84,8 @@ def answer_lines(a: BudgetAnswer, hw: str, y_short: str, unit: str = " %") -> li
         lines += [f"{i}. {_model_line(r, unit)}" for i, (_, r) in enumerate(a.runners.iterrows(), start=2)]
         lines.append(f"{a.n_within:,} of {a.n_ranked:,} ranked models fit the budget.")
     if a.n_lacking:
-        lines.append(f"{a.n_lacking:,} of {a.n_scope:,} models have no latency on {hw}: not ranked.")
+        lines.append(f"{a.n_lacking:,} of {a.n_scope:,} models have no latency on {hw}: not ranked."
+                     + (f" Of them, {a.elsewhere} in this configuration: {PICK} to rank those." if a.elsewhere else ""))
     return lines + _noisy_line(a)
 
 

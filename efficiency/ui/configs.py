@@ -42,21 +42,23 @@ def config_of(state) -> HwConfig:
     return HwConfig(str(state.device), str(state.dtype), str(state.mode), int(state.batch))
 
 
-_LATENCY_KEYS = ["model", "task", "kind", "error", "device", "dtype", "mode", "batch_size"]
+_LATENCY_KEYS = ["model", "task", "kind", "error", "device", "dtype", "mode", "batch_size", "hardware"]
 
 
-def _latency_rows(results: pd.DataFrame) -> pd.DataFrame:
+def _latency_rows(results: pd.DataFrame, attempted: bool = False) -> pd.DataFrame:
     # only the key columns: filtering every column of the cache is most of the cost
-    rows = good_rows(results[[c for c in _LATENCY_KEYS if c in results.columns]])
+    rows = results[[c for c in _LATENCY_KEYS if c in results.columns]]
+    rows = rows if attempted else good_rows(rows)
     rows = rows[rows["kind"] == "latency"]
     batch = pd.to_numeric(rows["batch_size"], errors="coerce")
     return rows[batch.notna()].assign(batch=batch[batch.notna()].astype(int))
 
 
-def coverage(results: pd.DataFrame, task: str = ALL_TASKS, models=None) -> pd.DataFrame:
+def coverage(results: pd.DataFrame, task: str = ALL_TASKS, models=None, attempted: bool = False) -> pd.DataFrame:
     """Every configuration with good latency rows for ``task`` (optionally among ``models``) and
-    its number of models, widest first (ties: device, dtype, mode, batch order)."""
-    rows = _latency_rows(results)
+    its number of models, widest first (ties: device, dtype, mode, batch order); ``attempted``: failed
+    rows count too (a model's detail shows why its configuration failed)."""
+    rows = _latency_rows(results, attempted)
     if task != ALL_TASKS:
         rows = rows[rows["task"] == task]
     if models is not None:
@@ -66,6 +68,24 @@ def coverage(results: pd.DataFrame, task: str = ALL_TASKS, models=None) -> pd.Da
     out = rows.groupby(list(FIELDS))["model"].nunique().reset_index(name="models")
     out = out.sort_values(["models", *FIELDS], ascending=[False, True, True, True, True], kind="stable")
     return out.reset_index(drop=True)
+
+
+def machine_coverage(results: pd.DataFrame, task: str = ALL_TASKS, models=None) -> dict[HwConfig, int]:
+    """``configuration -> models`` as :func:`available` of :func:`coverage`, each configuration counted on
+    its best machine (the one that measured the most of ``models`` there), widest first: a view reads
+    latency from one machine, so "11 models" measured 5 on one GPU and 6 on another is 6 for a view."""
+    rows = _latency_rows(results)
+    if task != ALL_TASKS:
+        rows = rows[rows["task"] == task]
+    if models is not None:
+        rows = rows[rows["model"].isin(set(models))]
+    if rows.empty:
+        return {}
+    hw = rows["hardware"].astype(str) if "hardware" in rows else pd.Series("", index=rows.index)
+    per = rows.assign(_hw=hw).groupby([*FIELDS, "_hw"])["model"].nunique().groupby(level=list(FIELDS)).max()
+    out = per.reset_index(name="models").sort_values(["models", *FIELDS], ascending=[False, True, True, True, True],
+                                                     kind="stable")
+    return available(out)
 
 
 def available(cov: pd.DataFrame) -> dict[HwConfig, int]:
@@ -120,10 +140,15 @@ def widest(options: dict[HwConfig, int]) -> tuple[HwConfig, int] | None:
 
 
 def coverage_text(current: HwConfig, have: int, total: int, best: tuple[HwConfig, int] | None,
-                  population: str = "models") -> str:
-    """"N of M <population> have latency for <current>", naming the widest configuration when
+                  population: str = "models", machine: str | None = None, elsewhere: str = "") -> str:
+    """"N of M <population> have latency for <current>" (on ``machine``, the one the page shows, when
+    named: the count is that machine's, UXCHECK6 #2), then ``elsewhere`` (what other machines measured
+    there, :func:`efficiency.ui.view_machine.other_machine_hint`), naming the widest configuration when
     it covers more."""
-    text = f"{have:,} of {total:,} {population} have latency for {current.text}."
+    on = f" on {machine}" if machine else ""
+    text = f"{have:,} of {total:,} {population} have latency for {current.text}{on}."
+    if elsewhere:
+        text += f" Of the others, {elsewhere}"
     if best is not None and best[0] != current and best[1] > have:
         text += f" Widest coverage: {best[0].text} ({best[1]:,} models)."
     return text

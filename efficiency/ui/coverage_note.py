@@ -19,10 +19,11 @@ def switch_configuration(cfg: configs.HwConfig) -> None:
 
 
 def coverage_note(where, current: configs.HwConfig, have: int, total: int, best, population: str,
-                  key: str) -> None:
-    """"N of M <population> have latency for <current>" and, when another configuration covers
-    more of them, a button switching to it (every latency view states its coverage)."""
-    where.caption(configs.coverage_text(current, have, total, best, population))
+                  key: str, machine: str | None = None, elsewhere: str = "") -> None:
+    """"N of M <population> have latency for <current>" (on ``machine``, with what other machines hold:
+    :func:`efficiency.ui.configs.coverage_text`) and, when another configuration covers more of them, a
+    button switching to it (every latency view states its coverage)."""
+    where.caption(configs.coverage_text(current, have, total, best, population, machine, elsewhere))
     if best is not None and best[0] != current and best[1] > have:
         where.button(f"Show {best[0].text} ({best[1]:,} models)", key=key, on_click=switch_configuration,
                      args=(best[0],), icon=":material/swap_horiz:")

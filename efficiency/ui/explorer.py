@@ -3,7 +3,7 @@
 filters, the front, and notes saying what is missing; plus the latency-budget query.
 
 :func:`build_view` is a pipeline of small pure steps: the machine the latency comes from
-(:mod:`efficiency.ui.machines`), :func:`device_label`, :func:`join_points`, the notes
+(:mod:`efficiency.ui.view_machine`), :func:`device_label`, :func:`join_points`, the notes
 (:mod:`efficiency.ui.view_notes`), :func:`filter_mask` (the table :data:`FILTERS`), :func:`mark_front`.
 """
 from __future__ import annotations
@@ -18,13 +18,13 @@ import pandas as pd
 
 from efficiency.ui.axes import AXES, LANGUAGE, X_COLUMN, hw_text, lower_bound_axis, x_label, y_label
 from efficiency.ui import configs, language, seed_claims
-from efficiency.store.query import good_rows
-from efficiency.ui.machines import short_names
 from efficiency.ui.pareto import pareto_mask
-from efficiency.ui.plottable import choose_machine, gpu_switch, is_test_network
+from efficiency.ui.plottable import choose_machine, gpu_switch, is_test_network, plottable_models
 from efficiency.ui.state import DEFAULT, ViewState
 from efficiency.ui.tables import (LAT_KEEP, MIN_SAMPLES_TAIL, accuracy_values, config_rows, count_table, join_latency,
                                   latency_table, machine_note, stability)
+from efficiency.ui.view_machine import (auto_machine, device_label, elsewhere, elsewhere_words, latency_coverage,
+                                       machine_names)
 from efficiency.ui.view_notes import Note, collect_notes, incomplete_top_notes
 from efficiency.vocab import ALL_TASKS
 
@@ -44,7 +44,11 @@ class View:
     n_candidates: int = 0                # models of the task before the user's filters
     lat_have: int = 0                    # of the task's models with the accuracy, how many have latency
     lat_total: int = 0                   # ... in the view's configuration, out of how many
-    widest: tuple | None = None          # (HwConfig, models) covering the most of those models
+    widest: tuple | None = None          # (HwConfig, models) covering the most of those models on one machine
+    lat_elsewhere: dict = field(default_factory=dict)   # of those without latency, those another machine measured
+    # model -> another machine's short name, for the view's models (before the filters) that the machine
+    # shown did not measure in this configuration but another did (efficiency.ui.view_machine.elsewhere)
+    elsewhere: dict = field(default_factory=dict)
     # seed architectures at their paper's claimed accuracy (state.seed_claims): x, y, beyond_front, ...;
     # never part of ``points`` or ``front``
     seed: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -72,6 +76,9 @@ class View:
             parts.append(f"latency: {hw_text(s, self.device_name)}, p50 of timed calls")
             if self.group is not None:      # the mode's KV cache (language.MODE_LABELS)
                 parts.append(language.STATIC_CACHE_NOTE)
+            left = [m for m in self.elsewhere if m not in set(self.points["model"])] if AXES[s.x].needs_hw else []
+            if left:                        # the export says who is missing, not only the page's notes
+                parts.append(f"not drawn: {elsewhere_words(left, self.elsewhere)} only (one machine per chart)")
             unflagged = int((stability(self.points) == "not assessed").sum())
             if unflagged:                   # rows with no noisy flag (the language rows so far): never "stable"
                 parts.append(f"latency stability not assessed for {unflagged} models (their rows store no noisy flag)")
@@ -99,26 +106,6 @@ def view_key(state: ViewState) -> ViewState:
 
 
 # --------------------------------------------------------------------------- the steps
-
-def device_label(lat: pd.DataFrame, device: str, results: pd.DataFrame | None = None) -> str | None:
-    """The machine of the latency rows in the words every page uses for it
-    (:func:`~efficiency.ui.machines.short_names` over ``results``' good latency rows, as the Hardware
-    page names them; without ``results``, over ``lat`` alone); a CPU's also names its thread count (CPU
-    latency depends on it as much as on the chip). None without rows or names."""
-    if not len(lat):
-        return None
-    hw = str(lat["hardware"].astype(str).mode().iloc[0]) if "hardware" in lat else None
-    every = lat if results is None else good_rows(results)
-    every = every[(every["kind"] == "latency") & (every["device"] == device)] if "kind" in every else every
-    names = short_names(every)
-    mine = names[every["hardware"].astype(str) == hw] if hw is not None and "hardware" in every else names
-    name = str(mine.mode().iloc[0]) if len(mine) else ""
-    threads = pd.to_numeric(lat["num_threads"], errors="coerce").dropna() if "num_threads" in lat else None
-    if device == "cpu" and name and threads is not None and len(threads):
-        n = int(threads.mode().iloc[0])
-        name += f", {n} thread{'s' if n != 1 else ''}"
-    return name or None
-
 
 ENERGY_COLUMNS = ["energy_j_per_sample", "power_w_avg"]   # a GPU row's NVML energy, beside LAT_KEEP
 
@@ -234,18 +221,6 @@ def mark_front(pts: pd.DataFrame, higher_is_better: bool,
 
 # --------------------------------------------------------------------------- the view
 
-def latency_coverage(results: pd.DataFrame, state: ViewState, pts: pd.DataFrame) -> dict:
-    """The View's coverage fields: of the models in ``pts`` (the task's models with the accuracy),
-    how many have latency in the view's configuration, and the configuration covering the most."""
-    keep = pts["y"].notna()
-    if not state.show_test:
-        keep &= ~is_test_network(pts)
-    population = pts.loc[keep, "model"]
-    cov = configs.available(configs.coverage(results, state.task, set(population)))
-    have = cov.get(configs.config_of(state), 0)
-    return {"lat_have": have, "lat_total": int(population.nunique()), "widest": configs.widest(cov)}
-
-
 def with_gap_notes(pts: pd.DataFrame, results: pd.DataFrame, counts: pd.DataFrame,
                    state: ViewState) -> pd.DataFrame:
     """``pts`` with ``lat_note``: for models without latency in the view's configuration, where
@@ -285,21 +260,26 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState,
         counts = counts[counts["task"] == state.task]
     if state.seed_claims and claimed is None:
         claimed = seed_claims.claimed_accuracy()
-    # the configuration's rows, filtered once for the machine choice, the latency and the machine note
+    # the configuration's rows, filtered once for the machine choice, the latency and the machine note;
+    # the machine is decided once here and passed to all three (UXCHECK6 #1)
     rows = config_rows(results, state.device, state.batch, state.dtype, state.mode)
-    machine, fallback = choose_machine(results, accuracy, state, counts, claimed if state.seed_claims else None, rows)
+    claims = claimed if state.seed_claims else None
+    chosen, fallback = choose_machine(results, accuracy, state, counts, claims, rows)
+    machine = chosen if chosen is not None else auto_machine(rows, plottable_models(counts, accuracy, state, claims))
     lat = latency_table(results, state.device, state.batch, state.dtype, state.mode, hardware=machine, rows=rows)
     device_name = device_label(lat, state.device, results)
     acc, hib = accuracy_values(accuracy, state.y_dataset, state.y_metric)
     group = language.group_info(accuracy, state.y_dataset, state.y_metric)
     pts = join_points(counts, lat, acc, state.x)
-    mixed = machine_note(results, state.device, state.batch, state.dtype, state.mode, pts["model"], machine, rows)
+    where = elsewhere(rows, machine, pts.loc[pts["y"].notna(), "model"], machine_names(results, state.device))
+    mixed = machine_note(results, state.device, state.batch, state.dtype, state.mode, pts["model"], chosen, rows,
+                         main=machine)
     notes = collect_notes(state, counts, pts, not acc.empty, results, ([("info", fallback)] if fallback else [])
-                          + ([("info", mixed)] if mixed and (AXES[state.x].needs_hw or machine is not None) else []),
-                          device_name if machine is not None else None,
-                          acc_label=language.group_y_label(group) if group else None)
-    notes += incomplete_top_notes(state, pts, hib) + tail_notes(state, pts)
-    coverage = latency_coverage(results, state, pts)
+                          + ([("info", mixed)] if mixed else []), device_name if chosen is not None else None,
+                          acc_label=language.group_y_label(group) if group else None, elsewhere=where,
+                          machine_name=device_name)
+    notes += incomplete_top_notes(state, pts, hib, where, device_name) + tail_notes(state, pts)
+    coverage = latency_coverage(results, state, pts, rows, machine, where)
     switch = gpu_switch(results, state, pts)
     n_candidates = int((pts["x"].notna() & pts["y"].notna()).sum())
     pts = pts[filter_mask(pts, state)].reset_index(drop=True)
@@ -312,7 +292,7 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState,
     return View(state=state, points=pts, front=front, x_label=view_x_label(state, device_name),
                 y_label=language.group_y_label(group) if group else y_label(state.y_dataset, state.y_metric, hib),
                 higher_is_better=hib, device_name=device_name, notes=notes, n_candidates=n_candidates,
-                seed=seed, group=group, switch=switch, **coverage)
+                seed=seed, group=group, switch=switch, elsewhere=where, **coverage)
 
 
 def colour_order(points: pd.DataFrame, groups: pd.Series, limit: int, higher_is_better: bool = True,

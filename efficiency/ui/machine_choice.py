@@ -1,8 +1,11 @@
 """The sidebar's machine chooser (Streamlit glue; the choice itself is :mod:`efficiency.ui.machines`).
 
 A view's latency comes from one machine. Where the configuration holds rows of two or more machines
-for the task's models and the x axis depends on the hardware, the sidebar offers them by name, with
-how many of the models the view can plot each measured, beside "Automatic" (the machine with the most models).
+for the models the view can plot, the sidebar offers them by name, with how many of those models each
+measured, beside "Automatic" (the machine that measured the most of them,
+:func:`efficiency.ui.view_machine.auto_machine`). It is offered on every x axis: the front table, the
+budget answer and the Models page show latency whatever the axis, and on the GMACs axis the detectors
+measured only on the H100 had blank latency with no way to reach it (UXCHECK6 #2).
 The choice is ``ViewState.hw_id`` (URL key ``hw``): it also decides the latency of the budget answer,
 the hover cards and the Models page, whose notes name the chosen machine.
 """
@@ -12,7 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from efficiency.ui import session as ui
-from efficiency.ui.axes import AXES
 from efficiency.ui.configs import config_of
 from efficiency.ui.hw_sidebar import plottable, plottable_scope
 from efficiency.ui.machines import AUTOMATIC, Machine, machines_in
@@ -23,8 +25,9 @@ from efficiency.vocab import ALL_TASKS
 
 KEY = "w_hw"
 HELP = ("Latency comes from one machine: rows of two machines are never mixed in one chart. Automatic: "
-        "the machine with the most models in this configuration. The count is of the models this chart can "
-        "plot (with the chosen accuracy); a machine that measured none of them is not offered.")
+        "the machine that measured the most of the models this chart can plot (with the chosen accuracy) in "
+        "this configuration. The counts are of those models; a machine that measured none of them is not "
+        "offered. It also sets the latency of the front table, the budget answer and the Models page.")
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -33,14 +36,16 @@ def _options(key: tuple, state: ViewState, scope: ViewState, _plotted: frozenset
     # _plotted is plottable(scope): keyed on the small scope, not hashed (1,700 ids cost ~18 ms)
     models = _counts["model"] if state.task == ALL_TASKS else _counts.loc[_counts["task"] == state.task, "model"]
     rows = config_rows(_results, state.device, state.batch, state.dtype, state.mode)
-    every = machines_in(rows)
-    return machine_counts(rows, set(models), set(_plotted)), (every[0] if every else None)
+    counted = machine_counts(rows, set(models), set(_plotted))
+    # the automatic machine as the view picks it (efficiency.ui.view_machine.auto_machine): most plottable models
+    every = counted.plottable or machines_in(rows)
+    return counted, (every[0] if every else None)
 
 
 def options(d: ui.Data, s: ViewState) -> tuple[MachineCounts, Machine | None]:
     """The machines with latency rows in ``s``'s configuration, counted over the models its view can
     plot (:func:`efficiency.ui.plottable.plottable_models`) and over the task's models, most first, and
-    the automatic one (most models of any task: :func:`efficiency.ui.tables.main_machine`); memoised
+    the automatic one (:func:`efficiency.ui.view_machine.auto_machine`: the most plottable models); memoised
     on the tables' key, the task, the configuration and the plottable models."""
     cfg = ViewState(task=s.task, device=s.device, batch=s.batch, dtype=s.dtype, mode=s.mode)
     return _options(d.key, cfg, plottable_scope(s), plottable(d, s), d.results, ui.counts(d))
@@ -55,24 +60,23 @@ def _fallback_text(wanted: str, counted: MachineCounts, auto: Machine | None, s:
     return f"The chosen machine has no latency rows for this task in {config_of(s).text}: {auto_text}"
 
 
-def machine_sidebar(d: ui.Data, s: ViewState, x: str) -> ViewState:
-    """The machine chooser under the hardware configuration, when axis ``x`` depends on the hardware
-    and two or more machines measured the task's models; returns the updated state. A choice the
-    configuration does not hold (a link from another cache, a device switched since) falls back to
-    automatic, and the sidebar says so."""
+def machine_sidebar(d: ui.Data, s: ViewState) -> ViewState:
+    """The machine chooser under the hardware configuration, when two or more machines measured the
+    models the view can plot (on any x axis: the page shows their latency in its tables and answers);
+    returns the updated state. A choice the configuration does not hold (a link from another cache, a
+    device switched since) falls back to automatic, and the sidebar says so."""
     sb = st.sidebar
     wanted = st.session_state.get(KEY, s.hw_id)     # the widget's value when it was drawn last run
-    if wanted == AUTOMATIC and not AXES[x].needs_hw:
-        return ui.update(hw_id=AUTOMATIC)           # nothing to offer or name: the machines are not read
     counted, auto = options(d, s)
     opts = counted.plottable
     known = {m.hardware: m for m in opts}
     if wanted != AUTOMATIC and wanted not in known:
         sb.info(_fallback_text(wanted, counted, auto, s), icon=":material/info:")
         wanted = AUTOMATIC
-    if not (AXES[x].needs_hw and len(opts) >= 2):
+    if len(opts) < 2:
         if wanted != AUTOMATIC:
-            sb.caption(f"Latency from the chosen machine, {known[wanted].name} (choose it on a latency axis).")
+            sb.caption(f"Latency from the chosen machine, {known[wanted].name} (the only one that measured "
+                       "these models here).")
         return ui.update(hw_id=wanted)
     labels = {m.hardware: m.label for m in opts}
     labels[AUTOMATIC] = f"Automatic: {auto.name}" if auto else "Automatic"

@@ -1,8 +1,9 @@
 """The machines a view's latency can come from (no torch, no Streamlit).
 
 A view takes its latency from ONE machine (a row's ``hardware`` identity,
-:mod:`efficiency.ui.tables`): by default the one with the most models in the hardware configuration
-(:func:`efficiency.ui.tables.main_machine`), or the one the user picked (``ViewState.hw_id``).
+:mod:`efficiency.ui.tables`): by default the one that measured the most of the view's plottable models
+in the hardware configuration (:func:`efficiency.ui.view_machine.auto_machine`), or the one the user
+picked (``ViewState.hw_id``).
 :func:`machine_options` lists the machines that hold good latency rows of the view's device, batch,
 dtype and mode for the view's models, each with its readable name and how many of those models it
 measured; :func:`resolve` turns the state's choice into the machine to read, falling back to the

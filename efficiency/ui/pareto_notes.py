@@ -25,6 +25,7 @@ from efficiency.ui.configs import HwConfig
 from efficiency.ui.coverage_note import coverage_note, switch_configuration
 from efficiency.ui.explorer import View
 from efficiency.ui.language import group_words
+from efficiency.ui.view_machine import other_machine_hint
 
 
 def draws_points(v: View) -> bool:
@@ -76,7 +77,15 @@ def show_details(v: View, current: HwConfig) -> None:
         st.caption("Paper claims are drawn on the GMACs and GFLOPs axes only (papers report compute, not this "
                    "hardware).")
     if _coverage_here(v):
-        coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", "cov_chart")
+        view_coverage(v, current, "cov_chart")
+
+
+def view_coverage(v: View, current: HwConfig, key: str) -> None:
+    """The view's coverage line, counted on the machine the view shows, naming it and what other machines
+    measured (UXCHECK6 #2: "11 of 11 have latency" sat beside blank latency of models measured elsewhere)."""
+    there = other_machine_hint(list(v.lat_elsewhere), v.lat_elsewhere)
+    coverage_note(st, current, v.lat_have, v.lat_total, v.widest, f"models with {v.y_label}", key,
+                  v.device_name, there)
 
 
 def pointer(n: int) -> str:

@@ -279,8 +279,9 @@ def main(argv: list[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
     view = build_view(viewed, acc.df, state, claimed)
-    for level, msg in view.notes:
-        print(f"{level}: {msg}", file=sys.stderr)
+    for level, msg in view.notes:     # the dashboard's Machine box is --hw here
+        print(f"{level}: " + msg.replace(" under Machine in the sidebar", " with --hw (--hw ? lists them)"),
+              file=sys.stderr)
     claims = None
     if state.claims:
         raw = uidata.read_claims(a.claims_file or uidata.path_for("claims"))

@@ -3,9 +3,9 @@ hardware configuration with its derived columns, accuracy per metric, and what t
 
 Only rows without an error enter a view (:func:`efficiency.store.query.good_rows`). A view's latency
 comes from one machine (the row key's ``hardware``): two CPUs, or two GPU models, measured in the same
-configuration are never mixed in one chart (:func:`main_machine` picks the one with the most models
-unless the user chose one, :mod:`efficiency.ui.machines`; :func:`machine_note` says what the others
-hold). When several latency rows match one hardware configuration for a model on that machine
+configuration are never mixed in one chart (a view passes the machine it reads,
+:mod:`efficiency.ui.view_machine`; without one, :func:`main_machine` picks the one with the most models;
+:func:`machine_note` says what the others hold). When several latency rows match one hardware configuration for a model on that machine
 (channels-last on and off, say), the table keeps the fastest p50 and says which in ``channels_last``.
 Units: see :mod:`efficiency.ui.axes`.
 """
@@ -96,14 +96,17 @@ def main_machine(rows: pd.DataFrame) -> str | None:
 
 
 def machine_note(results: pd.DataFrame, device: str, batch: int, dtype: str, mode: str, models,
-                 hardware: str | None = None, rows: pd.DataFrame | None = None) -> str:
+                 hardware: str | None = None, rows: pd.DataFrame | None = None, main: str | None = None) -> str:
     """Which machine the latency of ``models`` (the view's) comes from, and what other machines hold in
     this configuration for them, in words. ``hardware``: the machine the user chose (it is always
-    named); None: :func:`main_machine`, named only when another machine holds some of the models.
+    named); else ``main``, the automatic machine the view reads (:func:`efficiency.ui.view_machine.auto_machine`,
+    computed once by the view: counted here over ``models`` it named the H100 under a chart drawn from
+    the H200, UXCHECK6 #1), :func:`main_machine` of the configuration when None (what
+    :func:`latency_table` reads then), named only when another machine holds some of the models.
     ``rows``: :func:`config_rows` of this configuration when the caller already has them."""
     every = config_rows(results, device, batch, dtype, mode) if rows is None else rows
     rows = every[every["model"].isin(set(models))]
-    main = hardware if hardware is not None else main_machine(rows)
+    main = hardware if hardware is not None else (main if main is not None else main_machine(every))
     if main is None or "hardware" not in every:
         return ""
     mine = every[every["hardware"].astype(str) == main]
@@ -115,8 +118,9 @@ def machine_note(results: pd.DataFrame, device: str, batch: int, dtype: str, mod
     others = ", ".join(sorted(set(other["hardware_name"].astype(str))))
     n = other["model"].nunique()
     return (f"{said or f'Latency is from one machine, {name}'}; {n} model{'s' if n != 1 else ''} measured in "
-            f"this configuration only on another ({others}) {'are' if n != 1 else 'is'} not mixed in: model "
-            "detail and the Hardware page show their rows.")
+            f"this configuration only on another ({others}) {'are' if n != 1 else 'is'} not mixed in: pick that "
+            "machine under Machine in the sidebar to see their latency (model detail and the Hardware page show "
+            "their rows).")
 
 
 def latency_table(results: pd.DataFrame, device: str, batch: int, dtype: str, mode: str,

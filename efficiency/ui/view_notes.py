@@ -16,6 +16,7 @@ from efficiency.ui.axes import (AXES, LANGUAGE, PRETTY_DATASETS, PRETTY_METRICS,
 from efficiency.ui.commands import measure_hint
 from efficiency.ui.plottable import is_test_network
 from efficiency.ui.state import ViewState
+from efficiency.ui.view_machine import other_machine_hint
 
 Note = tuple[str, str]      # (level "info" | "warning", text)
 
@@ -51,12 +52,16 @@ def data_notes(state: ViewState, n_task: int, n_joined: int, have_accuracy: bool
     return notes
 
 
-def latency_notes(state: ViewState, pts: pd.DataFrame, results: pd.DataFrame | None = None) -> list[Note]:
+def latency_notes(state: ViewState, pts: pd.DataFrame, results: pd.DataFrame | None = None,
+                  elsewhere: dict[str, str] | None = None, machine: str | None = None) -> list[Note]:
     """On a hardware axis: no model, or some models, lack latency for the configuration (with a
     command only when the refresh accepts the configuration; for language models, each one's
-    reason: the error its row recorded, such as "does not fit", or "not measured")."""
+    reason: the error its row recorded, such as "does not fit", or "not measured"). ``elsewhere``
+    (:func:`efficiency.ui.view_machine.elsewhere`): the models another machine than ``machine`` (the
+    one shown) measured here; they are no gap to measure, and the machine note names them."""
     if not AXES[state.x].needs_hw:
         return []
+    where = elsewhere or {}
     have = pts["lat_p50_ms"].notna()
     if state.task == LANGUAGE and results is not None and (~have).any():
         gaps = language.speed_gaps(results, pts.loc[~have, "model"], state.device, state.dtype, state.mode,
@@ -64,14 +69,26 @@ def latency_notes(state: ViewState, pts: pd.DataFrame, results: pd.DataFrame | N
         return [("info", f"{int((~have).sum()):,} of {len(pts):,} models have no speed row for {hw_text(state)} "
                  f"and are not plotted: {language.gaps_note(gaps)}. {measure_hint(state, sorted(gaps))}.")]
     missing = sorted(pts.loc[~have, "model"].astype(str))
+    unmeasured = [m for m in missing if m not in where]     # no machine measured them: these need a refresh
     if not have.any() and len(pts):
-        return [("warning", f"None of the {len(pts):,} models with this accuracy has latency for {hw_text(state)}. "
-                 f"{measure_hint(state, missing)}, or pick a measured configuration in the sidebar.")]
-    if missing:
-        n = len(missing)
-        return [("info", f"{n:,} model{'s have' if n != 1 else ' has'} no latency for {hw_text(state)} and "
-                 f"{'are' if n != 1 else 'is'} not plotted. {measure_hint(state, missing)}.")]
+        on = f" on {machine}" if machine else ""
+        text = f"None of the {len(pts):,} models with this accuracy has latency for {hw_text(state)}{on}."
+        if len(unmeasured) < len(missing):
+            text += f" {other_machine_hint(missing, where)}"
+        if unmeasured:
+            text += (f" {_none_anywhere(unmeasured)} {measure_hint(state, unmeasured)}, or pick a "
+                     "measured configuration in the sidebar.")
+        return [("warning", text)]
+    if unmeasured:
+        n = len(unmeasured)
+        return [("info", f"{n:,} model{'s have' if n != 1 else ' has'} no latency for {hw_text(state)} on any machine "
+                 f"and {'are' if n != 1 else 'is'} not plotted. {measure_hint(state, unmeasured)}.")]
     return []
+
+
+def _none_anywhere(models: list[str]) -> str:
+    """"3 have none on any machine." (the models a refresh command lists)."""
+    return f"{len(models):,} {'has' if len(models) == 1 else 'have'} none on any machine."
 
 
 def memory_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
@@ -115,9 +132,15 @@ def budget_gap_text(view, hw: str) -> str:
         return "The filters leave no model to rank. Widen them in the sidebar."
     if not len(pts):
         return "Nothing is plotted in this view, so nothing can be ranked."
-    return (f"None of the plotted models has latency on {hw}. "
-            f"{measure_hint(state, sorted(pts['model'].astype(str)))}, or pick another hardware configuration "
-            "in the sidebar.")
+    models = sorted(pts["model"].astype(str))
+    unmeasured = [m for m in models if m not in view.elsewhere]    # another machine's rows need no refresh
+    there = other_machine_hint(models, view.elsewhere)
+    text = f"None of the plotted models has latency on {hw}." + (f" Of them, {there}" if there else "")
+    if unmeasured:
+        text += (f" {measure_hint(state, unmeasured)}, or pick another hardware configuration in the sidebar."
+                 if len(unmeasured) == len(models) else
+                 f" {_none_anywhere(unmeasured)} {measure_hint(state, unmeasured)}.")
+    return text
 
 
 def energy_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
@@ -133,10 +156,12 @@ def energy_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
              f"energy figure; {int(lacking.sum()):,} have none ({why}) and are not plotted.")]
 
 
-def incomplete_top_notes(state: ViewState, pts: pd.DataFrame, higher_is_better: bool) -> list[Note]:
+def incomplete_top_notes(state: ViewState, pts: pd.DataFrame, higher_is_better: bool,
+                         elsewhere: dict[str, str] | None = None, machine: str | None = None) -> list[Note]:
     """On a hardware axis, models more accurate than every measured one but not measured here: the
     top of the front is then not the state of the art, only the best of what was timed (the zoo's
-    largest models are the least covered), and a reader must be told which model tops the zoo."""
+    largest models are the least covered), and a reader must be told which model tops the zoo. Those
+    another machine measured (``elsewhere``; ``machine``: the one shown) are said to be there."""
     if not AXES[state.x].needs_hw or "y" not in pts or pts.empty:
         return []
     scored = pts[pts["y"].notna() & (state.show_test | ~is_test_network(pts))]   # hidden test networks: never named
@@ -151,17 +176,25 @@ def incomplete_top_notes(state: ViewState, pts: pd.DataFrame, higher_is_better: 
     n = len(better)
     return [("warning", f"The front's top is incomplete: {n:,} model{'s' if n != 1 else ''} "
              f"{'beat' if n != 1 else 'beats'} the best one measured here ({best:.4g}) but "
-             f"{'have' if n != 1 else 'has'} no value for {hw_text(state)}; the best of them is "
-             f"{top['model']} ({top['y']:.4g}).")]
+             f"{'have' if n != 1 else 'has'} no value for {hw_text(state)}{f' on {machine}' if machine else ''}; "
+             f"the best of them is {top['model']} ({top['y']:.4g}).{_there(better['model'], elsewhere)}")]
+
+
+def _there(models, elsewhere: dict[str, str] | None) -> str:
+    """" Of them, 2 measured on NVIDIA H100 ...: pick it under Machine" ("" when no other machine has any)."""
+    hint = other_machine_hint(list(models), elsewhere or {})
+    return f" Of them, {hint}" if hint else ""
 
 
 def collect_notes(state: ViewState, counts: pd.DataFrame, pts: pd.DataFrame, have_accuracy: bool,
                   results: pd.DataFrame, extra: list[Note], chosen: str | None = None,
-                  acc_label: str | None = None) -> list[Note]:
+                  acc_label: str | None = None, elsewhere: dict[str, str] | None = None,
+                  machine_name: str | None = None) -> list[Note]:
     """The notes of a view before its filters: data gaps, then the axis' own (an axis this device
     cannot measure says only that: a latency gap or a refresh command would not help), then ``extra``;
     ``chosen``: the name of the machine the user chose (None: automatic); ``acc_label``: the chart's
-    accuracy title (a language protocol group in words), :func:`accuracy_words`."""
+    accuracy title (a language protocol group in words), :func:`accuracy_words`; ``elsewhere`` and
+    ``machine_name``: the models another machine measured, and the machine shown (:func:`latency_notes`)."""
     notes = data_notes(state, len(counts), int(pts["y"].notna().sum()), have_accuracy,   # a NaN value is none
                        acc_label)
     gpu_only = gpu_only_text(state)
@@ -172,7 +205,8 @@ def collect_notes(state: ViewState, counts: pd.DataFrame, pts: pd.DataFrame, hav
         return notes + [("warning", seed_only_machine_text(state, chosen))] + extra
     axis = (energy_notes(state, pts) if X_COLUMN[state.x] == "energy_j_per_sample" else
             language.axis_gap_notes(state, pts))
-    return notes + test_network_notes(state, pts) + count_gap_notes(state, pts) + latency_notes(state, pts, results) \
+    return notes + test_network_notes(state, pts) + count_gap_notes(state, pts) \
+        + latency_notes(state, pts, results, elsewhere, machine_name) \
         + memory_notes(state, pts) + axis + extra
 
 

@@ -1,0 +1,119 @@
+"""Which machine a view's latency comes from, and what the other machines hold for its models (no torch,
+no Streamlit).
+
+A view reads latency from ONE machine (:mod:`efficiency.ui.tables`). The automatic one is
+:func:`auto_machine`: the machine that measured the most of the view's *plottable* models
+(:func:`efficiency.ui.plottable.plottable_models`: the task's models with the chosen accuracy) in the
+configuration. It used to be counted over every row of the configuration, all tasks: on detection at CUDA
+b1 bf16 eager that picked the H200 (1,174 classification models) though the H100 measured more of the
+plotted detectors, while the note under the chart, counted over the view's models, named the H100
+(UXCHECK6 #1, #2). The machine is now computed once per view and passed to everything that names it.
+
+:func:`elsewhere` lists the view's models that the machine shown did not measure in the configuration
+but another machine did, so the notes can say "measured on <other>: pick it under Machine" instead of
+"not measured" (and a refresh command lists only the models no machine measured).
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from efficiency.store.query import good_rows
+from efficiency.ui import configs
+from efficiency.ui.machines import machines_in, short_names
+from efficiency.ui.plottable import is_test_network
+from efficiency.ui.tables import main_machine
+
+PICK = "pick it under Machine in the sidebar"
+
+
+def auto_machine(rows: pd.DataFrame, models) -> str | None:
+    """The automatic machine of one configuration's latency ``rows``: the ``hardware`` holding the most
+    of ``models`` (the view's plottable models), ties to the first identity by name
+    (:func:`~efficiency.ui.tables.main_machine`); when none of ``models`` was measured, the machine with
+    the most models of any kind (the view then has no latency to show anyway). None without rows."""
+    mine = rows[rows["model"].isin(set(models))] if len(rows) else rows
+    return main_machine(mine if len(mine) else rows)
+
+
+def device_label(lat: pd.DataFrame, device: str, results: pd.DataFrame | None = None) -> str | None:
+    """The machine of the latency rows in the words every page uses for it
+    (:func:`~efficiency.ui.machines.short_names` over ``results``' good latency rows, as the Hardware
+    page names them; without ``results``, over ``lat`` alone); a CPU's also names its thread count (CPU
+    latency depends on it as much as on the chip). None without rows or names."""
+    if not len(lat):
+        return None
+    hw = str(lat["hardware"].astype(str).mode().iloc[0]) if "hardware" in lat else None
+    every = lat if results is None else good_rows(results)
+    every = every[(every["kind"] == "latency") & (every["device"] == device)] if "kind" in every else every
+    names = short_names(every)
+    mine = names[every["hardware"].astype(str) == hw] if hw is not None and "hardware" in every else names
+    name = str(mine.mode().iloc[0]) if len(mine) else ""
+    threads = pd.to_numeric(lat["num_threads"], errors="coerce").dropna() if "num_threads" in lat else None
+    if device == "cpu" and name and threads is not None and len(threads):
+        n = int(threads.mode().iloc[0])
+        name += f", {n} thread{'s' if n != 1 else ''}"
+    return name or None
+
+
+def machine_names(results: pd.DataFrame, device: str) -> dict[str, str]:
+    """``hardware -> its short name`` (:func:`~efficiency.ui.machines.short_names`, the words the chart and
+    the Hardware page use) for every machine with good latency rows on ``device``."""
+    cols = [c for c in ("kind", "error", "device", "device_name", "hardware", "hardware_name") if c in results]
+    if "hardware" not in cols:
+        return {}
+    rows = good_rows(results[cols])
+    rows = rows[(rows["kind"] == "latency") & (rows["device"] == device)]
+    names = short_names(rows)
+    return dict(zip(rows["hardware"].astype(str), names.astype(str)))
+
+
+def elsewhere(rows: pd.DataFrame, machine: str | None, models, names: dict[str, str]) -> dict[str, str]:
+    """``model -> the short name of another machine`` for each of ``models`` that has no row from
+    ``machine`` among one configuration's latency ``rows`` but has one from another machine (the other
+    machine holding the most of ``models`` when several do)."""
+    if machine is None or rows.empty or "hardware" not in rows:
+        return {}
+    rows = rows[rows["model"].isin(set(models))]
+    hw = rows["hardware"].astype(str)
+    other = rows[~rows["model"].isin(set(rows.loc[hw == machine, "model"]))]
+    if other.empty:
+        return {}
+    rank = {m.hardware: i for i, m in enumerate(machines_in(other))}
+    other = other.assign(_rank=other["hardware"].astype(str).map(rank)).sort_values("_rank", kind="stable")
+    other = other.drop_duplicates("model")
+    return {str(m): names.get(str(h), str(h)) for m, h in zip(other["model"], other["hardware"].astype(str))}
+
+
+def elsewhere_words(models, where: dict[str, str]) -> str:
+    """"6 measured on NVIDIA H100" (per other machine, most first) for those of ``models`` that
+    :func:`elsewhere` lists in ``where``; "" when none."""
+    n = Counter(where[m] for m in models if m in where)
+    return ", ".join(f"{k:,} measured on {name}" for name, k in sorted(n.items(), key=lambda t: (-t[1], t[0])))
+
+
+def other_machine_hint(models, where: dict[str, str]) -> str:
+    """Where the latency of ``models`` is, for a text that has just named the machine shown: "6 measured on
+    NVIDIA H100 in this configuration: pick it under Machine in the sidebar." ("" when no other machine
+    measured any of them)."""
+    words = elsewhere_words(models, where)
+    return f"{words} in this configuration: {PICK}." if words else ""
+
+
+def latency_coverage(results: pd.DataFrame, state, pts: pd.DataFrame, rows: pd.DataFrame,
+                     machine: str | None, where: dict[str, str]) -> dict:
+    """The View's coverage fields: of the models in ``pts`` (the task's models with the accuracy), how many
+    have latency in the view's configuration *on the machine shown* (``machine``; ``rows``: the
+    configuration's latency rows), how many of the others another machine measured there, and the
+    configuration whose best machine covers the most of them (:func:`efficiency.ui.configs.machine_coverage`)."""
+    keep = pts["y"].notna()
+    if not state.show_test:
+        keep &= ~is_test_network(pts)
+    population = set(pts.loc[keep, "model"].astype(str))
+    mine = rows[rows["model"].isin(population)] if len(rows) else rows
+    if machine is not None and "hardware" in mine:
+        mine = mine[mine["hardware"].astype(str) == machine]
+    cov = configs.machine_coverage(results, state.task, population)
+    return {"lat_have": int(mine["model"].nunique()) if len(mine) else 0, "lat_total": len(population),
+            "widest": configs.widest(cov), "lat_elsewhere": {m: n for m, n in where.items() if m in population}}
