@@ -24,7 +24,7 @@ def tiny():
 
 class Slow(nn.Module):
     def forward(self, x):
-        time.sleep(60)
+        time.sleep(600)   # far beyond the Ctrl-C test's wait: exiting in time means the worker was killed
         return x
 
 def slow():
@@ -198,7 +198,9 @@ def test_ctrl_c_keeps_finished_rows(tmp_path, models_file):
         assert db.exists(), "the first model's row was never flushed"
         time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        # generous for a loaded CI machine (a stopping worker may still be importing torch), and far below
+        # the slow model's 600 s: a refresh that waited for it instead of killing its worker fails here
+        out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:   # an assertion above failed: leave nothing running
             proc.kill()

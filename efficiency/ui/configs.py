@@ -150,7 +150,7 @@ def coverage_text(current: HwConfig, have: int, total: int, best: tuple[HwConfig
     if elsewhere:
         text += f" Of the others, {elsewhere}"
     if best is not None and best[0] != current and best[1] > have:
-        text += f" Widest coverage: {best[0].text} ({best[1]:,} models)."
+        text += f" Widest coverage: {best[0].text} ({best[1]:,} model{'s' * (best[1] != 1)})."
     return text
 
 
