@@ -190,7 +190,10 @@ def test_ctrl_c_keeps_finished_rows(tmp_path, models_file):
         [sys.executable, "-m", "efficiency.refresh", "--no-progress", "--custom", f"{models_file}:tiny",
          "--custom", f"{models_file}:slow", "--input-size", "3,32,32",
          "--skip-latency", "--flush-every", "0", "--cache", str(db)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # Ctrl-C as a terminal delivers it: a runner started in the background ('cmd &' in a script) has
+        # SIGINT ignored, and a child inherits that, so the refresh would never see this signal
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not db.exists():
