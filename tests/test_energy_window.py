@@ -7,7 +7,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from efficiency.measure.energy import Energy, EnergyWindow, row_columns
-from efficiency.measure.timing import LatencyStats, run_timing_loop
+from efficiency.measure.timing import LatencyStats
+from test_latency import run_timing_loop
 from efficiency.store import cache, noisy, schema
 from efficiency.ui.axes import AXES
 

@@ -27,7 +27,7 @@ class LatencyConfig:
 
     ``num_threads``: intra-op CPU threads, set for the measurement and restored afterwards (on CUDA
     only recorded). Loop: ``warmup_iters`` untimed calls, then timed calls until both ``min_iters``
-    and ``min_time_s`` are reached, stopping at ``max_time_s`` (see :func:`run_timing_loop`).
+    and ``min_time_s`` are reached, stopping at ``max_time_s`` (see :func:`efficiency.measure.timing.timing_loop`).
     """
 
     device: str = "cpu"

@@ -154,19 +154,3 @@ def timing_loop(
         if total_ms >= max_ms and n >= floor:
             break
     return TimedLoop(tuple(samples), warmup_calls)
-
-
-def run_timing_loop(
-    fn: Callable[[], object],
-    timer: Timer,
-    warmup_iters: int,
-    min_iters: int,
-    min_time_s: float,
-    max_time_s: float,
-    after_warmup: Callable[[], object] | None = None,
-) -> list[float]:
-    """The per-call latencies (ms) of :func:`timing_loop`, for callers that need only the samples; a
-    measurement that writes a row calls :func:`timing_loop`, whose result also says how many
-    warm-up calls ran."""
-    return list(timing_loop(fn, timer, warmup_iters, min_iters, min_time_s, max_time_s,
-                            after_warmup).samples_ms)
