@@ -17,7 +17,7 @@ from efficiency.measure.environment import library_versions
 from efficiency.run.executor import Executor, LocalExecutor
 from efficiency.run.machines import ClusterError, Machines, local_machines
 from efficiency.run.options import UsageError, build_parser, check_options, task_limits, threads_per_worker
-from efficiency.run.plan import UNTIMED_SOURCES, Job, LatencySpec, plan, stale_accuracy, stale_labels
+from efficiency.run.plan import UNTIMED_SOURCES, Job, LatencySpec, kept_accuracy, plan, stale_accuracy, stale_labels
 from efficiency.run.summary import ALL_FAILED, every_row_failed, print_summary
 from efficiency.run.sweep import Recorder, Terminated, sigterm_as_interrupt, sweep
 from efficiency.store import cache
@@ -189,6 +189,7 @@ def _main(args) -> int:
 def _plan_and_run(args, path: Path, entries: list[ZooEntry], client, t_start: float) -> int:
     specs, machines = configurations(args, client)
     existing = read_cache(args, path)
+    entries, kept = kept_accuracy(existing, entries)
     jobs = plan(entries, existing, library_versions(), count=not args.skip_counts, specs=specs,
                 force=args.force, retry_errors=args.retry_errors, recount_uncovered=args.recount_uncovered,
                 device_names=machines.device_names, hardware=machines.hardware,
@@ -210,6 +211,9 @@ def _plan_and_run(args, path: Path, entries: list[ZooEntry], client, t_start: fl
     if len(accuracy):
         cache.merge_rows(accuracy, path)
         print("\n".join(accuracy_lines))
+    remeasured = {e.id for j in jobs for e in j.entries} & kept.keys()
+    for model in sorted(remeasured):
+        print(f"accuracy of {model}: {kept[model]:g} kept from the cache (pass --accuracy to change it)")
     if not jobs:
         print(f"Nothing to do: all {len(entries)} selected models are up to date in {path} "
               f"({time.perf_counter() - t_start:.1f} s). Use --force to recompute.")

@@ -314,3 +314,16 @@ def stale_accuracy(existing, entries: list[ZooEntry]) -> tuple:
     for c in LABEL_COLUMNS:
         out[c] = out["model"].map(lambda m, c=c: getattr(want[m], c))
     return out, lines
+
+
+def kept_accuracy(existing, entries: list[ZooEntry]) -> tuple[list[ZooEntry], dict[str, float]]:
+    """``entries`` with each custom model given no ``--accuracy`` carrying the one its cached rows hold,
+    and {model: that accuracy}. The accuracy is the user's figure, not a measurement: re-measuring the
+    model (--force, a changed input key) must not drop it from the new rows (UXCHECK6)."""
+    if existing.empty or "user_accuracy" not in existing.columns:
+        return entries, {}
+    missing = {e.id for e in entries if e.source == "custom" and e.user_accuracy is None}
+    rows = existing.loc[existing["model"].isin(missing), ["model", "user_accuracy"]]
+    values = rows.dropna().astype({"user_accuracy": "float64"}).groupby("model")["user_accuracy"].unique()
+    kept = {m: float(v[0]) for m, v in values.items() if len(v) == 1}   # two values: which is right is unknown
+    return [dataclasses.replace(e, user_accuracy=kept[e.id]) if e.id in kept else e for e in entries], kept
