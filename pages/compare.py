@@ -25,6 +25,7 @@ from efficiency.ui.language import group_info, group_words, group_y_label
 from efficiency.ui.tables import MEMORY_WORDS
 from efficiency.ui import compare_notes as cn
 from efficiency.ui.coverage_note import coverage_note
+from efficiency.ui.hw_sidebar import plottable
 from efficiency.ui.machine_choice import KEY as MACHINE_KEY
 from efficiency.ui.detail_notes import machine_statement
 from efficiency.ui.view_notes import accuracy_words
@@ -57,7 +58,8 @@ if len(chosen) < 2:
 tasks = set(counts.loc[counts["model"].isin(chosen), "task"].astype(str))
 lang = tasks == {LANGUAGE}
 ui.follow_models_task("compare", tuple(chosen), tasks, s.task)   # models of one task picked under another
-machine = latency_machine(d.results, s, chosen)      # one machine for every model's latency, never two mixed
+# one machine for every model's latency, never two mixed; automatic: the explorer's (most plottable models)
+machine = latency_machine(d.results, s, chosen, plottable(d, s))
 t = compare_table(d.results, d.accuracy, chosen, s, columns=ld.COMPARE_COLUMNS if lang else None, machine=machine)
 hw = hw_text(s, machine.name or None)
 group = group_info(d.accuracy, s.y_dataset, s.y_metric)
@@ -122,7 +124,8 @@ units = ("TTFT: a 512-token prompt at batch 1; decode GFLOPs per token at contex
          f"GMACs and GFLOPs per sample (1 multiply-add = 1 MAC); latency per batch of {s.batch}; samples/s: "
          f"throughput = batch / p50; memory: {MEMORY_WORDS.get(s.device, MEMORY_WORDS['cuda'])}")
 if machine.hardware is not None:   # one statement of the machine (it contradicted itself, as detail's did: UXCHECK5 #5)
-    st.caption(" ".join([machine_statement(machine, "these models"), f"Configuration: {hw}. {units}."]))
+    st.caption(" ".join([machine_statement(machine, "these models", others=False),   # the hint below names them
+                          f"Configuration: {hw}. {units}."]))
 else:
     st.caption(f"{units}.")
 if t["acc"].isna().any():
@@ -141,7 +144,7 @@ def coverage_line(cov: cn.MachineCoverage) -> None:
     configuration where one machine measured more of the models), and the note on the models this machine
     lacks with a button to the machine holding them."""
     coverage_note(st, config_of(s), len(cov.here), cov.total, cn.widest_on_one_machine(d.results, chosen),
-                  "compared models", "cov_compare", cov.machine or None, cn.elsewhere_text(cov))
+                  "compared models", "cov_compare", cov.machine or None)     # the others: the hint names them
     other = cov.others[0] if cov.others else None
     if hint := cn.missing_hint(cov, s, other[1] if other else ""):
         st.info(hint)

@@ -29,6 +29,7 @@ from efficiency.ui.language_detail import (SPEED_CAPTION, SPEED_HEADERS, SPEED_N
 from efficiency.ui.models_table import escape_markdown
 from efficiency.ui.seed_claims import claimed_accuracy
 from efficiency.ui.coverage_note import switch_configuration
+from efficiency.ui.hw_sidebar import plottable
 from efficiency.ui.chart_view import legend_below, on_page
 from efficiency.ui.log_ticks import label_log_axes
 
@@ -286,7 +287,8 @@ if row["source"] == "torchvision" and (note := published_counts_note(row["gmacs"
 
 acc_all = d.accuracy[d.accuracy["model"] == model]
 lat_all = model_latencies(d.results, model)
-machine = latency_machine(d.results, s, [model])      # the one machine the headline reads (never two mixed)
+# the one machine the headline reads (never two mixed); automatic: the explorer's (most plottable models)
+machine = latency_machine(d.results, s, [model], plottable(d, s))
 mine = lat_all[(lat_all["device"] == s.device) & (lat_all["batch_size"] == s.batch) & (lat_all["dtype"] == s.dtype)
                & (lat_all["mode"] == s.mode) & (lat_all["hardware"].astype(str) == machine.hardware)
                ] if len(lat_all) else lat_all

@@ -11,6 +11,9 @@ from efficiency.ui import session as ui
 from efficiency.ui.commands import refresh_command
 from efficiency.ui.configs import config_of, machines
 from efficiency.ui.detail import models_coverage
+from efficiency.ui.hw_sidebar import plottable
+from efficiency.ui.tables import config_rows
+from efficiency.ui.view_machine import auto_machine
 from efficiency.ui.hardware import (HARDWARE_CONFIG_HEADERS, failed_only, failed_only_note, hardware_configs,
                                    hardware_table, machine_order, measured_matmul_peaks, peak_notes,
                                    read_measured_peaks, speedup_frame, speedups)
@@ -137,10 +140,12 @@ st.dataframe(pivot.apply(round_column), width="stretch", placeholder="")     # 3
 st.subheader("Speed-ups")
 st.caption("Each ratio is one machine's (the CPU/GPU ratio: one CPU's and one GPU's), named after it: the machine "
            "chosen in the sidebar where it measured both sides, else the one that measured both for the most of these "
-           "models; ties go to the machine Model detail and Models read (the most models in the sidebar's "
-           "configuration).")
+           "models; ties go to the automatic machine Model detail, Compare and the Pareto explorer read (the one "
+           "that measured the most of the task's plotted models in the sidebar's configuration).")
+# the explorer's automatic machine first (Detail's and Compare's too), then by every model's rows
+order = machine_order(hw, s, auto_machine(config_rows(d.results, s.device, s.batch, s.dtype, s.mode), plottable(d, s)))
 # one under the other, the ratio first: side by side, a third of 1440 px held only the long model ids
-for label, r in speedups(sub, s, machine_order(hw, s)):    # ties by every model's rows, as Model detail's
+for label, r in speedups(sub, s, order):
     st.markdown(f"**{label}**")
     if r.empty:
         st.info("Not measured for these models: no machine has both sides' rows.")

@@ -7,8 +7,8 @@ one: the normalised chart drew the first model's latency, throughput, memory and
 (1.0, the worst under "lower is better") and nothing for the second, which read as the best; the
 coverage line counted any machine ("2 of 2") and the hint under it asked to measure both. Here a
 quantity is drawn only where two or more models have it, a missing value is said as "n/a" at 0, and
-the coverage line and the hint count on the page's machine, naming the others as
-:func:`efficiency.ui.machines.short_names` names them."""
+the coverage line and the hint count on the page's machine, the hint naming the others as
+:func:`efficiency.ui.machines.short_names` names them (once: :func:`missing_hint`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -159,33 +159,26 @@ def widest_on_one_machine(results: pd.DataFrame, models) -> tuple[HwConfig, int]
     return widest(machine_counts(results, models=models))
 
 
-def elsewhere_text(cov: MachineCoverage) -> str:
-    """What the coverage line (:func:`efficiency.ui.coverage_note.coverage_note`, after "Of the others, ")
-    says of the models measured only on other machines, in the explorer's words
-    (:func:`efficiency.ui.view_machine.elsewhere_words`); "" when there are none."""
-    where = {m: names[0] for m, names in cov.elsewhere}
-    words = view_machine.elsewhere_words(list(where), where)
-    return f"{words} in this configuration, not mixed in." if words else ""
-
-
 def missing_hint(cov: MachineCoverage, state: ViewState, switch: str = "") -> str:
-    """The note for the models without latency on the page's machine: those measured only on another
-    machine say so (``switch``: the short name of the machine the page's button reads latency from, said
-    beside the models it holds), and the command measures only the models missing on the page's machine
-    (not those it measured); empty when none is missing."""
+    """The note for the models without latency on the page's machine, the one place the page says which
+    other machine holds them (``switch``: the short name of the machine the page's button reads latency
+    from, said beside the models it holds), then the command measuring only the models missing on the
+    page's machine; empty when none is missing. The coverage line above it gives the count and the caption
+    under the table only the machine read: the other machine was named three times (FIX7A)."""
     missing = [m for m, _ in cov.elsewhere] + list(cov.nowhere)
     if not missing:
         return ""
-    cfg = config_of(state).text
-    parts = [f"No latency on {escape_markdown(cov.machine)} for {len(missing)} of {cov.total} compared models."
-             if cov.machine else f"No latency for {len(missing)} of {cov.total} compared models."]
+    cfg, parts = config_of(state).text, []
     for machines in dict.fromkeys(names for _, names in cov.elsewhere):
         them = [m for m, names in cov.elsewhere if names == machines]
-        way = f" (the button below shows {'its' if len(them) == 1 else 'their'} latency there)" \
-            if switch in machines else ""
+        its = "its" if len(them) == 1 else "their"
+        way = f": the button below shows {its} latency there" if switch in machines else ""
         parts.append(f"{_names(them)} {'is' if len(them) == 1 else 'are'} measured in {cfg} only on "
-                     f"{_names(machines)}{way}.")
+                     f"{_names(machines)}, not mixed in{way}.")
     if cov.nowhere:
         parts.append(f"{_names(cov.nowhere)} {'has' if len(cov.nowhere) == 1 else 'have'} no latency in {cfg} "
                      "on any machine.")
-    return " ".join([*parts, f"{measure_hint(state, missing)}."])
+    command = measure_hint(state, missing)
+    if len(missing) == 1:       # measure_hint speaks of "them" (a view's missing models): one model is "it"
+        command = command.replace("Measure them", "Measure it", 1)
+    return " ".join([*parts, f"{command}."])

@@ -5,22 +5,20 @@ several models side by side, throughput against batch size and latency against i
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from efficiency.ui import machines
 from efficiency.ui.configs import HwConfig, available, config_of, coverage, widest
 from efficiency.ui.curves import CurveConfig, drawn_lines, level_of_failure, preferred, resolution_lines, short_error
 from efficiency.ui.explorer import ENERGY_COLUMNS, is_test_network
+from efficiency.ui.latency_machine import LatencyMachine, latency_machine  # noqa: F401 - the pages' import
 from efficiency.ui.figures import FONT, PALETTE
 from efficiency.ui.models_table import ACC_DECIMALS, round_column
 from efficiency.ui.numbers import fmt
 from efficiency.ui.state import ViewState
-from efficiency.ui.tables import LAT_KEEP, accuracy_values, config_rows, count_table, join_latency, latency_table
+from efficiency.ui.tables import LAT_KEEP, accuracy_values, count_table, join_latency, latency_table
 
 COMPARE_COLUMNS = ["model", "acc", "gmacs", "params_m", "lat_p50_ms", "throughput_sps", "mem_mib", "lat_p90_ms",
                    "gflops", "energy_j_per_sample", "family", "arch", "source"]
@@ -95,50 +93,6 @@ def random_weights_note(task: str, arch: str, source: str = "torchvision") -> st
                 "do no work, so this latency is a lower bound of that work.")
     return (said + f"it returns {n} of at most {cap} detections per image; trained weights on a real image "
             "return a different number, so post-processing time differs from theirs.")
-
-
-class LatencyMachine(NamedTuple):
-    """The one machine a page reads its models' latency from in the sidebar's configuration: its
-    ``hardware`` identity (None: no row of these models there), ``name`` in words, whether the user
-    ``chosen`` it (ViewState.hw_id), and ``notes``: a fallback, models measured only elsewhere;
-    ``automatic``: the automatic machine's name where it measured none of the models and latency is from
-    another machine (its note, ``automatic_note``, is one of ``notes``: Compare prints them all, Model
-    detail folds it into one statement, efficiency.ui.detail_notes.machine_statement)."""
-    hardware: str | None
-    name: str
-    chosen: bool
-    notes: tuple[str, ...]
-    automatic: str = ""
-    automatic_note: str = ""
-
-
-def latency_machine(results: pd.DataFrame, state: ViewState, models) -> LatencyMachine:
-    """The machine Model detail and Compare read ``models``' latency from, as the explorer does: the
-    chosen one (``state.hw_id``) when it measured some of them in ``state``'s configuration, else the
-    automatic one (the configuration's machine with the most models), else, when that one measured none
-    of them, the machine that measured the most of them. Rows of two machines are never mixed."""
-    rows = config_rows(results, state.device, state.batch, state.dtype, state.mode)
-    options = machines.machine_options(results, state, models, rows)
-    if not options:
-        return LatencyMachine(None, "", False, ())
-    these = "this model" if len(set(models)) == 1 else "these models"
-    chosen, fallback = machines.resolve(state, options, these)
-    every = machines.machines_in(rows)          # every[0]: the automatic machine (most models of any task)
-    auto = every[0] if any(m.hardware == every[0].hardware for m in options) else None
-    pick = next(m for m in options if m.hardware == chosen) if chosen else (auto or options[0])
-    notes, skipped, skipped_note = [fallback] if fallback else [], "", ""
-    if not chosen and auto is None:
-        skipped = every[0].name
-        skipped_note = (f"The automatic machine ({skipped}) did not measure {these} in this configuration: "
-                        f"latency is from {pick.name}.")
-        notes.append(skipped_note)
-    mine = set(rows.loc[rows["hardware"].astype(str) == pick.hardware, "model"])
-    elsewhere = sorted(set(models) & set(rows["model"]) - mine)
-    if elsewhere:
-        names = ", ".join(m.name for m in options if m.hardware != pick.hardware)
-        notes.append(f"Measured in this configuration only on another machine ({names}), not mixed in: "
-                     + ", ".join(elsewhere) + ".")
-    return LatencyMachine(pick.hardware, pick.name, bool(chosen), tuple(notes), skipped, skipped_note)
 
 
 def headline_row(lat: pd.DataFrame, state: ViewState, hardware: str | None):

@@ -52,10 +52,12 @@ def failure_text(cfg: HwConfig, failed: list[Failure]) -> str:
             + "; ".join(clauses) + ".")
 
 
-def machine_statement(machine, these: str = "this model") -> str:
-    """Which machine ``machine`` (:class:`efficiency.ui.detail.LatencyMachine`) reads latency from, and
-    why, in one statement: where the automatic machine measured none of ``these``, latency is from another,
-    and the sentence says so instead of calling that other machine "the automatic machine"."""
+def machine_statement(machine, these: str = "this model", others: bool = True) -> str:
+    """Which machine ``machine`` (:class:`efficiency.ui.latency_machine.LatencyMachine`) reads latency from,
+    and why, in one statement: where the automatic machine measured none of ``these``, latency is from
+    another, and the sentence says so instead of calling that other machine "the automatic machine".
+    ``others`` False leaves out the note on models measured only on another machine (Compare says that
+    once, in its hint beside the button switching machine)."""
     if machine.hardware is None:
         return ""
     if machine.chosen:
@@ -65,7 +67,8 @@ def machine_statement(machine, these: str = "this model") -> str:
                 f"{machine.automatic}, did not measure {these} in this configuration.")
     else:
         head = f"Latency from the automatic machine (Machine in the Pareto sidebar), {machine.name}."
-    return " ".join([head, *(n for n in machine.notes if n != machine.automatic_note)])
+    dropped = {machine.automatic_note} | (set() if others else {machine.elsewhere_note})
+    return " ".join([head, *(n for n in machine.notes if n not in dropped)])
 
 
 @dataclass(frozen=True)

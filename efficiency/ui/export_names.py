@@ -119,21 +119,37 @@ def config_columns(view: View) -> dict[str, object]:
             CONFIG_HEADERS["batch"]: s.batch, CONFIG_HEADERS["dtype"]: s.dtype, CONFIG_HEADERS["mode"]: s.mode}
 
 
+# a point has latency from the view's machine when one of these (its latency row's) has a value
+MEASURED_KEYS = ("lat_p50_ms", "n_samples", "ttft_ms", "decode_tps")
+
+
+def measured(points: pd.DataFrame) -> pd.Series:
+    """Per point, whether the view's latency row joined it (its latency cells are filled)."""
+    keys = [k for k in MEASURED_KEYS if k in points]
+    return points[keys].notna().any(axis=1) if keys else pd.Series(False, index=points.index)
+
+
 def points_frame(view: View) -> pd.DataFrame:
     """The plotted points with explicit, unit-bearing column names (the CSV export), the latency's
     hardware configuration in constant columns after the latency's; with seed claims shown, their
-    rows follow, "accuracy kind" telling the two apart."""
+    rows follow, "accuracy kind" telling the two apart. "latency machine" is blank on a row without
+    latency: it named the view's machine beside the blank latency of a model another machine measured,
+    as if that machine had measured it (MACHINEFIX, FIX7A)."""
     lang = view.group is not None
     columns = [c for c in CSV_COLUMNS if not (lang and c == "throughput_sps")] + \
         (list(LANGUAGE_CSV_COLUMNS) if lang else [])
     names = csv_headers(view)
     df = view.points.assign(stability=stability(view.points)).reindex(columns=columns).rename(columns=names)
+    has = measured(view.points).tolist()
     if len(view.seed):
         df = df.assign(**{names["accuracy_kind"]: "reference table"})
         seed = view.seed.assign(stability=stability(view.seed)).reindex(columns=columns).rename(columns=names)
         seed = seed.assign(**{names["on_front"]: False, names["accuracy_kind"]: SEED_LEGEND})
         df = pd.concat([df, seed], ignore_index=True)
+        has += measured(view.seed).tolist()
     at = df.columns.get_loc(names["n_samples"]) + 1
     for i, (name, value) in enumerate(config_columns(view).items()):
         df.insert(at + i, name, value)
+    machine = CONFIG_HEADERS["machine"]
+    df[machine] = df[machine].where(pd.Series(has, index=df.index), "")
     return df.sort_values(names["x"], kind="stable").reset_index(drop=True)

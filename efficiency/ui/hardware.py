@@ -260,13 +260,15 @@ def hardware_table(results: pd.DataFrame, models: list[str] | None = None,
     return rows.reset_index(drop=True)
 
 
-def machine_order(hw: pd.DataFrame, state: ViewState) -> tuple[str, ...]:
+def machine_order(hw: pd.DataFrame, state: ViewState, first: str | None = None) -> tuple[str, ...]:
     """Identities of the machines of :func:`hardware_table` rows ``hw`` in the order a tie between them goes:
-    those of ``state``'s configuration, most models first (the first is the automatic machine Model detail and
-    Models read), then the others, most models over every configuration first."""
+    ``first`` (the automatic machine Model detail, Compare and the explorer read:
+    :func:`efficiency.ui.view_machine.auto_machine` over the view's plottable models), then those of
+    ``state``'s configuration, most models first, then the others, most models over every configuration first."""
     cfg = hw[(hw["device"] == state.device) & (hw["batch_size"] == state.batch) & (hw["dtype"] == state.dtype)
              & (hw["mode"] == state.mode)] if len(hw) else hw
-    return tuple(dict.fromkeys(m.hardware for rows in (cfg, hw) for m in machines_in(rows)))
+    every = (m.hardware for rows in (cfg, hw) for m in machines_in(rows))
+    return tuple(dict.fromkeys([first, *every] if first else every))
 
 
 def _p50_by_machine(hw: pd.DataFrame, **cfg) -> dict[str, pd.Series]:

@@ -28,7 +28,8 @@ from efficiency.ui.plottable import plottable_models, scoped_coverage
 from efficiency.ui.seed_claims import claimed_accuracy
 from efficiency.ui.state import ViewState
 from efficiency.ui.tables import config_rows
-from efficiency.ui.view_machine import auto_machine, elsewhere, machine_names, other_machine_hint
+from efficiency.ui.view_machine import (ELSEWHERE_ACTION, PAGE_ACTIONS, PICK, auto_machine, elsewhere, machine_names,
+                                        other_machine_hint)
 from efficiency.vocab import ALL_TASKS
 
 VIEW_PAGES = ("pareto", "models")     # pages drawing efficiency.ui.explorer's view
@@ -146,8 +147,10 @@ def _on_machine(key: tuple, memo: tuple, task: str, cfg: configs.HwConfig, wante
     return names.get(machine, machine), int(have), elsewhere(rows, machine, _models, names), best
 
 
-def coverage_caption(d: ui.Data, s: ViewState, scope: Scope, cfg: configs.HwConfig) -> str:
-    """The sidebar's coverage line, counted on the machine the page shows (module docstring)."""
+def coverage_caption(d: ui.Data, s: ViewState, scope: Scope, cfg: configs.HwConfig, page: str = "pareto") -> str:
+    """The sidebar's coverage line, counted on the machine the page shows (module docstring); what it
+    asks the reader to do about another machine's models fits ``page``: only the Pareto explorer and
+    Models have the Machine box."""
     if not scope.options:
         return "No latency measured for this task: latency axes stay empty."
     if not scope.memo:
@@ -159,7 +162,15 @@ def coverage_caption(d: ui.Data, s: ViewState, scope: Scope, cfg: configs.HwConf
     name, have, where, best = _on_machine(d.key, scope.memo, s.task, cfg, wanted, prefer_memo, scope.models,
                                           prefer, d.results)
     return configs.coverage_text(cfg, have, scope.n_models, best, scope.population, name,
-                                 other_machine_hint(list(where), where))
+                                 other_machine_hint(list(where), where, action(page, picked)))
+
+
+def action(page: str, picked: bool) -> str:
+    """How a reader of ``page`` sees another machine's latency (:data:`~efficiency.ui.view_machine.PAGE_ACTIONS`:
+    Compare's button and the Hardware page's tables show the ``picked`` models only)."""
+    if page in VIEW_PAGES:
+        return PICK
+    return PAGE_ACTIONS.get(page, ELSEWHERE_ACTION) if picked else ELSEWHERE_ACTION
 
 
 @dataclass(frozen=True)
@@ -195,7 +206,7 @@ def hardware_state(d: ui.Data, s: ViewState, page: str) -> tuple[ViewState, Hard
         captions.append(f"{wanted.text} was not measured for {whose}: showing the closest measured "
                         f"configuration, {cfg.text}.")
     s = ui.update(**cfg._asdict())
-    captions.append(coverage_caption(d, s, scope, cfg))
+    captions.append(coverage_caption(d, s, scope, cfg, page))
     labels = {**ui.MODE_LABELS, **(language.MODE_LABELS if s.task == "language" else {})}
     return s, HardwarePlan(offered, tuple(captions), labels)
 

@@ -26,6 +26,12 @@ from efficiency.ui.plottable import is_test_network
 from efficiency.ui.tables import main_machine
 
 PICK = "pick it under Machine in the sidebar"
+# the pages without the Machine box (efficiency.ui.machine_choice: the Pareto explorer and Models) say how to
+# see the other machine's latency there: Compare's sidebar read "pick it under Machine in the sidebar" above
+# no such box (CMPFIX, FIX7A); the Hardware page lists every machine's rows side by side
+PAGE_ACTIONS = {"compare": "the button under the table shows that machine's latency",
+                "hardware": "the tables below list every machine's rows"}
+ELSEWHERE_ACTION = "pick it under Machine on the Pareto explorer or Models page"
 
 
 def auto_machine(rows: pd.DataFrame, models) -> str | None:
@@ -93,12 +99,13 @@ def elsewhere_words(models, where: dict[str, str]) -> str:
     return ", ".join(f"{k:,} measured on {name}" for name, k in sorted(n.items(), key=lambda t: (-t[1], t[0])))
 
 
-def other_machine_hint(models, where: dict[str, str]) -> str:
+def other_machine_hint(models, where: dict[str, str], action: str = PICK) -> str:
     """Where the latency of ``models`` is, for a text that has just named the machine shown: "6 measured on
     NVIDIA H100 in this configuration: pick it under Machine in the sidebar." ("" when no other machine
-    measured any of them)."""
+    measured any of them); ``action``: what the reader does to see it, where the page has no Machine box
+    (:data:`PAGE_ACTIONS`)."""
     words = elsewhere_words(models, where)
-    return f"{words} in this configuration: {PICK}." if words else ""
+    return f"{words} in this configuration: {action}." if words else ""
 
 
 def latency_coverage(results: pd.DataFrame, state, pts: pd.DataFrame, rows: pd.DataFrame,
