@@ -109,6 +109,44 @@ PAPER_ARXIV = {
     "Transforming Image Super-Resolution: A ConvFormer-based Efficient Approach": "2401.05633",
     # read on https://arxiv.org/abs/<id>
     "LLM360 K2: Building a 65B 360-Open-Source Large Language Model from Scratch": "2501.07124",
+    # read for SOURCES3 (out/notes/SOURCES3.md lists every search, and the titles still without an id);
+    # the page each id was read on follows it, titles compared character for character.
+    # arXiv abstract pages (the address as the search index stored it)
+    "Accelerating Transformers with Spectrum-Preserving Token Merging": "2405.16148",  # arxiv.org/abs/2405.16148v2
+    "Boost Vision Transformer with GPU-Friendly Sparsity and Quantization": "2305.10727",  # arxiv.org/abs/2305.10727
+    ("Data-independent Module-aware Pruning for Hierarchical Vision "
+     "Transformers"): "2404.13648",  # arxiv.org/abs/2404.13648v1
+    "Efficiently Training 7B LLM with 1 Million Sequence Length on 8 GPUs": "2407.12117",  # arxiv.org/abs/2407.12117v2
+    "Fast Vision Transformers with HiLo Attention": "2205.13213",  # arxiv.org/abs/2205.13213?context=cs.AI
+    ("LookupViT: Compressing visual information to a limited number of "
+     "tokens"): "2407.12753",  # arxiv.org/abs/2407.12753v1
+    ("Performance-aware Approximation of Global Channel Pruning for Multitask "
+     "CNNs"): "2303.11923",  # arxiv.org/abs/2303.11923v1
+    # Hugging Face paper pages (huggingface.co/papers/<id>, "arxiv:<id>" above the title)
+    ("Efficient Diffusion Transformer Policies with Mixture of Expert Denoisers for Multitask "
+     "Learning"): "2412.12953",  # huggingface.co/papers/2412.12953
+    ("LinGen: Towards High-Resolution Minute-Length Text-to-Video Generation with Linear "
+     "Computational Complexity"): "2412.09856",  # huggingface.co/papers/2412.09856
+    # mirrors of the Hugging Face paper page (same /papers/<id> path and layout, "arxiv:<id>" shown)
+    "The Need for Speed: Pruning Transformers with One Recipe": "2403.17921",  # hf.xwall.us.kg./papers/2403.17921
+    "Adaptive Window Pruning for Efficient Local Motion Deblurring": "2306.14268",  # shuiyin.accos.tk/papers/2306.14268
+    ("Implicit Temporal Modeling with Learnable Alignment for Video "
+     "Recognition"): "2304.10465",  # hf.xwall.us.kg/papers/2304.10465
+    # hf-proxy.robus.us.kg/papers/2411.10803 (the id in the path; arxiv.org/html/2411.10803v1 shows the title too)
+    "Multi-Stage Vision Token Dropping: Towards Efficient Multimodal Large Language Model": "2411.10803",
+    # hf.zsm.im/papers/2409.00204.md ("Title: ...", "URL Source: https://arxiv.org/html/2409.00204")
+    "MedDet: Generative Adversarial Distillation for Efficient Cervical Disc Herniation Detection": "2409.00204",
+    # the authors' README: its heading/paper link is the exact title -> https://arxiv.org/abs/<id>
+    # github.com/LaVi-Lab/AIM
+    "AIM: Adaptive Inference of Multi-Modal LLMs via Token Merging and Pruning": "2412.03248",
+    "DVIS: Decoupled Video Instance Segmentation Framework": "2306.03413",  # github.com/zhang-tao-whu/DVIS
+    # arXiv's own HTML rendering of the paper (arxiv.org/html/<id>vN, ar5iv.labs.arxiv.org/html/<id>): the id is
+    # the page's address, the title its heading; no abs/HF page came back for these three
+    ("E-CAR: Efficient Continuous Autoregressive Image Generation via Multistage "
+     "Modeling"): "2412.14170",  # arxiv.org/html/2412.14170v2
+    # arxiv.org/html/2412.16260v1 (and NASA ADS ui.adsabs.harvard.edu/abs/arXiv:2412.16260, same title)
+    "Inference Scaling vs Reasoning: An Empirical Analysis of Compute-Optimal LLM Problem-Solving": "2412.16260",
+    "Exploring Token Pruning in Vision State Space Models": "2409.18962",  # ar5iv.labs.arxiv.org/html/2409.18962
     # the ids the project already carries for its built seed papers and language models, read earlier on
     # arXiv: data/seed/<paper>.csv `arxiv` (the zoo/seed modules cite the same address) and
     # data/llm/olmo-2-*.json `paper`
