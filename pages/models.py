@@ -1,16 +1,28 @@
 """Models: every model of the explorer's view as one sortable table, with a column chooser, a text
 filter, CSV of what is shown, links out, and a way into each model's detail."""
+from dataclasses import replace
+
+import pandas as pd
 import streamlit as st
 
 from efficiency.ui import models_table as mt
 from efficiency.ui import router
 from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text
+from efficiency.ui.explorer import view_key
 from efficiency.ui.export_names import models_file_name
 from efficiency.ui.machine_choice import machine_sidebar
 from efficiency.ui.tables import STABILITY_RULE
+from efficiency.ui.unrated import unrated_points
 
 router.ensure_routed()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _unrated(key: tuple, state, _results: pd.DataFrame, _accuracy: pd.DataFrame) -> pd.DataFrame:
+    """:func:`unrated_points` memoised like the view (on the tables' mtimes and the view's fields)."""
+    return unrated_points(_results, _accuracy, state)
+
 
 d = ui.data()
 s = ui.state()
@@ -24,14 +36,24 @@ if ui.no_results_message(d):
 
 # the machine its latency columns come from, offered where two machines measured the view's models (UXCHECK6 #2)
 s = machine_sidebar(d, s)
-v = ui.view(d, s)
+v = ui.view(d, replace(s, table_unrated=False))     # the switch below changes the table, not the view
+unrated = _unrated(d.key, replace(view_key(s), table_unrated=False), d.results, d.accuracy)
 for level, msg in v.notes:
     (st.warning if level == "warning" else st.info)(msg)
 filters = mt.active_filters(s, markdown=True)   # a caption is markdown: '*net*' is no emphasis
 if filters:
     st.caption("Explorer filters in effect: " + "; ".join(filters) + ".")
 
-table = mt.models_table(v.points)
+# the view holds the models with its accuracy only (a chart needs it); the task's others on request (UXCHECK6 10)
+ui.seed("w_models_unrated", s.table_unrated)        # a share link restores it
+with_unrated = st.toggle(f"Include models without this accuracy ({len(unrated):,})", key="w_models_unrated",
+                         help=f"Models of this task with no {v.y_label} published: listed with the accuracy "
+                              "blank, last when sorted by accuracy (other cells blank where not measured here). "
+                              "The explorer's filters apply, except its accuracy bounds. The chart cannot plot "
+                              "them; Model detail lists every model.")
+s = ui.update(table_unrated=with_unrated)
+points = pd.concat([v.points, unrated], ignore_index=True) if with_unrated and len(unrated) else v.points
+table = mt.models_table(points)
 language = v.group is not None                # prefill counts and decode steps: their own headers
 names = mt.headers(v.y_label, s.device, language)   # a CPU's memory column is RSS growth, a lower bound
 
@@ -82,7 +104,9 @@ for c, label in mt.screen_labels(language).items():      # short over the number
 st.dataframe(shown.rename(columns=names), hide_index=True, width="stretch", height=mt.grid_height(len(shown)),
              placeholder="", column_config=config)
 hw = hw_text(s, v.device_name)
-st.caption(f"{len(shown):,} of {len(table):,} models. Latency, throughput and memory on {hw} (sidebar); "
+left_out = (f" {len(unrated):,} more of this task have no {v.y_label} and are not listed (the switch above "
+            "lists them; Model detail lists every model)." if len(unrated) and not with_unrated else "")
+st.caption(f"{len(shown):,} of {len(table):,} models.{left_out} Latency, throughput and memory on {hw} (sidebar); "
            "GMACs count one multiply-add once (timm/torchvision 'FLOPs'), GFLOPs = 2 × GMACs; counts per "
            "sample at batch 1. 3 significant digits (the CSV: full precision); accuracy as published, 2 decimals. "
            f"Latency stability: *noisy* rows failed the stability rule ({STABILITY_RULE}); *not assessed* rows "
@@ -93,7 +117,7 @@ st.caption(f"{len(shown):,} of {len(table):,} models. Latency, throughput and me
 # ---- exports and the way into a model's detail
 e1, e2, e3 = st.columns([1.2, 3, 1.2], vertical_alignment="bottom")
 # the CSV has the shown rows and columns at full precision (the screen rounds for reading)
-exact = mt.sort_table(mt.text_filter(mt.models_table(v.points, rounded=False), text), s.table_sort)[columns]
+exact = mt.sort_table(mt.text_filter(mt.models_table(points, rounded=False), text), s.table_sort)[columns]
 e1.download_button("Shown table (CSV)", data=mt.csv_bytes(exact, v.y_label, s.device, language),
                    file_name=models_file_name(s, v.device_name), mime="text/csv", on_click="ignore",
                    icon=":material/download:",
@@ -103,7 +127,7 @@ e1.download_button("Shown table (CSV)", data=mt.csv_bytes(exact, v.y_label, s.de
 ids = shown["model"].dropna().tolist()
 if ids:
     pick = e2.selectbox("Model", ids, key="w_models_pick", help="Any model of the table above.")
-    if e3.button("Open its detail", icon=":material/open_in_new:"):
+    if e3.button("Open its detail", icon=":material/arrow_forward:"):
         ui.update(selection=(pick,) + tuple(m for m in s.selection if m != pick), page="detail")
         st.session_state["w_model"] = pick
         st.switch_page(ui.page_file("detail"))

@@ -61,7 +61,8 @@ def test_explorer_latency_axis_labels_tenths_in_full_on_screen_and_in_the_export
     x = fig.layout.to_plotly_json()["xaxis"]
     _check_log_axis(x)
     lo, hi = (10 ** r for r in x["range"])
-    assert lo < 0.3 and [t for v, t in _labelled(x) if lo <= v <= hi][:2] == ["0.5", "1"]
+    # FIX7B: 0.5 lies 22 % into this axis (from 0.2 ms), so its start is labelled too, in full
+    assert lo < 0.3 and [t for v, t in _labelled(x) if lo <= v <= hi][:3] == ["0.3", "0.5", "1"]
     assert "3" not in [t for v, t in _labelled(x) if v < 1]
     out = chart_view.for_print(go.Figure(chart_view.for_screen(fig, dark=False).to_dict()))
     assert list(out.layout.xaxis.ticktext) == list(fig.layout.xaxis.ticktext)

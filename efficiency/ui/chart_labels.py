@@ -3,8 +3,9 @@ needs, and the plotly annotations, placed so that no label covers another label,
 front's step line, in the browser (any plot width from a 1024 px window's to a wide screen's) and
 in the exports alike.
 
-Highlighted models (the explorer's highlight box) are named first, then the front's models,
-spread out along it; at most :data:`MAX_LABELS`. A label that fits nowhere is left out.
+Highlighted models (the explorer's highlight box) are named first, then the front's two ends, then
+its other models, spread out along it; at most :data:`MAX_LABELS`. A label that fits nowhere is left
+out; an end's label tries farther and line-crossing positions first (:data:`PREFER_WIDTHS`).
 
 The placement (:func:`place`) is :func:`efficiency.ui.labels.place_labels`' greedy rule and its
 exact test over a range of drawing sizes (:func:`efficiency.ui.labels.clear_over_range`, here on
@@ -17,6 +18,7 @@ positions next to a point alone left too few labels.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -51,6 +53,17 @@ FAR_DIRECTIONS = ((1, 1), (1, 0), (0, -1), (-1, -1), (1, -1))
 FAR_SLIDES = (-0.75, 0.75, -1.0, 1.0)
 BELOW_SLIDES = (-0.25, 0.25, -0.5, 0.5)
 CHUNK = 16        # candidates tested together: most labels take one of the first few
+# the front's two ends (its cheapest and its most accurate model) are named on every chart: a paper
+# figure's reader asks about them first. Where no position keeps off the front's line at every plot
+# size (the cheapest detector's 202 px name at a 330 px plot, with the front rising 180 px to its right)
+# one that keeps off it over the likelier sizes, the widest range first: a 1280 px window (529 px plot)
+# and wider, a 1440 px window (649) and wider, the PNG/SVG export (684 - 871)
+PREFER_WIDTHS = ((520.0, 1700.0), (649.0, 1700.0), (684.0, 871.0))
+# and before that, positions farther up (or down: a lower-is-better front) than candidates' rings, up to
+# a label's height short of the tallest plot, with a long leader line: the space above-left of a front
+# holds no marker, but a long name beside its cheapest end reaches over the front's first rises
+TALL_RINGS = range(RINGS + 1, int(PLOT_HEIGHTS[1] // (FONT_PX * 1.3)))
+TALL_SLIDES = (0.0, -0.25, 0.25, -0.5, 0.5, -0.75, 0.75, -1.0, 1.0)
 
 
 def _span(values: list[float], log: bool, pad_lo: float, pad_hi: float) -> tuple[float, float] | None:
@@ -119,6 +132,14 @@ def candidates(size: tuple[float, float], radius: float, gap: float = 3.0) -> np
     return np.array(base + [o for o in extra if o not in seen], dtype=float)
 
 
+def tall_candidates(size: tuple[float, float], radius: float, gap: float = 3.0) -> np.ndarray:
+    """Offsets ``(k, 2)`` px straight above and below the point, slid sideways by :data:`TALL_SLIDES`
+    of the box's width, in :data:`TALL_RINGS` (nearest first): tried for a front end's label only."""
+    w, h = size
+    return np.array([(f * w, uy * (radius + gap + ring * h + h / 2)) for ring in TALL_RINGS for uy in (1, -1)
+                     for f in TALL_SLIDES], dtype=float).reshape(-1, 2)
+
+
 def _at_edges(offs: np.ndarray, uv, size, area: Area) -> np.ndarray:
     """``offs`` and, last, the boxes straight above and below the point moved sideways until they
     touch the plot's left or right edge at its narrowest width (where they still span the point):
@@ -180,27 +201,72 @@ def _first_clear(c_lo, c_hi, ends, lo, hi) -> int | None:
     return None
 
 
-def place(anchors_uv, sizes, radii, obstacles, area: Area, most: int | None = None) -> list[Offset | None]:
+def _across_front(offs, uv, size, c, ends, hard, segs, area: Area, anyway: bool = True) -> int | None:
+    """For a front end's label where no candidate keeps off the front's line at every size: the first
+    candidate inside the area and clear of the ``hard`` obstacles (markers, placed labels; edges
+    ``(axis, end, m)``) at every size that keeps off the line segments (``segs``: ``(uv, off, size,
+    span)``) over the first of :data:`PREFER_WIDTHS` that has one; else (``anyway``) the first clear
+    of the hard ones alone (a line through a label's half-transparent box still reads, a marker
+    under it does not); None where none is."""
+    c_lo, c_hi = c
+    ok = ((c_lo >= 0) & (c_hi <= ends[:, :, None])).all(axis=(0, 1)) & _clear_of(c_lo, c_hi, *hard)
+    if not ok.any():
+        return None
+    for widths in PREFER_WIDTHS:
+        narrow = replace(area, widths=widths)
+        p_lo, p_hi = box_edges(np.broadcast_to(uv, offs.shape), offs, np.broadcast_to(size, offs.shape),
+                               np.zeros_like(offs), narrow)
+        hit = ok & _clear_of(p_lo, p_hi, *box_edges(*segs, narrow))
+        if hit.any():
+            return int(np.argmax(hit))
+    return int(np.argmax(ok)) if anyway else None
+
+
+def _position(uv, size, r: float, area: Area, obstacles, is_seg, segs, end: bool):
+    """``(k, offs, (c_lo, c_hi))``: the index of :func:`place`'s choice among the candidate offsets
+    ``offs`` (None where none), and their box edges. A front end's label (``end``) that finds none
+    tries, in turn: the near candidates keeping off the line over :data:`PREFER_WIDTHS` only (a far
+    label would take the room of several near ones); :func:`tall_candidates` clear of everything;
+    and near or tall ones across the line (:func:`_across_front`)."""
+    lo, hi = obstacles
+    ends = np.array([area.widths, area.heights], dtype=float)
+    hard = (lo[:, :, ~is_seg], hi[:, :, ~is_seg])
+    near = candidates((float(size[0]), float(size[1])), r)
+    for step in range(4 if end else 1):
+        offs = _at_edges(np.vstack([near, tall_candidates(tuple(size), r)]) if step >= 2 else near, uv, size, area)
+        c = box_edges(np.broadcast_to(uv, offs.shape), offs, np.broadcast_to(size, offs.shape), np.zeros_like(offs), area)
+        if step in (0, 2):
+            k = _first_clear(*c, ends, lo, hi)
+        else:
+            k = _across_front(offs, uv, size, c, ends, hard, segs, area, anyway=step == 3)
+        if k is not None:
+            break
+    return k, offs, c
+
+
+def place(anchors_uv, sizes, radii, obstacles, area: Area, most: int | None = None,
+          must=()) -> list[Offset | None]:
     """Greedy, in the order given: each label takes the first :func:`candidates` offset whose box
     stays inside the area and clear of the ``obstacles`` (``(uv, off, size, span)``, ``(m, 2)``
     each: centres as fractions of the area, offsets and sizes in px, spans as fractions: markers,
     line segments) and of the labels placed before it, at every drawing size in ``area``'s ranges;
-    None where none is, and for every label after the ``most``-th placed."""
+    None where none is, and for every label after the ``most``-th placed. The labels at the indices
+    ``must`` (the front's ends) that find no such offset try :func:`tall_candidates` too, then may cross a
+    line segment (an obstacle with a span): :func:`_across_front`."""
     lo, hi = box_edges(*obstacles, area)
-    ends = np.array([area.widths, area.heights], dtype=float)
+    is_seg = np.asarray(obstacles[3], dtype=float).reshape(-1, 2).any(axis=1)
+    segs = tuple(np.asarray(o, dtype=float).reshape(-1, 2)[is_seg] for o in obstacles)
     out: list[Offset | None] = []
     anchors_uv, sizes = np.asarray(anchors_uv, float).reshape(-1, 2), np.asarray(sizes, float).reshape(-1, 2)
-    for uv, size, r in zip(anchors_uv, sizes, radii):
+    for i, (uv, size, r) in enumerate(zip(anchors_uv, sizes, radii)):
         if not np.isfinite(uv).all() or (most is not None and sum(o is not None for o in out) >= most):
             out.append(None)
             continue
-        offs = _at_edges(candidates((float(size[0]), float(size[1])), float(r)), uv, size, area)
-        c_lo, c_hi = box_edges(np.broadcast_to(uv, offs.shape), offs, np.broadcast_to(size, offs.shape),
-                               np.zeros_like(offs), area)
-        k = _first_clear(c_lo, c_hi, ends, lo, hi)
+        k, offs, c = _position(uv, size, float(r), area, (lo, hi), is_seg, segs, i in must)
         out.append(None if k is None else Offset(float(offs[k, 0]), float(offs[k, 1])))
         if k is not None:
-            lo, hi = (np.concatenate([b, c[:, :, k:k + 1]], axis=2) for b, c in ((lo, c_lo), (hi, c_hi)))
+            lo, hi = (np.concatenate([b, e[:, :, k:k + 1]], axis=2) for b, e in ((lo, c[0]), (hi, c[1])))
+            is_seg = np.append(is_seg, False)
     return out
 
 
@@ -224,15 +290,21 @@ def _obstacles(view: View, claims, area: Area, point_radii, front_radius: float,
             np.vstack([np.zeros((n, 2)), np.abs(p1 - p0)]))
 
 
+def front_ends(front: pd.DataFrame) -> pd.DataFrame:
+    """The front's two ends as drawn (its first and last rows: the cheapest model and the most
+    accurate; one row for a front of one)."""
+    return front.iloc[sorted({0, len(front) - 1})] if len(front) else front
+
+
 def label_rows(view: View) -> pd.DataFrame:
     """The models to name, in priority order, the first :data:`MAX_TRIED`: highlighted matches
-    (front first, best first), then the front, spread out."""
+    (front first, best first), the front's ends (:func:`front_ends`), then the front, spread out."""
     pts, hl = view.points, view.state.highlight.strip()
     parts = []
     if hl and len(pts):
         hit = pts[search_mask(pts, hl)]
         parts.append(hit.sort_values(["on_front", "y"], ascending=[False, not view.higher_is_better]))
-    parts.append(view.front.iloc[_spread_order(view.front, view.state.log_x)])
+    parts += [front_ends(view.front), view.front.iloc[_spread_order(view.front, view.state.log_x)]]
     rows = pd.concat(parts) if parts else pts.iloc[:0]
     return rows.drop_duplicates("model").head(MAX_TRIED)
 
@@ -262,7 +334,7 @@ def label_annotations(view: View, claims: pd.DataFrame | None, ranges, point_rad
                     for m, on in zip(rows["model"], rows["on_front"].astype(bool))])
     obstacles = _obstacles(view, claims, area, point_radii, front_radius, claim_radius)
     offsets = place(area.fractions(anchors), [text_box(t, FONT_PX) for t in texts], own, obstacles, area,
-                    most=MAX_LABELS)
+                    most=MAX_LABELS, must=set(np.flatnonzero(rows["model"].isin(front_ends(view.front)["model"]))))
     notes = []
     for (ax, ay), text, off, model, r in zip(anchors, texts, offsets, rows["model"], own):
         if off is None:

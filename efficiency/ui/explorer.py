@@ -97,7 +97,7 @@ class View:
 # the pages' own controls (the Models table's filter, columns and sort; the claims page's choices) change
 # no view: in its key, each of them rebuilt the view (0.25 s) and missed the figure's memo
 NOT_IN_VIEW = ("page", "selection", "budget_ms", "table_filter", "table_columns", "table_sort", "claims_show",
-               "claims_flagged")
+               "claims_flagged", "table_unrated")
 
 
 def view_key(state: ViewState) -> ViewState:

@@ -27,6 +27,11 @@ SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 EXPONENT_FROM = 1e15           # "1e15", "3e22": past "999T" a suffix would need thousands of T
 PAD_DECADES = 2                # ticks beyond the range, so panning a screen chart keeps labels
 MINOR_GRID = "rgba(128,128,128,0.14)"   # faint on the light and the dark theme alike
+# an axis whose first label lies past this fraction of its length gets one at its start (a detection
+# latency axis from 29 ms labelled only 50 and 100 left its first 30 % unread, UXCHECK6 9) ...
+START_WITHIN = 0.2
+# ... within this fraction: so at least 0.1 of the axis (33 px of a 330 px plot) apart from the next
+START_AT = 0.1
 
 
 @dataclass(frozen=True)
@@ -64,12 +69,12 @@ def parse_label(text: str) -> float:
     return float(text)
 
 
-def _decade_ticks(lo: float, hi: float, mantissas: tuple[int, ...], every: int = 1) -> list[float]:
-    """``m x 10^e`` for ``m`` in ``mantissas`` and ``e`` a multiple of ``every``, within [lo, hi]
+def _decade_ticks(lo: float, hi: float, mantissas: tuple[int, ...], every: int = 1, phase: int = 0) -> list[float]:
+    """``m x 10^e`` for ``m`` in ``mantissas`` and ``e`` a multiple of ``every`` (plus ``phase``), within [lo, hi]
     (each value the double nearest the decimal, so 0.3 is 0.3, not 3 x 0.1)."""
     out = []
     for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1):
-        if e % every:
+        if (e - phase) % every:
             continue
         out += [v for m in mantissas if lo <= (v := float(f"{m}e{e}")) <= hi]
     return sorted(out)
@@ -90,6 +95,37 @@ def _linear_ticks(lo: float, hi: float) -> list[float]:
     return vals
 
 
+def _frac(v: float, lo: float, hi: float) -> float:
+    """Where ``v`` lies on a log axis from ``lo`` to ``hi``, as a fraction of its length."""
+    return math.log10(v / lo) / math.log10(hi / lo)
+
+
+def start_tick(lo: float, hi: float, first: float | None) -> float | None:
+    """A tick for the axis' left end where its first labelled one (``first``) lies past
+    :data:`START_WITHIN` of the axis: the coarsest whole number at or just above ``lo`` (30 for 29.04,
+    then 31, 29.1 ...) within :data:`START_AT`; None where ``first`` is near enough."""
+    if first is not None and _frac(first, lo, hi) <= START_WITHIN:
+        return None
+    top = math.floor(math.log10(lo))
+    for e in range(top, top - 13, -1):        # 1, 2, ... significant digits (labels carry 12 at most)
+        v = float(f"{math.ceil(round(lo / 10 ** e, 9))}e{e}")
+        if v < lo:                             # (the rounding above guards against 2.9999999 -> 3)
+            v = float(f"{math.ceil(lo / 10 ** e) + 1}e{e}")
+        if _frac(v, lo, hi) <= START_AT:
+            return v
+    return None
+
+
+def _with_start(values: list[float], lo: float, hi: float) -> list[float]:
+    """``values`` plus :func:`start_tick`'s tick, less the padded ticks (below ``lo``) so near it
+    that their labels would touch when a screen chart is panned."""
+    start = start_tick(lo, hi, next((v for v in values if v >= lo), None))
+    if start is None:
+        return values
+    near = START_AT * math.log10(hi / lo)
+    return sorted([v for v in values if not (v < lo and math.log10(start / v) < near)] + [start])
+
+
 def log_ticks(lo: float, hi: float, max_ticks: int = MAX_TICKS, pad: float = 0.0) -> LogTicks:
     """Labelled ticks for a log axis showing [``lo``, ``hi``] (0 < lo < hi, data units): the density
     is chosen on that range (see the module docstring); ``pad`` decades beyond it on each side get
@@ -99,14 +135,16 @@ def log_ticks(lo: float, hi: float, max_ticks: int = MAX_TICKS, pad: float = 0.0
     wide_lo, wide_hi = lo / 10 ** pad, hi * 10 ** pad
     for mantissas in MANTISSAS:
         shown = _decade_ticks(lo, hi, mantissas)
-        if len(shown) <= max_ticks:
+        if len(shown) < 2 or len(_with_start(shown, lo, hi)) <= max_ticks:
             break
-    else:                          # more decades than labels: every few decades, none of the in-between
-        every = math.ceil(len(shown) / max_ticks)
-        return _ticks(_decade_ticks(wide_lo, wide_hi, (1,), every), _decade_ticks(wide_lo, wide_hi, (1,)))
+    else:                          # more decades than labels: every few decades, none of the in-between,
+        every = math.ceil(len(shown) / max_ticks)   # counted from the first in range (so it is near the start)
+        phase = round(math.log10(shown[0])) % every     # shown: the powers of ten in range
+        return _ticks(_decade_ticks(wide_lo, wide_hi, (1,), every, phase), _decade_ticks(wide_lo, wide_hi, (1,)))
     if len(shown) < 2:             # too narrow for two 1..9 positions: a linear step
-        return _ticks(_linear_ticks(lo, hi), [])
-    return _ticks(_decade_ticks(wide_lo, wide_hi, mantissas), _decade_ticks(wide_lo, wide_hi, MANTISSAS[0]))
+        return _ticks(_with_start(_linear_ticks(lo, hi), lo, hi), [])
+    return _ticks(_with_start(_decade_ticks(wide_lo, wide_hi, mantissas), lo, hi),
+                  _decade_ticks(wide_lo, wide_hi, MANTISSAS[0]))
 
 
 def _ticks(values: list[float], candidates: list[float]) -> LogTicks:

@@ -86,6 +86,8 @@ class ViewState:
     # a column's internal name, "-" first for descending (the CSV's order; a header click sorts the screen only)
     table_columns: tuple[str, ...] | None = None
     table_sort: str = "-acc"
+    # the Models page also lists the task's models without the view's accuracy (accuracy blank; UXCHECK6 10)
+    table_unrated: bool = False
     claims_show: str = "all"                 # Paper claims: which papers' verdicts are listed (CLAIMS_SHOW)
     claims_flagged: bool = False             # Paper claims: details table and chart of off or flagged claims only
 
@@ -101,12 +103,14 @@ _KEYS = {
     "mode": "mode", "budget_ms": "budget", "show_test": "test", "highlight": "hl", "labels": "labels",
     "bubble": "size", "seed_claims": "seedacc", "hw_id": "hw", "table_filter": "tf",
     "table_columns": "cols", "table_sort": "sort", "claims_show": "cshow", "claims_flagged": "cflag",
+    "table_unrated": "unrated",
 }
 # fields whose value must be one of a fixed vocabulary (efficiency.vocab; axis labels: efficiency.ui.axes)
 _CHOICES = {"page": tuple(PAGES), "x": X_AXES, "color": COLOR_BY, "device": DEVICES, "dtype": DTYPES,
             "mode": MODES, "bubble": BUBBLES, "claims_show": CLAIMS_SHOW}
 _NAMES = ("y_dataset", "y_metric", "task")
-_BOOLS = ("log_x", "log_y", "claims", "seed_only", "show_test", "labels", "seed_claims", "claims_flagged")
+_BOOLS = ("log_x", "log_y", "claims", "seed_only", "show_test", "labels", "seed_claims", "claims_flagged",
+          "table_unrated")
 _FLOATS = ("acc_min", "acc_max", "cost_min", "cost_max", "budget_ms")
 _LISTS = ("sources", "families", "selection", "table_columns")
 
