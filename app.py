@@ -18,10 +18,17 @@ st.set_page_config(page_title="Model efficiency: accuracy vs compute", page_icon
 ICONS = {"pareto": ":material/scatter_plot:", "models": ":material/table_view:", "detail": ":material/memory:",
          "compare": ":material/compare:", "claims": ":material/article:", "hardware": ":material/developer_board:",
          "data": ":material/menu_book:"}
-pages = {key: st.Page(file, title=title, icon=ICONS[key], url_path=None if key == "pareto" else key,
+# The explorer is the default page, served at "/" (share links use it); Streamlit never serves a default
+# page at its own path, so a typed "/pareto" answered "Page not found" (AUDIT7 L6). A hidden page takes that
+# path and forwards to "/" with the query kept; the explorer's own path is then "explorer" (the two may not
+# share one), which no link uses.
+pages = {key: st.Page(file, title=title, icon=ICONS[key], url_path="explorer" if key == "pareto" else key,
                       default=key == "pareto")
          for key, (title, file) in PAGES.items()}
-current = st.navigation(list(pages.values()))
+alias = st.Page(lambda: None, title=PAGES["pareto"][0], url_path="pareto", visibility="hidden")
+current = st.navigation([*pages.values(), alias])
+if current is alias:
+    st.switch_page(pages["pareto"], query_params=[(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
 page_key = next(k for k, p in pages.items() if p.title == current.title)
 
 router.style()

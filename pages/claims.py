@@ -16,12 +16,19 @@ from efficiency.reference.seed_check import (IMPLEMENTATION_NOTES, TOLERANCE, ba
 from efficiency.ui.chart_view import on_page
 from efficiency.ui.claims_view import (DETAILS_NUMBER_HEADERS, FLAGGED_HELP, FLAGGED_LABEL, OFF_KINDS, SHOW_LABELS, chart_note,
                                        counted, details_labels, details_rows, details_table, phone_hidden_css,
-                                       shown_papers, verdict_summary, with_unit)
+                                       shown_papers, untimed_cell, verdict_summary, with_unit, with_verdict_word)
 from efficiency.ui.commands import refresh_command
 from efficiency.ui.log_ticks import label_log_axes
 
 router.ensure_routed()
 CLAIM_MARKER = 11    # px, the details chart's diamonds (their 2 px outline comes on top)
+# verdict tables: a row this tall wraps its text (Streamlit wraps a cell over 4 rem, 64 px), so a reason
+# reads over four lines where one line cut it to about 40 characters (AUDIT7 F10); a longer one opens in full
+# on a click. The verdict word comes first, wide enough for "not measurable" on two lines (not pinned: a
+# pinned column's text is drawn faded), so a 390 px phone shows it and the paper.
+WRAPPED_ROW_PX = 88
+VERDICT_COLUMNS = {"verdict": st.column_config.TextColumn(width=112),
+                   "why": st.column_config.TextColumn(width="large")}
 
 
 def blank_missing(df: pd.DataFrame, formats: dict[str, str]) -> tuple[pd.DataFrame, dict]:
@@ -81,18 +88,22 @@ s = ui.update(claims_show=only)
 shown = shown_papers(papers, only)
 links = shown["paper_title"].map(paper_url)
 shown = shown.assign(link=links.where(links != "", None))   # arXiv where its id was read, else blank
-st.dataframe(shown[["paper_title", "verdict", "claim", "ours", "ratio", "claims", "link"]].rename(columns={
-    "paper_title": "paper", "ours": "ours (MACs = 1 multiply-add; FLOPs = 2 x MACs)",
-    "ratio": "claimed / our MACs", "claims": "claims"}), hide_index=True, width="stretch",
-    column_config={"paper": st.column_config.TextColumn(width="medium"),
-                   "link": st.column_config.LinkColumn("arXiv", display_text="arXiv", width="small"),
-                   "verdict": st.column_config.TextColumn(width="medium"),
-                   "claimed / our MACs": st.column_config.NumberColumn(format="%.2f")}, placeholder="")
+st.dataframe(with_verdict_word(shown)[["verdict", "paper_title", "why", "claim", "ours", "ratio", "claims", "link"]].rename(
+    columns={"paper_title": "paper", "ours": "ours (MACs = 1 multiply-add; FLOPs = 2 x MACs)",
+             "ratio": "claimed / our MACs", "claims": "claims"}), hide_index=True, width="stretch",
+    row_height=WRAPPED_ROW_PX, height=7 * WRAPPED_ROW_PX + 38, column_config={   # 7 papers in view, not 4
+        **VERDICT_COLUMNS, "paper": st.column_config.TextColumn(width="medium"),
+        "claim": st.column_config.TextColumn(width="medium"),
+        "link": st.column_config.LinkColumn("arXiv", display_text="arXiv", width="small"),
+        "claimed / our MACs": st.column_config.NumberColumn(format="%.2f")}, placeholder="")
 with st.expander(f"Every claim ({len(verdicts)}) with its verdict"):
-    st.dataframe(verdicts[["paper_title", "verdict", "claim", "ours", "ratio", "accuracy_diff"]].rename(columns={
-        "paper_title": "paper", "ratio": "claimed / our MACs", "accuracy_diff": "claimed - reference (points)"}),
-        hide_index=True, width="stretch",
-        column_config={"claimed / our MACs": st.column_config.NumberColumn(format="%.2f"),
+    st.dataframe(with_verdict_word(verdicts)[["verdict", "paper_title", "why", "claim", "ours", "ratio", "accuracy_diff"]]
+                 .rename(columns={"paper_title": "paper", "ratio": "claimed / our MACs",
+                                  "accuracy_diff": "claimed - reference (points)"}),
+        hide_index=True, width="stretch", row_height=WRAPPED_ROW_PX,
+        column_config={**VERDICT_COLUMNS, "paper": st.column_config.TextColumn(width="medium"),
+                       "claim": st.column_config.TextColumn(width="medium"),
+                       "claimed / our MACs": st.column_config.NumberColumn(format="%.2f"),
                        "claimed - reference (points)": st.column_config.NumberColumn(format="%+.1f")}, placeholder="")
 
 # ---- the seed papers' own architectures (zoo source "seed"): paper vs our count, and H200 latency
@@ -140,6 +151,11 @@ for title, rows in base.groupby("paper_title", sort=False):
     shown, config = blank_missing(rows[list(BASE_COLUMNS)].rename(columns=BASE_COLUMNS), {c: "%.3g" for c in (
         "H200 p50 (ms)", "baseline H200 p50 (ms)", "latency seed / baseline", "our GMACs", "baseline GMACs",
         "MACs seed / baseline")})
+    # a blank baseline latency says why in its cell (never timed, or timed elsewhere: the note names where)
+    gaps = [untimed_cell(d.results, m) if pd.isna(v) else "" for m, v in zip(rows["baseline_model"],
+                                                                             rows["baseline_latency_ms"])]
+    if any(gaps):
+        shown["baseline H200 p50 (ms)"] = [g or v for g, v in zip(gaps, shown["baseline H200 p50 (ms)"])]
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config, placeholder="")
 missing = not_built(claims)
 if len(missing):
@@ -153,12 +169,12 @@ st.caption("Training FLOPs are ours: 6 x active parameters x training tokens (th
            "they compare. Per-input compute is a 512-token prefill (MACs = 1 multiply-add; FLOPs = 2 x MACs). "
            "The FlashAttention-2 check uses data/gpu_peaks.parquet (H200: torch's flash SDPA, forward, against the "
            "bf16 matmul peak we measured). Each row's verdict also sets its claim's line in the verdicts above.")
-LLM_COLUMNS = {"paper_title": "paper", "claim_model": "claim about", "verdict": "verdict",
+LLM_COLUMNS = {"verdict": "verdict", "paper_title": "paper", "claim_model": "claim about", "why": "why",
                "ours": "ours (training FLOPs, tokens, scores; or GMACs / GFLOPs at 512 tokens; or TFLOP/s)",
                "ratio": "ratio", "ratio_of": "ratio of", "claim": "claim (abstract)", "source": "source of our numbers"}
-shown, config = blank_missing(llm[list(LLM_COLUMNS)].rename(columns=LLM_COLUMNS), {"ratio": "%.2f"})
-st.dataframe(shown, hide_index=True, width="stretch", column_config={
-    **config, "verdict": st.column_config.TextColumn(width="large"),
+shown, config = blank_missing(with_verdict_word(llm)[list(LLM_COLUMNS)].rename(columns=LLM_COLUMNS), {"ratio": "%.2f"})
+st.dataframe(shown, hide_index=True, width="stretch", row_height=WRAPPED_ROW_PX, column_config={
+    **config, **VERDICT_COLUMNS, "paper": st.column_config.TextColumn(width="medium"),
     "claim (abstract)": st.column_config.TextColumn(width="medium")})
 
 st.subheader("Details: claimed vs measured")
@@ -170,9 +186,8 @@ else:
     s = ui.update(claims_flagged=flagged_only)
     t = details_rows(cvm, verdicts, flagged_only)
     # 3 significant digits (46.9637 read as precision we do not have), headers with their units
-    st.dataframe(details_table(t), hide_index=True, width="stretch", placeholder="", column_config={
-        "quote (abstract)": st.column_config.TextColumn(width="large"),
-        "verdict": st.column_config.TextColumn(width="medium"),     # long: the numbers stay in view beside it
+    st.dataframe(details_table(t), hide_index=True, width="stretch", placeholder="", row_height=WRAPPED_ROW_PX,
+                 column_config={**VERDICT_COLUMNS, "quote (abstract)": st.column_config.TextColumn(width="large"),
         **{c: st.column_config.NumberColumn(format="%.3g") for c in DETAILS_NUMBER_HEADERS}})
     both = t[t["claimed GMACs"].notna() & t["measured GMACs"].notna()]
     if len(both):

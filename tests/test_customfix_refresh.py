@@ -92,7 +92,7 @@ def test_a_run_whose_every_row_failed_exits_3_and_calls_no_error_measured(tmp_pa
     r = run("--custom", f"{tinynet}:broken", "--custom", f"{tinynet}:build", *FAST, "--skip-latency",
             "--cache", str(db))
     assert r.returncode == 0, r.stdout + r.stderr
-    assert f"2 rows written to {db}: 1 measured (1 count, 0 latency), 1 errors" in r.stdout
+    assert f"2 rows written to {db}: 1 measured (1 count, 0 latency), 1 error;" in r.stdout
     assert "Every row" not in r.stdout
     assert "3 done, but every row this run computed is an error row" in " ".join(run("--help").stdout.split())
 

@@ -94,7 +94,9 @@ def test_flagged_means_off_mismatched_or_flagged():
     assert t["claim_model"].tolist() == list("BCD")
     assert t["verdict"].tolist() == ["not measurable", "off by -10 %, explained", "off by +9 %"]
     assert t["claimed GMACs"].tolist()[:2] == [2.0, 3.0]
-    assert details_table(t)["verdict"].tolist() == t["verdict"].tolist()
+    # the verdict's word first, its text beside it (AUDIT7 F10, tests/test_clifix7_claims.py)
+    assert details_table(t)["verdict"].tolist() == ["not measurable", "off (explained)", "off (unexplained)"]
+    assert details_table(t)["why"].tolist() == t["verdict"].tolist()
     papers = pd.DataFrame({"ours": ["x", "", "y"], "kind": [HOLDS, EXPLAINED, OFF]})
     assert len(shown_papers(papers, "all")) == 3 and len(shown_papers(papers, "ours")) == 2
     assert shown_papers(papers, "off")["kind"].tolist() == [EXPLAINED, OFF]

@@ -290,7 +290,7 @@ def test_stale_family_labels_are_relabelled_not_recomputed(tmp_path):
     cache.write_atomic(rows, db)
     r = run("--models", e.id, "--skip-latency", "--cache", str(db))
     assert r.returncode == 0, r.stderr
-    assert "Nothing to do" in r.stdout and "labels of 1 cached rows" in r.stdout
+    assert "Nothing to do" in r.stdout and "labels of 1 cached row to" in r.stdout
     after = cache.read(db)
     assert set(after["family"]) == {"convnextv2"}
     assert list(after["macs"]) == [123]            # relabelled, not recounted

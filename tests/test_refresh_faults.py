@@ -348,7 +348,7 @@ def test_summary_prints_the_side_file_and_the_merge_command(tmp_path, capsys):
     rec.side_file, rec.merge_error = side, "OSError: full"
     print_summary(rec, [], 1, 1.0, interrupted=False)
     out = capsys.readouterr().out
-    assert "FAILED: 1 rows could not be merged" in out
+    assert "FAILED: 1 row could not be merged" in out
     assert f"python -m efficiency.refresh --cache '{db}' --merge {side} --force" in out
 
 
@@ -498,7 +498,7 @@ def test_a_failure_never_replaces_a_good_row_and_is_not_retried(tmp_path, models
     assert r.returncode == 0 and "Nothing to do" in r.stdout, r.stdout + r.stderr
     assert db.read_bytes() == stamp
     r = run(*base, "--max-time", "0.2", "--retry-errors", "--list")
-    assert r.returncode == 0 and "1 builds to run" in r.stdout
+    assert r.returncode == 0 and "1 build to run" in r.stdout
 
 
 def test_planner_keeps_a_good_row_whose_failure_has_todays_inputs():

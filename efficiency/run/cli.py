@@ -18,7 +18,7 @@ from efficiency.run.executor import Executor, LocalExecutor
 from efficiency.run.machines import ClusterError, Machines, local_machines
 from efficiency.run.options import UsageError, build_parser, check_options, task_limits, threads_per_worker
 from efficiency.run.plan import UNTIMED_SOURCES, Job, LatencySpec, kept_accuracy, plan, stale_accuracy, stale_labels
-from efficiency.run.summary import ALL_FAILED, every_row_failed, print_summary
+from efficiency.run.summary import ALL_FAILED, counted, every_row_failed, print_summary
 from efficiency.run.sweep import Recorder, Terminated, sigterm_as_interrupt, sweep
 from efficiency.store import cache
 from efficiency.zoo import UnknownModelError, ZooEntry, load_zoo, resolution
@@ -73,10 +73,11 @@ def at_resolutions(entries: list[ZooEntry], sizes: list[int], zoo) -> list[ZooEn
     if found.ineligible:
         names = ", ".join(e.id for e in found.ineligible[:5]) + (" ..." if len(found.ineligible) > 5 else "")
         print(f"Note: --resolution applies to timm and torchvision classification models taking a square image; "
-              f"{len(found.ineligible)} selected models are measured at their own input size only: {names}")
+              f"{counted(len(found.ineligible), 'selected model')} "
+              f"{'is' if len(found.ineligible) == 1 else 'are'} measured at their own input size only: {names}")
     print(f"--resolution {' '.join(str(s) for s in resolution.check_sizes(sizes))}: "
-          f"{len(found.derived)} entries derived at other sizes (no published accuracy), "
-          f"{len(found.from_zoo)} zoo entries added at sizes the zoo has.")
+          f"{counted(len(found.derived), 'entry', 'entries')} derived at other sizes (no published accuracy), "
+          f"{counted(len(found.from_zoo), 'zoo entry', 'zoo entries')} added at sizes the zoo has.")
     return found.entries
 
 
@@ -197,7 +198,7 @@ def _plan_and_run(args, path: Path, entries: list[ZooEntry], client, t_start: fl
                 threads=threads_per_worker(args))
     untimed = sum(e.source in UNTIMED_SOURCES for e in entries)
     if specs and untimed:
-        print(f"Note: latency of the {untimed} language models selected is not measured here: "
+        print(f"Note: latency of the {counted(untimed, 'language model')} selected is not measured here: "
               f"`python -m efficiency.run.llm_sweep` times them on a GPU (merge its rows with --merge).")
     if args.list:
         return _print_list(jobs, len(entries))
@@ -207,7 +208,7 @@ def _plan_and_run(args, path: Path, entries: list[ZooEntry], client, t_start: fl
         cache.check_writable(path)   # a folder that cannot take the rows fails now, not after the work
     if len(labels):
         cache.merge_rows(labels, path)
-        print(f"Updated the family/paper labels of {len(labels)} cached rows to the current zoo.")
+        print(f"Updated the family/paper labels of {counted(len(labels), 'cached row')} to the current zoo.")
     if len(accuracy):
         cache.merge_rows(accuracy, path)
         print("\n".join(accuracy_lines))
@@ -215,7 +216,8 @@ def _plan_and_run(args, path: Path, entries: list[ZooEntry], client, t_start: fl
     for model in sorted(remeasured):
         print(f"accuracy of {model}: {kept[model]:g} kept from the cache (pass --accuracy to change it)")
     if not jobs:
-        print(f"Nothing to do: all {len(entries)} selected models are up to date in {path} "
+        print("Nothing to do: " + (f"all {len(entries)} selected models are" if len(entries) > 1 else
+                                   f"the {len(entries)} selected model is") + f" up to date in {path} "
               f"({time.perf_counter() - t_start:.1f} s). Use --force to recompute.")
         return 0
     return _execute(jobs, args, path, len(entries), t_start, client)
@@ -250,7 +252,8 @@ def _merge(args, path: Path) -> int:
     read_cache(args, path)
     cache.check_writable(path)
     report = cache.merge_file(args.merge, path, force=args.force)
-    print(f"Merged {args.merge} into {path}: {report.written} rows written, {report.kept_apart} failures "
+    print(f"Merged {args.merge} into {path}: {counted(report.written, 'row')} written, "
+          f"{counted(report.kept_apart, 'failure')} "
           f"kept apart (a good row holds their key). {args.merge} may be deleted now.")
     return 0
 
@@ -264,8 +267,9 @@ def _print_list(jobs: list[Job], n_models: int) -> int:
                                                                     else "") + "]") if derived else ""
         print(f"{job.head.id}  (+{len(job.entries) - 1} sharing it)  {' '.join(what)}{origin}")
     n_derived = len({e.id for j in jobs for e in j.entries if e.derived_from})
-    print(f"{n_models} models selected, {len(jobs)} builds to run"
-          + (f" ({n_derived} derived entries at other input sizes among them)" if n_derived else ""))
+    print(f"{counted(n_models, 'model')} selected, {counted(len(jobs), 'build')} to run"
+          + (f" ({counted(n_derived, 'derived entry', 'derived entries')} at other input sizes among them)"
+             if n_derived else ""))
     return 0
 
 

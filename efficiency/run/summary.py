@@ -15,6 +15,12 @@ COMMAND = "python -m efficiency.refresh"
 ALL_FAILED = 3
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` with ``noun`` in the number it takes: "1 row", "2 rows", "1 entry" (``plural`` where
+    adding an s is wrong). The refresh printed "1 rows written", "1 models selected" (AUDIT7 L7)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def every_row_failed(recorder: Recorder) -> bool:
     """Whether the run computed rows and every one of them is an error row (a script checking the
     status learns that nothing was measured)."""
@@ -36,11 +42,11 @@ def print_summary(recorder: Recorder, jobs: list[Job], n_models: int, seconds: f
     mismatch = [r for r in counts if r.get("macs_mismatch") and not r.get("error")]
     uncovered = [r for r in counts if r.get("uncovered_ops") not in (None, "", "{}")]
     good_counts, good_lat = (sum(not r.get("error") for r in some) for some in (counts, lat))   # errors: not measured
-    written = (f"{len(rows)} rows written to {recorder.path}" if recorder.written == len(rows)
-               else f"{len(rows)} rows ({recorder.written} written to {recorder.path})")
+    written = (f"{counted(len(rows), 'row')} written to {recorder.path}" if recorder.written == len(rows)
+               else f"{counted(len(rows), 'row')} ({recorder.written} written to {recorder.path})")
     print(f"\n{'Stopped' if interrupted else 'Done'} in {seconds:.0f} s: {written}: {good_counts + good_lat} measured "
-          f"({good_counts} count, {good_lat} latency), {len(errors)} errors; "
-          f"for {n_models} selected models ({len(jobs)} builds planned).")
+          f"({good_counts} count, {good_lat} latency), {counted(len(errors), 'error')}; "
+          f"for {counted(n_models, 'selected model')} ({counted(len(jobs), 'build')} planned).")
     print(f"  failures kept apart (a good row holds their key; see its "
           f"failed_* columns): {recorder.kept_apart}   fvcore/FlopCounterMode disagree >1%: "
           f"{len(mismatch)}   rows with uncovered operators: {len(uncovered)}")
@@ -57,7 +63,7 @@ def print_summary(recorder: Recorder, jobs: list[Job], n_models: int, seconds: f
 
 
 def _print_unmerged(recorder: Recorder) -> None:
-    print(f"\nFAILED: {recorder.unmerged} rows could not be merged into {recorder.path} "
+    print(f"\nFAILED: {counted(recorder.unmerged, 'row')} could not be merged into {recorder.path} "
           f"({recorder.merge_error}).")
     if recorder.side_file is None:
         print("  They could not be saved anywhere either: they are lost.")

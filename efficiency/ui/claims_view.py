@@ -121,13 +121,38 @@ def counted(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n} {singular if n == 1 else (plural or singular + 's')}"
 
 
+# a verdict kind in a word or two, named so that none reads as a count of its own ("6 off, explained,
+# 0 off" read as three counts): explained and unexplained gaps side by side
+VERDICT_WORDS = {HOLDS: "holds", CONVENTION: "convention mismatch", EXPLAINED: "off (explained)",
+                 OFF: "off (unexplained)", NOT_MEASURABLE: "not measurable"}
+
+
 def verdict_summary(kinds: Mapping[str, int], n_papers: int, n_claims: int) -> str:
-    """The count of claims per verdict kind, each kind named so that none reads as a count of its
-    own ("6 off, explained, 0 off" read as three counts): explained and unexplained gaps side by side."""
-    words = {HOLDS: "holds", CONVENTION: "convention mismatch", EXPLAINED: "off (explained)",
-             OFF: "off (unexplained)", NOT_MEASURABLE: "not measurable"}
+    """The count of claims per verdict kind (:data:`VERDICT_WORDS`)."""
     return (f"{counted(n_papers, 'seed paper')}, {counted(n_claims, 'claim')}: "
-            + ", ".join(f"{int(kinds.get(k, 0))} {w}" for k, w in words.items()))
+            + ", ".join(f"{int(kinds.get(k, 0))} {w}" for k, w in VERDICT_WORDS.items()))
+
+
+def with_verdict_word(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (columns kind, verdict) with ``verdict`` the kind in words (:data:`VERDICT_WORDS`) and
+    ``why`` the verdict's text, less a leading "not measurable: " that the word already says. The
+    tables showed the text alone, cut to about 40 characters ("off by +5.2 % (compute, ours vs th…",
+    AUDIT7 F10): the word reads at any width, the reason wraps beside it."""
+    kind = frame["kind"].fillna("").astype(str)
+    text = frame["verdict"].fillna("").astype(str)
+    why = [t[len(k) + 2:] if k and t.startswith(k + ": ") else t for k, t in zip(kind, text)]
+    return frame.assign(verdict=kind.map(VERDICT_WORDS).fillna(kind), why=why)
+
+
+def untimed_cell(results: pd.DataFrame, model: str) -> str:
+    """The text of a baseline's blank H200 p50 cell (AUDIT7 L8: Swin-L at 384 px showed an empty cell, its
+    reason at the far end of the row): never timed at all (its count only), or timed in another
+    configuration, which the row's note names (efficiency.reference.seed_check.h200_latency)."""
+    if not model:
+        return "not in the zoo (note)"      # the note says which library lacks it
+    rows = results[(results["model"] == model) & (results["kind"] == "latency")] if "kind" in results else results[:0]
+    good = rows[rows["error"].fillna("").astype(str) == ""] if "error" in rows else rows
+    return "never timed (count only)" if good.empty else "other config (note)"
 
 
 def with_unit(values, units) -> list[str]:
@@ -142,7 +167,7 @@ def with_unit(values, units) -> list[str]:
 
 # the details table: source column -> header (units in the header; MACs = 1 multiply-add)
 DETAILS_COLUMNS = {
-    "claim_model": "claim about", "verdict": "verdict", "macs_ratio": "claimed / measured MACs",
+    "verdict": "verdict", "claim_model": "claim about", "why": "why", "macs_ratio": "claimed / measured MACs",
     "accuracy_diff": "claimed - reference (points)", "claimed GMACs": "claimed (GMACs)",
     "measured GMACs": "measured (GMACs)", "model": "measured zoo model", "claimed_accuracy": "claimed accuracy (%)",
     "reference_accuracy": "reference accuracy (%)", "claimed_compute": "claimed compute (as printed)",
@@ -158,7 +183,9 @@ DETAILS_NUMBER_HEADERS = tuple(DETAILS_COLUMNS[c] for c in DETAILS_NUMBERS)
 def details_table(t: pd.DataFrame) -> pd.DataFrame:
     """The claimed-vs-measured rows as the page shows them: numbers at 3 significant digits,
     readable headers with units (:data:`DETAILS_COLUMNS`)."""
-    out = t[[c for c in DETAILS_COLUMNS if c != "verdict" or c in t]].copy()     # the verdict when joined
+    if "verdict" in t and "kind" in t:      # the verdict when joined: its word first, its reason beside it
+        t = with_verdict_word(t)
+    out = t[[c for c in DETAILS_COLUMNS if c not in ("verdict", "why") or c in t]].copy()
     for c in DETAILS_NUMBERS:
         out[c] = pd.to_numeric(out[c], errors="coerce").map(round_sig)
     out["compute_convention"] = out["compute_convention"].fillna("").astype(str).str.replace("_", " ")

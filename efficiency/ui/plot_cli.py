@@ -1,6 +1,7 @@
 """The ``python -m efficiency.plot`` command line: the dashboard's Pareto figure without the UI (no torch).
 
     python -m efficiency.plot                          # ImageNet top-1 vs GMACs, classification zoo
+    python -m efficiency.plot --task language --x decode_tps --out lang.csv   # the best-covered protocol group
     python -m efficiency.plot --x latency_p50 --device cuda --batch-size 256 --out front.svg
     python -m efficiency.plot --models 'resnet*' --y imagenet-real:top1 --out resnets.csv
     python -m efficiency.plot --models 'resnet18*' 'resnet50*' --cache out/mine.parquet --out two.csv
@@ -30,7 +31,8 @@ from efficiency.ui.explorer import build_view, search_mask
 from efficiency.ui.figures import build_figure, figure_bytes, points_csv
 from efficiency.ui.plottable import machine_counts, plottable_models, unplottable_machine_text
 from efficiency.ui.state import BUBBLES, ViewState
-from efficiency.ui.tables import config_rows, count_table
+from efficiency.ui.language import pair_for_task
+from efficiency.ui.tables import accuracy_options, config_rows, count_table
 from efficiency.vocab import ALL_TASKS, COLOR_BY, DEVICES, DTYPES, MODES, TASKS, X_AXES
 
 DESCRIPTION = "Publication-ready Pareto figures (plotly), their exports, and a command line (no torch)."
@@ -108,8 +110,10 @@ def _parser() -> argparse.ArgumentParser:
         "\nOption names are refresh's (--cache, --batch-size, --models P [P ...]); the older --results,"
         "\n--batch and --accuracy are still accepted.")
     p.add_argument("--x", choices=X_AXES, default="gmacs", help="cost axis (default gmacs)")
-    p.add_argument("--y", default="imagenet-1k:top1", metavar="DATASET:METRIC",
-                   help="accuracy axis as dataset:metric (default imagenet-1k:top1)")
+    p.add_argument("--y", default=None, metavar="DATASET:METRIC",
+                   help="accuracy axis as dataset:metric (default: the task's, as the dashboard picks it: "
+                   "imagenet-1k:top1 where the task's models have it, else their most covered pair, e.g. a "
+                   "protocol group for --task language)")
     p.add_argument("--models", nargs="+", default=[], metavar="PATTERN",
                    help="only models whose id or arch matches one of these patterns (each: glob with * ? [, "
                    "else substring; case-insensitive; the dashboard's name filter), e.g. 'resnet18*' 'vit_*'; "
@@ -158,7 +162,7 @@ DEVICE_DEFAULTS = {"cuda": ("bf16", "cuda_graph"), "cpu": ("fp32", "eager")}
 
 
 def state_from_args(a: argparse.Namespace) -> ViewState:
-    ds, _, metric = a.y.partition(":")
+    ds, _, metric = (a.y or f"{ViewState.y_dataset}:{ViewState.y_metric}").partition(":")
     return replace(ViewState(), x=a.x, y_dataset=ds, y_metric=metric or "top1", task=a.task,
                    sources=tuple(a.source), families=tuple(a.family), search=_search(a.models),
                    seed_only=a.seed_only,
@@ -166,6 +170,35 @@ def state_from_args(a: argparse.Namespace) -> ViewState:
                    mode=a.mode or DEVICE_DEFAULTS[a.device][1], log_x=not a.linear_x,
                    log_y=a.log_y, color=a.color, claims=not a.no_claims, highlight=a.highlight,
                    labels=not a.no_labels, bubble=a.bubble, seed_claims=a.seed_claims, hw_id=a.hw)
+
+
+def _task_pairs(results: pd.DataFrame, accuracy: pd.DataFrame, task: str) -> list[str]:
+    """"dataset:metric" of the task's models, most covered first (the sidebar's accuracy options)."""
+    return [f"{d}:{m}" for d, m in accuracy_options(accuracy, set(_task_models(results, task)["model"]))]
+
+
+def task_accuracy(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState) -> ViewState:
+    """``state`` with the accuracy the dashboard's sidebar shows for its task when ``--y`` is not given
+    (:func:`efficiency.ui.language.pair_for_task` over the task's pairs, most covered first): ImageNet
+    top-1 stayed the default for ``--task language`` and nothing was drawn (AUDIT7 F6)."""
+    if accuracy.empty or not {"model", "dataset", "metric"} <= set(accuracy.columns):
+        return state
+    offered = _task_pairs(results, accuracy, state.task)
+    known = [f"{d}:{m}" for d, m in accuracy_options(accuracy)]
+    ds, _, metric = pair_for_task(offered, f"{state.y_dataset}:{state.y_metric}", known).partition(":")
+    return replace(state, y_dataset=ds, y_metric=metric)
+
+
+def _other_pairs(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState) -> str:
+    """The accuracies the task's models do have, most covered first, when the chosen one is none of them
+    (``--task language --y imagenet-1k:top1``): the empty figure's error names where to look."""
+    if accuracy.empty or "model" not in accuracy:
+        return ""
+    offered = _task_pairs(results, accuracy, state.task)
+    if not offered or f"{state.y_dataset}:{state.y_metric}" in offered:
+        return ""
+    return f". The {state.task} models' accuracies, most covered first: {', '.join(offered[:5])}" + (
+        f" and {len(offered) - 5} more" if len(offered) > 5 else "") + " (without --y: the first)"
 
 
 def _search(patterns: list[str]) -> str:
@@ -270,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         print(msg, file=sys.stderr)
     if res.problems:          # unreadable: an empty figure exited 0
         return 2
+    if a.y is None:
+        state = task_accuracy(res.df, acc.df, state)
     if problem := (pattern_problem(res.df, a.models, state.task, path) or metric_problem(res.df, acc.df, state)):
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -289,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     if view.points.empty and (view.seed is None or view.seed.empty):
         print(f"error: nothing to plot, so {a.out} was not written: no model has {state.y_dataset}:{state.y_metric} "
               f"and a {AXES[state.x].short} in this view (see the notes above; --task, --y, --models, --source, "
-              "--family choose the models)", file=sys.stderr)
+              "--family choose the models)" + _other_pairs(res.df, acc.df, state), file=sys.stderr)
         return 1
     fig = build_figure(view, claims, title=a.title)
     fmt = a.out.suffix.lower().lstrip(".")

@@ -102,6 +102,11 @@ def paper_for(arch: str) -> str:
     return seed_paper_for_arch(arch)
 
 
+def _names(e: ZooEntry) -> tuple[str, ...]:
+    """What a ``--models`` pattern is matched against (:meth:`Zoo.select`)."""
+    return e.id, e.name, e.arch, f"{e.source}/{e.arch}", f"{e.source}/{e.name}"
+
+
 class Zoo:
     """Registry of entries; registering an id twice raises."""
 
@@ -128,8 +133,11 @@ class Zoo:
         return self._entries[model_id]
 
     def select(self, patterns: Iterable[str] | None = None, task: str | None = None) -> list[ZooEntry]:
-        """Entries whose id, name or arch matches any fnmatch pattern (case-insensitive),
-        naturally sorted. Each pattern must match something, else UnknownModelError."""
+        """Entries whose id, name, arch, ``source/arch`` or ``source/name`` matches any fnmatch pattern
+        (case-insensitive), naturally sorted. Each pattern must match something, else UnknownModelError.
+        ``source/arch`` (``torchvision/mobilenet_v3_small``, ``timm/resnet50``) is how the dashboard names
+        a model without its weight tag and size; it selects every weight and size of that architecture
+        from that source, as the bare ``resnet50`` does from all sources (AUDIT7 F9: it was refused)."""
         pool = [e for e in self if task in (None, e.task)]
         patterns = list(patterns or [])
         if not patterns:
@@ -137,7 +145,7 @@ class Zoo:
         chosen: dict[str, ZooEntry] = {}
         for pat in patterns:
             p = pat.lower()
-            hits = [e for e in pool if any(fnmatch.fnmatchcase(s.lower(), p) for s in (e.id, e.name, e.arch))]
+            hits = [e for e in pool if any(fnmatch.fnmatchcase(s.lower(), p) for s in _names(e))]
             if not hits:
                 raise UnknownModelError(pat, self.suggest(pat))
             for e in hits:
@@ -145,7 +153,12 @@ class Zoo:
         return sorted(chosen.values(), key=lambda e: natural_key(e.id))
 
     def suggest(self, pattern: str, n: int = 5) -> list[str]:
-        names = sorted({e.arch for e in self} | {e.name for e in self})
+        """Close names for ``pattern``; with a source in front (``timm/resnt50``), that source's names
+        with the source in front, so the suggestion can be pasted back as typed."""
+        source, _, rest = pattern.lower().partition("/")
+        prefix = f"{source}/" if rest and any(e.source == source for e in self) else ""
+        pool = [e for e in self if not prefix or e.source == source]
+        names = sorted({prefix + e.arch for e in pool} | {prefix + e.name for e in pool})
         stem = pattern.strip("*?").lower()
         close = difflib.get_close_matches(stem, names, n=n, cutoff=0.6)
         if len(close) < n:
