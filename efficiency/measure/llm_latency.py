@@ -12,10 +12,17 @@ Conventions (stated on every row by :func:`decode_row`):
   step is timed with CUDA events (context ``prompt_len`` .. ``prompt_len + new_tokens``), the first
   ``warmup`` steps are not kept. ``eager`` runs the Python forward with a dynamic cache;
   ``cuda_graph`` captures one step over a static KV cache and replays it.
-* **bound**: one decode step must read every weight it uses (MoE at batch 1: the shared weights
-  and the k of E experts the router picks; at larger batches all experts, an upper bound on what
-  is read) and the batch's KV cache; ``bound tokens/s = batch / (bytes per step / bandwidth)``
-  with the bandwidth measured in the same run (:func:`efficiency.measure.gpu_peaks.memory_bandwidth`).
+* **model**: built as the published config says, embeddings tied where ``tie_word_embeddings`` is
+  set (:func:`build_random` checks it), so it has the count rows' parameters, and its memory theirs.
+* **bound**: one decode step must read every weight it uses, each distinct tensor once (a tied
+  embedding table once: the unembedding reads all of it), except an embedding table that is only
+  looked up (tokens of an untied model, positions): of it a step reads the ``batch`` rows it looks
+  up. Mixture of experts at batch 1: the shared weights and the k of E experts the router picks; at
+  larger batches all experts, an upper bound on what is read. Plus the batch's KV cache at the mean
+  context; ``bound tokens/s = batch / (bytes per step / bandwidth)`` with the bandwidth measured in
+  the same run (:func:`efficiency.measure.gpu_peaks.memory_bandwidth`). Rows swept before
+  2026-12-08 counted every embedding table whole and timed tied models untied (one table more);
+  ``bench/llm_bytes_recompute.py`` recomputes their bytes and bound.
 * **attention kernels**: SDPA limited to its flash and memory-efficient backends
   (:data:`ATTENTION_BACKENDS`, stored on each row). Left to choose, torch 2.11 on an H200 picks cuDNN
   attention for a one-token query, and cuDNN builds a new execution plan for every new key length: an
@@ -53,7 +60,8 @@ def attention_kernels():
 
 def build_random(config: dict, kind: str, device: torch.device, dtype=torch.bfloat16):
     """The transformers model for ``config`` (a published config.json's fields) on ``device`` in
-    ``dtype``, weights filled with N(0, 0.02) directly there (no CPU copy, no init pass)."""
+    ``dtype``, weights filled with N(0, 0.02) directly there (no CPU copy, no init pass), its
+    embeddings tied as the config says."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM
     from transformers.initialization import no_init_weights
 
@@ -61,22 +69,54 @@ def build_random(config: dict, kind: str, device: torch.device, dtype=torch.bflo
     cls = AutoModelForMaskedLM if kind == "masked_lm" else AutoModelForCausalLM
     with torch.device(device), no_init_weights():
         model = cls.from_config(cfg, dtype=dtype, attn_implementation="sdpa")
+    # no_init_weights skips init_weights(), and the tie_weights() call inside it: without this the
+    # output matrix of a tied model is a second table, read and stored beside the input one
+    model.tie_weights()
+    check_tied(model)
     with torch.no_grad():
-        for p in model.parameters():
+        for p in model.parameters():    # a tied tensor is yielded (and filled) once
             p.normal_(0.0, 0.02)
     return model.eval().requires_grad_(False)
 
 
-def weight_bytes_per_step(model, batch: int) -> int:
-    """Bytes of weights one decode step reads (see the module docstring for mixture of experts)."""
+def check_tied(model) -> None:
+    """Raise unless the input and output embeddings share one tensor exactly when the config ties them."""
+    head, table = model.get_output_embeddings(), model.get_input_embeddings()
+    if head is None or table is None:
+        return
+    tied = bool(getattr(model.config, "tie_word_embeddings", False))
+    if (head.weight is table.weight) != tied:
+        raise RuntimeError(f"{type(model).__name__}: tie_word_embeddings={tied} but the built input and "
+                           f"output embeddings are {'separate' if tied else 'one tensor'}")
+
+
+def _lookup_tables(model) -> list[torch.nn.Embedding]:
+    """Embedding tables a step only looks up: every nn.Embedding except one the unembedding reads."""
+    get_head = getattr(model, "get_output_embeddings", None)
+    head = get_head() if get_head else None
+    read_whole = {id(p) for p in head.parameters()} if head is not None else set()
+    return [m for m in model.modules() if isinstance(m, torch.nn.Embedding) and id(m.weight) not in read_whole]
+
+
+def unrouted_expert_bytes(model, batch: int) -> int:
+    """Bytes of the routed experts a batch-1 step does not read (E - k of E); 0 otherwise."""
     cfg = model.config
-    total = sum(p.numel() * p.element_size() for p in model.parameters())
     n_exp = getattr(cfg, "num_local_experts", None) or getattr(cfg, "num_experts", None)
     k = getattr(cfg, "num_experts_per_tok", None)
     if not n_exp or not k or batch > 1:
-        return total
+        return 0
     expert = sum(p.numel() * p.element_size() for n, p in model.named_parameters() if ".experts." in n)
-    return total - expert + expert * k // n_exp
+    return expert - expert * k // n_exp
+
+
+def weight_bytes_per_step(model, batch: int) -> int:
+    """Bytes of weights one decode step reads: each distinct parameter once, a looked-up table only
+    the ``batch`` rows it looks up, mixture of experts as the module docstring says."""
+    total = sum(p.numel() * p.element_size() for p in model.parameters())   # a tied tensor once
+    for table in _lookup_tables(model):
+        w = table.weight
+        total -= (w.shape[0] - min(batch, w.shape[0])) * w.shape[1] * w.element_size()
+    return total - unrouted_expert_bytes(model, batch)
 
 
 def _cache_bytes(cache) -> int:
@@ -282,17 +322,24 @@ def stability_columns(result: DecodeResult) -> dict:
     return cols
 
 
+def bound_columns(tokens_per_s: float, batch: int, bytes_per_step: float, bandwidth_gb_s: float) -> dict:
+    """The bytes a decode step reads, the tokens/s that reading them at ``bandwidth_gb_s`` allows,
+    and the measured tokens/s as a fraction of it (also bench/llm_bytes_recompute.py's)."""
+    bound = batch / (bytes_per_step / (bandwidth_gb_s * 1e9))
+    return {"decode_bytes_per_step": bytes_per_step, "decode_bound_tokens_per_s": bound,
+            "decode_fraction_of_bound": tokens_per_s / bound}
+
+
 def decode_row(result: DecodeResult, bandwidth_gb_s: float, prompt_len: int, new_tokens: int) -> dict:
     """The cache columns of one decode measurement (``latency_ms_*`` = one decode step,
     ``throughput`` = generated tokens per second)."""
     s = result.step_ms
-    bound = result.batch / (result.bytes_per_step / (bandwidth_gb_s * 1e9))
     return {
         "batch_size": result.batch, "mode": result.mode, **stats_columns(s),
         "throughput": result.tokens_per_s,
         "mem_gpu_max_allocated_bytes": result.mem_allocated, "mem_gpu_max_reserved_bytes": result.mem_reserved,
-        "decode_tokens_per_s": result.tokens_per_s, "decode_bound_tokens_per_s": bound,
-        "decode_fraction_of_bound": result.tokens_per_s / bound, "decode_bytes_per_step": result.bytes_per_step,
+        "decode_tokens_per_s": result.tokens_per_s,
+        **bound_columns(result.tokens_per_s, result.batch, result.bytes_per_step, bandwidth_gb_s),
         "kv_cache_bytes_per_token_measured": result.kv_bytes_per_token,
         "memory_bandwidth_gb_s": bandwidth_gb_s, "prompt_len": prompt_len, "new_tokens": new_tokens,
         "energy_j_per_token": result.energy_j_per_token, "power_w_avg": result.power_w_avg,
