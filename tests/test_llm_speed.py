@@ -102,7 +102,10 @@ def test_shipped_language_speed_rows_respect_their_bounds():
     decode = rows[rows["decode_tokens_per_s"].notna()]
     assert len(decode) >= 100
     assert (decode["decode_fraction_of_bound"] <= 1).all()          # nothing faster than physics
-    assert (decode["hardware"] == "gpu/NVIDIA H200/140GiB/700W").all()
+    h200 = decode["hardware"] == "gpu/NVIDIA H200/140GiB/700W"
+    # every model on the H200; the tied-embedding models' re-measure (AUDIT7 F1) on an H100 beside it
+    assert set(decode.loc[~h200, "hardware"]) <= {"gpu/NVIDIA H100 80GB HBM3/79GiB/700W"}
+    assert decode.loc[h200, "model"].nunique() >= 30
     assert set(decode["mode"]) == {"eager", "cuda_graph"}
     # batch 1 and 64, or (70B-class) the largest power of two that fits, which the row's note names
     large = decode[decode["batch_size"] != 1]

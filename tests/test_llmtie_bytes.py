@@ -66,34 +66,65 @@ def _recompute_module():
     return module
 
 
-def test_the_stored_gpt2_and_llama_rows_are_recomputed_from_the_corrected_bytes():
+H200 = "gpu/NVIDIA H200/140GiB/700W"
+
+
+def _old_rows(models, **where):
+    """The shipped H200 decode rows of ``models`` with their bytes put back to the sweep's old count (the
+    shipped cache holds the recomputed figures since the migration), and the shipped rows themselves."""
+    mod = _recompute_module()
     df = pd.read_parquet(paths.DATA / "results.parquet")
-    rows = df[df["model"].isin(["hf/gpt2", "hf/llama-3.1-8b"]) & (df["kind"] == "latency")
-              & (df["batch_size"] == 1) & (df["mode"] == "cuda_graph")]
-    assert len(rows) == 2
-    new, lines = _recompute_module().recompute(rows)
-    new = new.set_index("model")
-    kv = {m: 584 * r["kv_cache_bytes_per_token_measured"] for m, r in rows.set_index("model").iterrows()}
+    shipped = df[df["model"].isin(models) & (df["kind"] == "latency") & (df["hardware"] == H200)]
+    for column, value in where.items():
+        shipped = shipped[shipped[column] == value]
+    old = shipped.copy()
+    for idx, row in old.iterrows():
+        model, b = mod._model(row["model"].removeprefix("hf/")), int(row["batch_size"])
+        old.loc[idx, "decode_bytes_per_step"] = mod.swept_weight_bytes(model, b) + mod.kv_bytes(row)
+    return mod, old, shipped
+
+
+def test_the_shipped_rows_carry_the_corrected_bytes_and_the_script_reproduces_them():
+    mod, old, shipped = _old_rows(["hf/gpt2", "hf/llama-3.1-8b"], batch_size=1, mode="cuda_graph")
+    assert len(shipped) == 2
+    kv = {m: 584 * r["kv_cache_bytes_per_token_measured"] for m, r in shipped.set_index("model").iterrows()}
     assert kv["hf/gpt2"] == 584 * 36864            # 12 layers x 2 (k, v) x 768 x 2 bytes, context 512 + 8 + 64
+    ship = shipped.set_index("model")
     # gpt2: 124,439,808 distinct parameters (tied), less 1023 of the 1024 position rows
-    gpt2 = new.loc["hf/gpt2"]
-    assert gpt2["decode_bytes_per_step"] == BF16 * (124_439_808 - 1023 * 768) + kv["hf/gpt2"]
+    assert ship.loc["hf/gpt2", "decode_bytes_per_step"] == BF16 * (124_439_808 - 1023 * 768) + kv["hf/gpt2"]
     # llama-3.1-8b (untied): 8,030,261,248 parameters, less 128,255 of the 128,256 embedding rows
-    llama = new.loc["hf/llama-3.1-8b"]
-    assert llama["decode_bytes_per_step"] == BF16 * (8_030_261_248 - 128_255 * 4096) + kv["hf/llama-3.1-8b"]
+    assert ship.loc["hf/llama-3.1-8b", "decode_bytes_per_step"] == \
+        BF16 * (8_030_261_248 - 128_255 * 4096) + kv["hf/llama-3.1-8b"]
+    new, lines = mod.recompute(old)
+    new = new.set_index("model")
     for model, row in new.iterrows():
-        old = rows.set_index("model").loc[model]
-        bound = 1 / (row["decode_bytes_per_step"] / (old["memory_bandwidth_gb_s"] * 1e9))
+        was = old.set_index("model").loc[model]
+        bound = 1 / (row["decode_bytes_per_step"] / (was["memory_bandwidth_gb_s"] * 1e9))
+        assert row["decode_bytes_per_step"] == ship.loc[model, "decode_bytes_per_step"]
         assert row["decode_bound_tokens_per_s"] == pytest.approx(bound)
-        assert row["decode_fraction_of_bound"] == pytest.approx(old["decode_tokens_per_s"] / bound)
-        assert row["latency_ms_p50"] == old["latency_ms_p50"]            # measured columns are kept
-        assert row["mem_gpu_max_allocated_bytes"] == old["mem_gpu_max_allocated_bytes"]
+        assert row["decode_bound_tokens_per_s"] == pytest.approx(ship.loc[model, "decode_bound_tokens_per_s"])
+        assert row["decode_fraction_of_bound"] == pytest.approx(was["decode_tokens_per_s"] / bound)
+        assert row["latency_ms_p50"] == was["latency_ms_p50"]            # measured columns are kept
     assert len(lines) == 2 and not any(line.startswith("LEFT OUT") for line in lines)
 
 
-def test_a_row_whose_bytes_the_sweep_did_not_count_this_way_is_left_out():
+def test_every_shipped_language_speed_row_counts_bytes_the_corrected_way():
+    """H200 and H100 rows alike: bytes = weight_bytes_per_step of the tied build + the KV the sweep read."""
+    mod = _recompute_module()
     df = pd.read_parquet(paths.DATA / "results.parquet")
-    rows = df[(df["model"] == "hf/gpt2") & (df["kind"] == "latency") & (df["batch_size"] == 1)].copy()
-    rows["decode_bytes_per_step"] += 1000
-    new, lines = _recompute_module().recompute(rows)
+    rows = df[(df["source"] == "hf") & (df["kind"] == "latency") & df["decode_bytes_per_step"].notna()
+              & (df["error"].fillna("") == "")]
+    assert len(rows) >= 170
+    models = {}
+    for _, row in rows.iterrows():
+        name = row["model"].removeprefix("hf/")
+        model = models.setdefault(name, mod._model(name))
+        want = weight_bytes_per_step(model, int(row["batch_size"])) + mod.kv_bytes(row)
+        assert abs(row["decode_bytes_per_step"] - want) <= 1, (row["model"], row["batch_size"], row["hardware"])
+
+
+def test_a_row_whose_bytes_the_sweep_did_not_count_this_way_is_left_out():
+    mod, old, _ = _old_rows(["hf/gpt2"], batch_size=1)
+    old["decode_bytes_per_step"] += 1000
+    new, lines = mod.recompute(old)
     assert new.empty and all(line.startswith("LEFT OUT hf/gpt2 b1") for line in lines) and len(lines) == 2
