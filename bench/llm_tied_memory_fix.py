@@ -4,7 +4,6 @@ embedding table (no_init_weights skipped the tying). Their peak memory is correc
 (vocab x hidden x 2 bytes): the tied re-measure on an H100 (out/llm_tied_h100.parquet) agrees within 3 MB
 allocated on 13 of 14 models (gemma-2-9b 170 MB) and within 270 MB reserved."""
 import glob, json
-import pandas as pd
 from efficiency.store import cache
 d = cache.read('data/results.parquet')
 specs = {'hf/' + json.load(open(f))['name']: json.load(open(f))['config'] for f in glob.glob('data/llm/*.json')}
