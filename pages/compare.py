@@ -24,6 +24,7 @@ from efficiency.ui.phone_charts import twin_chart
 from efficiency.ui.language import group_info, group_words, group_y_label
 from efficiency.ui.tables import MEMORY_WORDS
 from efficiency.ui import compare_notes as cn
+from efficiency.ui.compare_groups import groups_text, shared_groups
 from efficiency.ui.coverage_note import coverage_note
 from efficiency.ui.hw_sidebar import plottable
 from efficiency.ui.machine_choice import KEY as MACHINE_KEY
@@ -128,7 +129,24 @@ if machine.hardware is not None:   # one statement of the machine (it contradict
                           f"Configuration: {hw}. {units}."]))
 else:
     st.caption(f"{units}.")
-if t["acc"].isna().any():
+
+
+def switch_accuracy(key: str) -> None:
+    """Show the accuracy ``key`` ("dataset:metric") from the next run on: the sidebar's box and the state (a
+    button's ``on_click``, which runs before the sidebar's widget exists)."""
+    st.session_state["w_acc"] = key
+    ds, _, metric = key.partition(":")
+    ui.update(y_dataset=ds, y_metric=metric)
+
+
+if t["acc"].isna().any() and lang:
+    # language scores compare only within a protocol group: name the groups the compared models share (AUDIT7 F8)
+    shared = shared_groups(d.accuracy, chosen, benchmark=group["benchmark"] if group else "")
+    st.info(groups_text(shared, len(chosen), f"{s.y_dataset}:{s.y_metric}", accuracy_words(s, ylab)))
+    if best := next((g for g in shared if g.key != f"{s.y_dataset}:{s.y_metric}"), None):
+        st.button(f"Show {best.words} ({best.covered} of {len(chosen)} models)", key="cmp_group",
+                  on_click=switch_accuracy, args=(best.key,), icon=":material/swap_horiz:")
+elif t["acc"].isna().any():
     st.info(f"Some models have no published {accuracy_words(s, ylab)}: pick another metric in the sidebar.")
 
 
@@ -159,7 +177,8 @@ st.subheader("Normalised (each quantity divided by its largest value among these
 # one colour per model on every chart of the page (the curves below take theirs from here)
 colour_of = {r["model"]: plot.PALETTE[i % len(plot.PALETTE)] for i, (_, r) in enumerate(t.iterrows())}
 names = [str(r["arch"] if t["arch"].nunique() == len(t) else r["model"]) for _, r in t.iterrows()]
-bars = cn.normalised(t, [k for k in cols if k in t], names)    # only quantities two or more models have
+# only quantities two or more models have; a language row's flags are words (ld.COMPARE_TEXT), not quantities
+bars = cn.normalised(t, [k for k in cols if k in t and k not in ld.COMPARE_TEXT], names)
 if bars.metrics:
     fig = cn.normalised_figure(t, bars, cols, names, [colour_of[m] for m in t["model"]])
     on_page(st, legend_below(fig, len(bars.metrics) * (11 * len(t) + 14)), "compare_normalised")

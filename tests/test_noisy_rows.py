@@ -193,7 +193,9 @@ def test_language_speed_rows_without_a_flag_say_not_assessed(tmp_path):
     res = res.assign(noisy=res["noisy"].mask(res["task"] == "language"))   # as the shipped rows: no flag
     speed = ld.speed_table(res, "hf/llama-3.2-1b")
     assert set(speed["mode"]) == {"CUDA graph (static KV cache)", "eager (dynamic KV cache)"}
-    assert set(speed["stability (noisy flag of the row)"]) == {"not assessed"}
+    # no flag and no stored spread (the fixture stores neither std nor IQR): still never "stable" (LLMUI: the
+    # spread rule is tests/test_llmui_stability.py's)
+    assert set(speed["stability (step)"]) == {"not assessed"}
     from efficiency.ui import data as uidata
     from efficiency.ui.hardware import hardware_table
     from language_fixture import MMLU, MMLU_METRIC

@@ -77,8 +77,9 @@ def test_front_table_puts_accuracy_the_x_axis_and_speed_first():
     lang = _front(ttft_ms=[20.0], decode_tps=[300.0], decode_gflops_512=[1.0], params_active_b=[0.5],
                   bound_fraction=[0.1])
     got = front_table(lang, "decode_gflops_512", "Decode GFLOPs/token @512", "ARC (%)", language=True)
-    assert list(got.columns)[2:6] == ["ARC (%)", "Decode GFLOPs/token @512", "TTFT p50 (ms, 512 tokens, batch 1)",
-                                      "decode tokens/s"]
+    # each figure's flag beside it (LLMUI: TTFT launch-bound or noisy, the step's stability; lang_stability)
+    assert list(got.columns)[2:8] == ["ARC (%)", "Decode GFLOPs/token @512", "TTFT p50 (ms, 512 tokens, batch 1)",
+                                      "TTFT flag", "decode tokens/s", "decode step stability"]
 
 
 # --------------------------------------------------------------------------- the HTML table on a phone

@@ -145,7 +145,8 @@ def test_speed_gaps_give_the_error_or_not_measured(tables):
     v = build_view(res, acc, replace(LANG, x="decode_tps"))
     note = " ".join(text for _, text in v.notes)
     assert "llama-3.1-405b" in note and "does not fit" in note
-    assert "efficiency.run.llm_sweep" in note
+    # no sweep command for a model that cannot fit on the GPU that refused it (LLMUI, AUDIT7 F5)
+    assert "efficiency.run.llm_sweep" not in note and "needs a GPU with more memory" in note
     gaps = language.speed_gaps(res, ["hf/mixtral-8x7b", "hf/gpt2"], "cuda", "bf16", "cuda_graph", 1)
     assert gaps == {"hf/mixtral-8x7b": "not measured"}
 
@@ -307,7 +308,8 @@ def test_speed_gaps_name_the_smaller_batch_a_large_model_was_measured_at(tables)
                       latency_notes="batch 64 does not fit; largest that fits: 8")
     res = pd.concat([res, big], ignore_index=True)
     gaps = language.speed_gaps(res, ["hf/mixtral-8x7b", "hf/gpt2"], "cuda", "bf16", "cuda_graph", 64)
-    assert gaps == {"hf/mixtral-8x7b": "batch 64 does not fit; largest that fits: 8 (shown at that batch)"}
+    assert gaps == {"hf/mixtral-8x7b": "batch 64 does not fit; largest that fits: 8 (measured at batch 8 only: "
+                                         "pick batch 8 to see it)"}
     # in eager, where it has no row at all, it stays "not measured"
     assert language.speed_gaps(res, ["hf/mixtral-8x7b"], "cuda", "bf16", "eager", 64) == {
         "hf/mixtral-8x7b": "not measured"}

@@ -96,8 +96,9 @@ def test_speed_table_leads_with_the_key_columns_in_three_digits(lang_dir):
     folder, _ = lang_dir
     res = uidata.read_results(folder / "results.parquet").df
     speed = ld.speed_table(res, "hf/llama-3.2-1b")
-    assert list(speed.columns[:6]) == ["batch", "mode", "decode tokens/s", "TTFT p50 (ms)", "step p50 (ms)",
-                                       "energy (J/token)"]
+    # LLMUI (AUDIT7 L2): TTFT's flag, then memory, stability and the "does not fit" note before the long tail
+    assert list(speed.columns[:9]) == ["batch", "mode", "decode tokens/s", "TTFT p50 (ms)", "TTFT flag",
+                                       "step p50 (ms)", "peak allocated (MiB)", "stability (step)", "notes"]
     assert max(len(c) for c in speed.columns) <= 35                   # the conventions are in the caption
     for key in ld.SPEED_NUMBERS:
         values = speed[ld.SPEED_HEADERS[key]].dropna()

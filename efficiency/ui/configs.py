@@ -8,6 +8,7 @@ most settings with it, ties going to the one covering the most models.
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import pandas as pd
@@ -98,7 +99,8 @@ def closest_configuration(options: dict[HwConfig, int], previous: HwConfig,
                           fixed: str | None = None) -> HwConfig | None:
     """The measured configuration nearest ``previous``: ``previous`` itself when measured; else,
     among those keeping the ``fixed`` field's value (all of them if that value was never measured),
-    the one sharing the most of the other settings, ties to the widest coverage. None without options.
+    the one sharing the most of the other settings, ties to the widest coverage, then to the nearest batch
+    (a 70B measured at batch 1 and 16, asked at batch 64: batch 16, AUDIT7 L1). None without options.
     """
     if not options:
         return None
@@ -106,8 +108,10 @@ def closest_configuration(options: dict[HwConfig, int], previous: HwConfig,
         return previous
     pool = [c for c in options if fixed is None or getattr(c, fixed) == getattr(previous, fixed)] or list(options)
 
-    def rank(c: HwConfig) -> tuple[int, int]:
-        return sum(getattr(c, f) == getattr(previous, f) for f in FIELDS), options[c]
+    def rank(c: HwConfig) -> tuple[int, int, float]:
+        # batches double (1, 4, 16, 64): their distance is the ratio's logarithm, not the difference
+        far = abs(math.log2(max(int(c.batch), 1)) - math.log2(max(int(previous.batch), 1)))
+        return sum(getattr(c, f) == getattr(previous, f) for f in FIELDS), options[c], -far
     return max(pool, key=rank)   # max keeps the first of equals: options are widest first
 
 

@@ -9,14 +9,21 @@ say which group is shown in words a reader knows (benchmark, shots, metric, harn
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from efficiency.store.query import good_rows
 from efficiency.ui.axes import AXES
+from efficiency.ui.lang_stability import ttft_note
 
 BENCHMARKS = {"mmlu": "MMLU", "mmlu_cloze": "MMLU (cloze form)", "arc_challenge": "ARC-Challenge",
               "arc_average": "ARC (Easy and Challenge averaged)", "hellaswag": "HellaSwag", "gsm8k": "GSM8K",
-              "lambada": "LAMBADA", "cbt_cn": "CBT common nouns", "glue": "GLUE", "average": "average"}
+              "lambada": "LAMBADA", "cbt_cn": "CBT common nouns", "glue": "GLUE", "glue_average": "GLUE",
+              "mnli_m": "MNLI-matched", "sst2": "SST-2", "truthfulqa": "TruthfulQA", "winogrande": "WinoGrande",
+              "average": "average"}
+# a metric id in words where the id alone reads as code (AUDIT7 L4: "average_excl_wnli")
+METRIC_WORDS = {"average_excl_wnli": "average excluding WNLI", "glue_score": "GLUE score"}
 GROUP_FIELDS = ("protocol_group", "benchmark", "metric", "shots", "harness", "average", "variant")
 
 # The two decode modes differ in more than the launch: ``cuda_graph`` replays one captured step over a
@@ -57,8 +64,11 @@ def group_info(accuracy: pd.DataFrame, dataset: str, metric: str) -> dict | None
     return {f: _text(first.get(f)) for f in GROUP_FIELDS}
 
 
-def shots_text(shots: str) -> str:
-    return f"{shots}-shot" if shots else "shots not stated"
+def shots_text(shots: str, variant: str = "") -> str:
+    """"5-shot"; a fine-tuned model's score has no shots ("fine-tuned"); else "shots not stated"."""
+    if shots:
+        return f"{shots}-shot"
+    return "fine-tuned" if variant == "finetuned" else "shots not stated"
 
 
 def group_words(info: dict) -> str:
@@ -66,13 +76,15 @@ def group_words(info: dict) -> str:
     library": what makes the group's scores comparable with each other and with no other group's."""
     bench = BENCHMARKS.get(info["benchmark"], info["benchmark"])
     metric = info["metric"] + (f" ({info['average']} average)" if info.get("average") else "")
-    return f"{bench}, {shots_text(info['shots'])}, {metric}, {info['variant']} models, {info['harness']}"
+    return (f"{bench}, {shots_text(info['shots'], info.get('variant', ''))}, {metric}, {info['variant']} models, "
+            f"{info['harness']}")
 
 
 def group_y_label(info: dict) -> str:
     """The accuracy axis title of a protocol group: benchmark, shots, metric, unit."""
     bench = BENCHMARKS.get(info["benchmark"], info["benchmark"])
-    return f"{bench} {shots_text(info['shots'])} {info['metric']} (%)"
+    metric = METRIC_WORDS.get(info["metric"], info["metric"])
+    return f"{bench} {shots_text(info['shots'], info.get('variant', ''))} {metric} (%)"
 
 
 def choice_labels(accuracy: pd.DataFrame, pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -119,9 +131,24 @@ def speed_gaps(results: pd.DataFrame, models, device: str, dtype: str, mode: str
     if "latency_notes" in rows:
         notes = good_rows(rows[same]).dropna(subset=["latency_notes"])
         notes = notes[notes["latency_notes"].astype(str).str.startswith(f"batch {batch} does not fit")]
-        smaller = {m: f"{n} (shown at that batch)" for m, n in zip(notes["model"], notes["latency_notes"])}
+        # the smaller batch is another view: say which batch to pick, not that it is shown (AUDIT7 F5)
+        smaller = {m: f"{n} (measured at batch {_fits(n)} only: pick batch {_fits(n)} to see it)"
+                   for m, n in zip(notes["model"], notes["latency_notes"])}
     return {m: str(here.get(m) or smaller.get(m) or anywhere.get(m) or "not measured")
             for m in sorted(set(models)) if m not in good}
+
+
+def _fits(note: str) -> str:
+    """The batch a "batch 64 does not fit; largest that fits: 16" note names ("16"; "a smaller one" if none)."""
+    found = re.search(r"largest that fits: (\d+)", str(note))
+    return found.group(1) if found else "a smaller one"
+
+
+def cannot_fit(reason: str) -> bool:
+    """A :func:`speed_gaps` reason that a re-run on the same GPU would only repeat: the weights do not fit, or
+    the batch does not (and the largest that fits was measured). No "Measure them" command for these."""
+    text = str(reason)
+    return text.startswith("does not fit") or bool(re.match(r"batch \d+ does not fit", text))
 
 
 def gaps_note(gaps: dict[str, str], limit: int = 6) -> str:
@@ -146,9 +173,19 @@ def axis_gap_notes(state, pts: pd.DataFrame) -> list[tuple[str, str]]:
     if spec.needs_hw:
         lacking &= pts["lat_p50_ms"].notna()
     if not lacking.any():
-        return []
+        return ttft_notes(state, pts)
     names = [str(m).split("/", 1)[-1] for m in pts.loc[lacking, "model"]]
     why = {"train_flops": " (no pre-training token count read from their paper or card: data/llm)",
            "decode_gflops_4096": " (their context is shorter than 4096 tokens)"}.get(state.x, "")
     return [("info", f"{len(names):,} of {len(pts):,} models have no {spec.short}{why} and are not plotted: "
-             f"{', '.join(sorted(names)[:8])}{' ...' if len(names) > 8 else ''}.")]
+             f"{', '.join(sorted(names)[:8])}{' ...' if len(names) > 8 else ''}.")] + ttft_notes(state, pts)
+
+
+def ttft_notes(state, pts: pd.DataFrame) -> list[tuple[str, str]]:
+    """On the TTFT axis: the plotted models whose TTFT is launch-bound or noisy (efficiency.ui.lang_stability),
+    a warning, since a small model's TTFT there times the host and would read as "faster" than a 7B's."""
+    if state.x != "ttft" or "ttft_flag" not in pts:
+        return []
+    text = ttft_note(pts[pts["x"].notna() & pts["y"].notna()])
+    return [("warning", f"{text} Do not rank the flagged models by TTFT (the front table's "
+             "TTFT flag column marks them).")] if text else []

@@ -12,39 +12,49 @@ import math
 
 import pandas as pd
 
+from efficiency.ui.lang_stability import TTFT_RULE, ttft_flags, ttft_words
 from efficiency.ui.language import mode_label
 from efficiency.ui.models_table import round_column
-from efficiency.ui.tables import GIB, KIB, MEMORY_HEADER, latency_derived, stability
+from efficiency.ui.tables import GIB, KIB, latency_derived, stability
 
 FACT_COLUMNS = ["quantity", "value", "convention"]
-# most telling first, and what a reader looks for within the first screen at 1440 px: the speed, TTFT, the
-# step's latency and energy; then the bound it is measured against; the machine last (one machine so far).
+# most telling first, and what a reader looks for within the first screen at 1440 px: the speed, TTFT and its
+# flag, the step's latency, then whether it fits (peak memory, the "batch 64 does not fit" note) and whether the
+# figures would hold on a rerun (stability), before the long tail: energy, the bound, prefill TFLOP/s, spreads,
+# the machine last (AUDIT7 L2: memory, stability and the note had been off screen to the right).
 # Headers are short (the full conventions are in SPEED_CAPTION, under the table on the page).
 SPEED_HEADERS = {
     "batch_size": "batch", "mode": "mode", "decode_tps": "decode tokens/s", "ttft_ms": "TTFT p50 (ms)",
-    "lat_p50_ms": "step p50 (ms)", "energy_j_token": "energy (J/token)", "bound_fraction": "fraction of bound",
-    "bound_tps": "bound (tokens/s)", "prefill_tflops": "prefill TFLOP/s",
-    "mem_mib": MEMORY_HEADER["cuda"], "stability": "stability (noisy flag of the row)",
-    "lat_iqr_pct": "step IQR (% of p50)", "dtype": "dtype", "hardware_name": "machine", "latency_notes": "notes",
+    "ttft_flag": "TTFT flag", "lat_p50_ms": "step p50 (ms)", "mem_mib": "peak allocated (MiB)",
+    "stability": "stability (step)", "latency_notes": "notes", "energy_j_token": "energy (J/token)",
+    "bound_fraction": "fraction of bound", "bound_tps": "bound (tokens/s)", "prefill_tflops": "prefill TFLOP/s",
+    "step_spread_pct": "step spread (% of p50)", "lat_iqr_pct": "step IQR (% of p50)", "dtype": "dtype",
+    "hardware_name": "machine",
 }
 # the speed table's numbers, shown with 3 significant digits (timings vary by several % between runs)
 SPEED_NUMBERS = ("decode_tps", "ttft_ms", "lat_p50_ms", "energy_j_token", "bound_fraction", "bound_tps",
-                 "prefill_tflops", "mem_mib", "lat_iqr_pct")
+                 "prefill_tflops", "mem_mib", "lat_iqr_pct", "step_spread_pct")
 SPEED_CAPTION = ("*decode tokens/s*: tokens of the whole batch per second; *TTFT p50*: time to first token of a "
                  "512-token prompt at batch 1 (batch-1 rows only); *step p50*: one decode step (BERT: one "
                  "512-token forward); *energy*: joules per generated token; *bound*: the memory-bandwidth bound "
-                 "in tokens/s, and the measured speed's fraction of it; *prefill TFLOP/s*: prefill FLOPs / TTFT. "
+                 "in tokens/s, and the measured speed's fraction of it; *peak allocated*: CUDA's peak memory allocated; "
+                 "*prefill TFLOP/s*: prefill FLOPs / TTFT; "
+                 "*stability (step)*: the row's stored flag, else noisy where the step's spread (its IQR, or its "
+                 "std where no IQR is stored) is over 5 % of p50; *TTFT flag*: " + TTFT_RULE.removeprefix("TTFT: ") + ". "
                  "Numbers to 3 significant digits.")
 ERROR_COLUMNS = ["device", "batch_size", "dtype", "mode", "hardware_name", "error"]
 ACCURACY_HEADERS = {"protocol_group": "protocol group", "benchmark": "benchmark", "shots": "shots",
                     "metric": "metric", "value": "score (%)", "source_url": "source", "harness": "harness",
                     "variant": "variant", "source_quote": "where in the source"}
 COMPARE_COLUMNS = ["model", "arch", "family", "source", "decode_gflops_512", "params_active_b", "weight_gib",
-                   "kv_kib_token", "training_flops", "acc", "ttft_ms", "lat_p50_ms", "decode_tps", "bound_fraction",
-                   "energy_j_token"]
+                   "kv_kib_token", "training_flops", "acc", "ttft_ms", "ttft_flag", "lat_p50_ms", "stability",
+                   "decode_tps", "bound_fraction", "energy_j_token"]
+# the flags beside TTFT and the step (efficiency.ui.lang_stability): words, never a normalised bar
+COMPARE_TEXT = ("ttft_flag", "stability")
 COMPARE_HEADERS = {"decode_gflops_512": "decode GFLOPs/token @512 (= 2 x MACs)", "params_active_b": "active params (B)",
                    "weight_gib": "weights bf16 (GiB)", "kv_kib_token": "KV cache bf16 (KiB/token)",
                    "training_flops": "training FLOPs (6 x N x D)", "ttft_ms": "TTFT p50 (ms, batch 1)",
+                   "ttft_flag": "TTFT flag (launch-bound / noisy)", "stability": "decode step stability",
                    "lat_p50_ms": "decode step p50 (ms)", "decode_tps": "decode tokens/s",
                    "bound_fraction": "fraction of bandwidth bound", "energy_j_token": "energy (J/token)"}
 # compare's normalised bars: these are better higher (the rest are costs)
@@ -106,8 +116,9 @@ def speed_table(results: pd.DataFrame, model: str) -> pd.DataFrame:
     rows = rows[rows["error"].fillna("").astype(str) == ""]
     rows = latency_derived(rows)
     rows["prefill_tflops"] = prefill_tflops(results, model, rows["ttft_ms"])
-    # "not assessed" where the row stores no noisy flag (every language row measured so far): never "stable"
+    # the stored flag, else the step's spread (latency_derived: efficiency.ui.lang_stability.RULE)
     rows["stability"] = stability(rows)
+    rows["ttft_flag"] = [ttft_words(f) for f in ttft_flags(rows, results)]
     rows = rows.reindex(columns=list(SPEED_HEADERS)).sort_values(["batch_size", "mode"], kind="stable")
     for name in SPEED_NUMBERS:      # one rounding for every number (0.433 beside 0.1945 read as unequal care)
         rows[name] = round_column(pd.to_numeric(rows[name], errors="coerce"))

@@ -39,9 +39,18 @@ def show_warnings(v: View) -> None:
     for msg in [m for level, m in v.notes if level == "warning"]:
         st.warning(msg)
     if v.switch is not None:   # this device lacks the axis' quantity (energy) or holds only a lower bound (CPU memory)
-        st.button(f"Show {v.switch[0].text} ({v.switch[1]:,} models with {AXES[v.state.x].short.lower()})",
+        n = v.switch[1]
+        st.button(f"Show {v.switch[0].text} ({n:,} model{'s' * (n != 1)} with {AXES[v.state.x].short.lower()})",
                   key="cov_switch", on_click=switch_configuration, args=(v.switch[0],), icon=":material/swap_horiz:",
                   type="primary")
+
+
+def front_metric_label(x: str, unit_x: str) -> str:
+    """The title of the metric naming the front's first point: the cheapest on a cost axis; on a benefit axis the
+    fastest where x is a speed (tokens/s), else the highest (a fraction of the bandwidth bound is no speed)."""
+    spec = AXES[x]
+    word = ("Fastest" if spec.unit.endswith("/s") else "Highest") if spec.benefit else "Cheapest"
+    return f"{word} on front ({unit_x})"
 
 
 def _infos(v: View) -> list[str]:

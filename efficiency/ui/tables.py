@@ -17,6 +17,7 @@ import pandas as pd
 from efficiency.reference.accuracy import metrics_available
 
 from efficiency.store.query import good_rows
+from efficiency.ui.lang_stability import RULE as LANGUAGE_RULE, fill_noisy, ttft_flags, ttft_words
 from efficiency.ui.numbers import floats as _num
 
 MIB = 2 ** 20
@@ -26,7 +27,8 @@ GIB, KIB = 2 ** 30, 2 ** 10
 # the latency columns a view joins onto the count table (the language ones are NaN on vision rows)
 LAT_KEEP = ["model", "device_name", "channels_last", "lat_p50_ms", "lat_p90_ms", "throughput_sps",
             "ms_per_sample", "mem_mib", "noisy", "energy_noisy", "n_samples", "lat_iqr_pct", "ttft_ms",
-            "decode_tps", "decode_ms_token", "bound_fraction", "bound_tps", "energy_j_token"]
+            "decode_tps", "decode_ms_token", "bound_fraction", "bound_tps", "energy_j_token", "ttft_flag",
+            "step_spread_pct", "stability"]
 
 # A row timed fewer calls than this shows no p90 / p99 (blank in tables, hover, CSV and the p90 axis):
 # with 3 to 9 samples the "90th percentile" is an interpolation between the two largest samples, and
@@ -36,7 +38,7 @@ MIN_SAMPLES_TAIL = 10
 NOISY_IQR_PCT = 5.0
 # with efficiency.measure.latency.NOISY_CLOCK_DROP, energy.OVER_LIMIT and store.noisy.ENERGY_SPEED_TOL
 STABILITY_RULE = ("IQR over 5 % of p50, an SM clock drop over 10 %, power over the board limit or an energy "
-                  "window more than 10 % off p50")
+                  f"window more than 10 % off p50; {LANGUAGE_RULE}")
 
 # what a latency row's memory figure is, by device: a GPU's is CUDA's peak allocated bytes; a CPU's is the
 # growth of the process' RSS high-water mark during the run, a lower bound that reads 0 for most models
@@ -133,10 +135,13 @@ def latency_table(results: pd.DataFrame, device: str, batch: int, dtype: str, mo
         rows = rows[rows["hardware"].astype(str) == machine]
     rows = rows.sort_values("latency_ms_p50", kind="stable").drop_duplicates("model", keep="first").copy()
     rows = latency_derived(rows)
+    rows["ttft_flag"] = ttft_flags(rows, results)        # launch-bound or noisy TTFT (efficiency.ui.lang_stability)
+    rows["stability"] = stability(rows) if len(rows) else pd.Series(dtype=object)   # in words, for the tables
     if batch != 1 and rows["decode_tps"].notna().any():
-        # time to first token is measured at batch 1 only: a larger batch's view shows that one
-        first = latency_table(results, device, 1, dtype, mode, hardware=machine)   # the same machine
-        rows["ttft_ms"] = rows["model"].map(first.set_index("model")["ttft_ms"])
+        # time to first token is measured at batch 1 only: a larger batch's view shows that one, and its flag
+        first = latency_table(results, device, 1, dtype, mode, hardware=machine).set_index("model")   # same machine
+        rows["ttft_ms"] = rows["model"].map(first["ttft_ms"])
+        rows["ttft_flag"] = rows["model"].map(first["ttft_flag"]).fillna("")
     return rows
 
 
@@ -154,7 +159,8 @@ def latency_derived(rows: pd.DataFrame) -> pd.DataFrame:
     rows["ms_per_sample"] = 1e3 / thr
     gpu, cpu = _num(rows, "mem_gpu_max_allocated_bytes"), _num(rows, "mem_cpu_rss_growth_bytes")
     rows["mem_mib"] = np.where(rows["device"] == "cuda", gpu, cpu) / MIB
-    return decode_derived(rows)
+    # rows that store no noisy flag (the language sweep's) get one from their stored spread (lang_stability.RULE)
+    return decode_derived(fill_noisy(rows))
 
 
 def samples_per_s(rows: pd.DataFrame) -> pd.Series:
@@ -186,8 +192,8 @@ def _stability_word(noisy, has_latency: bool) -> str | None:
 
 def stability(rows: pd.DataFrame) -> pd.Series:
     """Per row of latency ``rows`` (or a view's points): "noisy" or "stable" where the row carries the
-    stability rule's flag (``noisy``, :data:`STABILITY_RULE`), "not assessed" where it carries none (the
-    language rows so far: an IQR alone is not read as a verdict), None without latency."""
+    stability rule's flag (``noisy``, :data:`STABILITY_RULE`; a language row's is decided from its stored spread
+    in :func:`latency_derived`), "not assessed" where it carries none, None without latency."""
     flag = rows["noisy"] if "noisy" in rows else pd.Series(None, index=rows.index, dtype=object)
     has = _num(rows, "lat_p50_ms" if "lat_p50_ms" in rows else "latency_ms_p50").notna()
     return pd.Series([_stability_word(f, h) for f, h in zip(flag, has)], index=rows.index, dtype=object)
@@ -203,7 +209,9 @@ def stability_text(row: dict) -> str:
         return "latency stability not assessed (the row stores no noisy flag)"
     if word != "noisy":
         return ""
-    iqr = row.get("lat_iqr_pct")
+    iqr, spread = row.get("lat_iqr_pct"), row.get("step_spread_pct")
+    if (iqr is None or pd.isna(iqr)) and spread is not None and not pd.isna(spread) and spread > NOISY_IQR_PCT:
+        return f"noisy row: spread (std, no IQR stored) {spread:.1f} % of p50"
     if iqr is None or pd.isna(iqr):
         return f"noisy row ({STABILITY_RULE})"
     if iqr > NOISY_IQR_PCT:
@@ -255,7 +263,8 @@ def freshness(results: pd.DataFrame) -> pd.DataFrame:
 # with accuracy and the x axis they are the key columns, the ones a phone shows on its first line of numbers
 FRONT_EXTRA = {"lat_p50_ms": "latency p50 (ms/batch)", "throughput_sps": "throughput (samples/s)",
                "gmacs": "GMACs (1 mult-add = 1)", "params_m": "params (M)"}
-FRONT_EXTRA_LANGUAGE = {"ttft_ms": "TTFT p50 (ms, 512 tokens, batch 1)", "decode_tps": "decode tokens/s",
+FRONT_EXTRA_LANGUAGE = {"ttft_ms": "TTFT p50 (ms, 512 tokens, batch 1)", "ttft_flag": "TTFT flag",
+                        "decode_tps": "decode tokens/s", "stability": "decode step stability",
                         "decode_gflops_512": "decode GFLOPs/token @512 (= 2 x MACs)",
                         "params_active_b": "active params (B)", "bound_fraction": "fraction of bandwidth bound"}
 
@@ -265,5 +274,8 @@ def front_table(front: pd.DataFrame, x_column: str, x_header: str, y_label: str,
     then the view's usual quantities (language ones for language models), speed first, the x axis' own
     column left out (accuracy first, as on the Compare and Models pages)."""
     extra = FRONT_EXTRA_LANGUAGE if language else FRONT_EXTRA
+    if language:        # a flagged TTFT or a noisy step in words beside the figure (efficiency.ui.lang_stability)
+        front = front.assign(stability=stability(front) if len(front) else None,
+                             ttft_flag=[ttft_words(f) for f in front.get("ttft_flag", pd.Series("", front.index))])
     cols = ["model", "family", "y", "x"] + [c for c in extra if c != x_column and c in front]
     return front[cols].rename(columns={"x": x_header, "y": y_label, **extra})

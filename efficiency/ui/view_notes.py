@@ -67,12 +67,13 @@ def latency_notes(state: ViewState, pts: pd.DataFrame, results: pd.DataFrame | N
         gaps = language.speed_gaps(results, pts.loc[~have, "model"], state.device, state.dtype, state.mode,
                                    state.batch)
         return [("info", f"{int((~have).sum()):,} of {len(pts):,} models have no speed row for {hw_text(state)} "
-                 f"and are not plotted: {language.gaps_note(gaps)}. {measure_hint(state, sorted(gaps))}.")]
+                 f"and are not plotted: {language.gaps_note(gaps)}.{_language_hint(state, gaps)}")]
     missing = sorted(pts.loc[~have, "model"].astype(str))
     unmeasured = [m for m in missing if m not in where]     # no machine measured them: these need a refresh
     if not have.any() and len(pts):
         on = f" on {machine}" if machine else ""
-        text = f"None of the {len(pts):,} models with this accuracy has latency for {hw_text(state)}{on}."
+        subject = f"None of the {len(pts):,} models" if len(pts) != 1 else "The one model"   # FIX7A: no "1 models"
+        text = f"{subject} with this accuracy has {'no ' * (len(pts) == 1)}latency for {hw_text(state)}{on}."
         if len(unmeasured) < len(missing):
             text += f" {other_machine_hint(missing, where)}"
         if unmeasured:
@@ -84,6 +85,16 @@ def latency_notes(state: ViewState, pts: pd.DataFrame, results: pd.DataFrame | N
         return [("info", f"{n:,} model{'s have' if n != 1 else ' has'} no latency for {hw_text(state)} on any machine "
                  f"and {'are' if n != 1 else 'is'} not plotted. {measure_hint(state, unmeasured)}.")]
     return []
+
+
+def _language_hint(state: ViewState, gaps: dict[str, str]) -> str:
+    """The command for the language models a sweep can measure; none for those that cannot fit on the GPU that
+    refused them (a re-run only writes the same error rows, AUDIT7 F5): their reason already says so."""
+    todo = sorted(m for m, reason in gaps.items() if not language.cannot_fit(reason))
+    if not todo:
+        return " A re-run on this GPU would not fit them: that needs a GPU with more memory."
+    hint = measure_hint(state, todo)
+    return f" {hint.replace('Measure them', 'Measure it', 1) if len(todo) == 1 else hint}."
 
 
 def _none_anywhere(models: list[str]) -> str:
