@@ -10,7 +10,9 @@ from efficiency.ui import router
 from efficiency.ui import data as uidata
 from efficiency.ui import session as ui
 from efficiency.ui.axes import hw_text, y_label
+from efficiency.reference.llm_claims import load_peaks, spec_vocab
 from efficiency.ui.claims_view import claims_for_model
+from efficiency.ui.language_claims import claim_lines, model_claims
 from efficiency.ui.commands import accuracy_command, llm_measure_command, refresh_command
 from efficiency.ui.configs import HwConfig, config_of, gap_text, other_implementations
 from efficiency.ui.curves import (batch_curves, batch_messages, by_config, resolution_curves,
@@ -131,8 +133,7 @@ def language_sections(model: str, row, acc_all) -> None:
                    "(128 steps timed). Bound = batch / (bytes one step reads / measured memory bandwidth). "
                    "TTFT is one eager prefill: where its achieved TFLOP/s is a small part of the GPU's matmul "
                    "peak (H200: 758 TFLOP/s measured, data/gpu_peaks.parquet), it times the host launching "
-                   f"kernels, not the GPU's arithmetic. The {LANGUAGE_STATIC_CACHE_NOTE}. Stability *not assessed*: "
-                   "the row stores no noisy flag (rows measured before the rule was applied to decode steps).")
+                   f"kernels, not the GPU's arithmetic. The {LANGUAGE_STATIC_CACHE_NOTE}.")
     for e in errors.itertuples():
         st.warning(f"No speed row for {e.device} batch {e.batch_size} {e.dtype} {e.mode}: {e.error}")
     if speed.empty and errors.empty:
@@ -352,9 +353,16 @@ if not lang:
 # ---- paper claims
 st.markdown("#### Paper claims about this architecture")
 mine_claims = claims_for_model(ui.claims_vs_measured(d), model, str(row["arch"]))
-if mine_claims.empty:
+# language models' claims are judged by llm_claims (the Paper claims page's language table), not the vision map
+llm_claims = model_claims(d.claims, d.results, d.accuracy, load_peaks(), spec_vocab, model) \
+    if row["source"] == "hf" else pd.DataFrame()
+for line, quote in zip(claim_lines(llm_claims), llm_claims.get("claim", [])):
+    st.markdown(line)
+    if quote:
+        st.caption(f"> {quote}")
+if mine_claims.empty and llm_claims.empty:
     st.caption("No mapped seed-paper claim names this architecture (data/paper_claims.csv).")
-else:
+elif not mine_claims.empty:
     seeded = claimed_accuracy()
     seeded = seeded[seeded["model"] == model]
     for _, cl in mine_claims.iterrows():

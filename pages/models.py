@@ -110,7 +110,7 @@ st.caption(f"{len(shown):,} of {len(table):,} models.{left_out} Latency, through
            "GMACs count one multiply-add once (timm/torchvision 'FLOPs'), GFLOPs = 2 × GMACs; counts per "
            "sample at batch 1. 3 significant digits (the CSV: full precision); accuracy as published, 2 decimals. "
            f"Latency stability: *noisy* rows failed the stability rule ({STABILITY_RULE}); *not assessed* rows "
-           "store no flag (the language rows measured so far)."
+           "store neither a flag nor a spread to decide one from."
            + (f" Language models: accuracy is protocol group {v.group['protocol_group']}; GMACs are a 512-token "
               "prefill; latency is one decode step; throughput is decode tokens/s." if v.group is not None else ""))
 

@@ -214,7 +214,7 @@ if len(v.points):
     m3.metric(f"Best {v.y_label}", f"{best['y']:.2f}", help=best["model"])
     if len(v.front):                 # none on a lower bound (CPU memory)
         cheapest = v.front.iloc[0]   # cost-ascending: on a benefit axis (tokens/s) the fastest
-        m4.metric(f"{'Fastest' if v.benefit else 'Cheapest'} on front ({unit_x})", f"{cheapest['x']:.3g}",
+        m4.metric(notes.front_metric_label(s.x, unit_x), f"{cheapest['x']:.3g}",
                   help=cheapest["model"])
 if not AXES[s.x].needs_hw and v.lat_total:   # on a latency axis the same line sits above the chart
     notes.view_coverage(v, current, "cov_budget")

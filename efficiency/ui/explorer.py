@@ -80,8 +80,9 @@ class View:
             if left:                        # the export says who is missing, not only the page's notes
                 parts.append(f"not drawn: {elsewhere_words(left, self.elsewhere)} only (one machine per chart)")
             unflagged = int((stability(self.points) == "not assessed").sum())
-            if unflagged:                   # rows with no noisy flag (the language rows so far): never "stable"
-                parts.append(f"latency stability not assessed for {unflagged} models (their rows store no noisy flag)")
+            if unflagged:                   # rows with neither a noisy flag nor a spread: never "stable"
+                parts.append(f"latency stability not assessed for {unflagged} models "
+                             "(their rows store neither a noisy flag nor a spread)")
         if self.benefit:
             parts.append(f"{AXES[s.x].short}: higher is better, the front maximises it")
         parts.append(f"{len(self.points)} models; no Pareto front: the x values are lower bounds" if

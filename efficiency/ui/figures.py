@@ -182,7 +182,8 @@ def _point_traces(view: View) -> list[go.Scatter]:
             customdata=language_customdata(sub) if lang else
             [hover_values(p) for p in sub.reindex(columns=HOVER_COLUMNS).to_dict("records")],
             hovertemplate=template, meta="points"))
-    return traces + noisy_legend(hol)
+    ttft = view.state.x == "ttft"       # TTFT rings its own flag (stability_marks.hollow)
+    return traces + noisy_legend(hol, "TTFT launch-bound or noisy" if ttft else "noisy latency row")
 
 
 def _front_traces(view: View) -> list[go.Scatter]:

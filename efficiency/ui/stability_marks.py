@@ -53,6 +53,8 @@ def hollow(view) -> pd.Series:
     pts = view.points
     if not len(pts) or not AXES[view.state.x].needs_hw:
         return pd.Series(False, index=pts.index)
+    if view.state.x == "ttft" and "ttft_flag" in pts:   # TTFT's own flag (lang_stability), not the decode step's
+        return pts["ttft_flag"].fillna("").astype(str) != ""
     return stability(pts) == "noisy"
 
 
@@ -63,10 +65,10 @@ def symbols(mask: pd.Series) -> list[str] | str:
     return ["circle-open" if m else "circle" for m in mask]
 
 
-def noisy_legend(mask: pd.Series) -> list[go.Scatter]:
+def noisy_legend(mask: pd.Series, what: str = "noisy latency row") -> list[go.Scatter]:
     """A legend entry (no points of its own, meta "noisy") saying what a hollow marker is, when any is."""
     if not mask.any():
         return []
     return [go.Scatter(x=[None], y=[None], mode="markers", hoverinfo="skip", meta="noisy", legendrank=2500,
-                       name=f"hollow: noisy latency row ({int(mask.sum())})",
+                       name=f"hollow: {what} ({int(mask.sum())})",
                        marker=dict(symbol="circle-open", size=MARKER_PX, color=NOISY_COLOR, line=dict(width=1.5)))]
