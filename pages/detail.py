@@ -21,6 +21,7 @@ from efficiency.ui.detail import (batch_figure, default_model, find_model, headl
                                   op_breakdown, op_counts, random_weights_note, resolution_figure, similar_models)
 from efficiency.ui.detail_notes import (claim_line, curve_configs, curve_elsewhere_text, failure_text, failures,
                                         machine_statement, published_counts_note)
+from efficiency.ui.detail_phone import SWAP_PX, counts_html, scores_html
 from efficiency.ui.latency_rows import latency_display, model_latencies, phone_latency
 from efficiency.ui.models_table import html_table
 from efficiency.ui.phone import swap_css
@@ -119,9 +120,16 @@ def language_headline(row, mine, acc_all) -> None:
 
 def language_sections(model: str, row, acc_all) -> None:
     """Counts, speed rows (or why there are none) and published scores with their sources."""
-    st.markdown("#### Counts (conventions in the last column)")
+    st.markdown("#### Counts (each with its convention)")   # a column on a desktop, a line on a phone
     facts = count_facts(row)
-    st.dataframe(facts, hide_index=True, width="stretch", height=36 * (len(facts) + 1), placeholder="")   # every line in view
+    # on a phone the convention column was behind a sideways swipe (AUDIT7 L11): a stacked table there
+    with st.container(key="det_counts"):
+        with st.container(key="det_counts_grid"):
+            st.dataframe(facts, hide_index=True, width="stretch", height=36 * (len(facts) + 1),   # every line in view
+                         placeholder="")
+        with st.container(key="det_counts_phone"):
+            st.html(swap_css("det_counts", "det_counts_grid", "det_counts_phone", SWAP_PX)
+                    + counts_html(facts, "det_counts_phone"))
     st.markdown("#### Speed on the GPU: TTFT, decode against the bandwidth bound, energy")
     speed, errors = speed_table(d.results, model), speed_errors(d.results, model)
     if len(speed):
@@ -142,9 +150,14 @@ def language_sections(model: str, row, acc_all) -> None:
     acc = accuracy_rows(d.accuracy, model)
     if acc.empty:
         st.info("No published score in data/llm_accuracy.csv for this model.")
-    else:
-        st.dataframe(acc, hide_index=True, width="stretch",
-                     column_config={"source": st.column_config.LinkColumn("source", display_text=r"https?://([^/]+)/")}, placeholder="")
+        return
+    with st.container(key="det_scores"):       # on a phone: the score beside its benchmark, no sideways swipe
+        with st.container(key="det_scores_grid"):
+            st.dataframe(acc, hide_index=True, width="stretch", placeholder="", column_config={
+                "source": st.column_config.LinkColumn("source", display_text=r"https?://([^/]+)/")})
+        with st.container(key="det_scores_phone"):
+            st.html(swap_css("det_scores", "det_scores_grid", "det_scores_phone", SWAP_PX)
+                    + scores_html(acc, "det_scores_phone"))
 
 
 def gmacs_text(macs) -> str:

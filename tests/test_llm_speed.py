@@ -70,7 +70,9 @@ def test_a_model_fits_only_with_room_beside_its_bf16_weights():
     gb = 10**9
     assert llm_sweep._fits({"published_params": 8 * gb}, 100 * gb) is None
     why = llm_sweep._fits({"published_params": 405 * gb}, 151 * gb)
-    assert why.startswith("does not fit: 810.0 GB of bf16 weights") and "exceed the 151.0 GB free" in why
+    # GiB first, as the dashboard shows bytes, the decimal figure beside (FIX8, AUDIT7 L3)
+    assert why.startswith("does not fit: 754.4 GiB (810.0 GB) of bf16 weights") and \
+        "exceed the 140.6 GiB (151.0 GB) free" in why
     # Qwen2.5 72B on the H200: weights 145.4 GB, 148 GB free -> measured (peak at batch 1 is weights + ~0.5 GB)
     assert llm_sweep._fits({"published_params": 72_706_000_000}, 148 * gb) is None
     assert llm_sweep._fits({"published_params": 72_706_000_000}, 146 * gb) is not None

@@ -67,9 +67,11 @@ def _fits(spec: dict, free_bytes: int) -> str | None:
     """Why the model cannot be measured here, or None: its bf16 weights must leave HEADROOM_BYTES."""
     need = 2 * int(spec["published_params"])
     if need + HEADROOM_BYTES > free_bytes:
-        return (f"does not fit: {need / 1e9:.1f} GB of bf16 weights (published {spec['published_params']:,} "
-                f"params) + {HEADROOM_BYTES / 2**30:.0f} GiB for the KV cache and activations exceed the "
-                f"{free_bytes / 1e9:.1f} GB free on the GPU")
+        # binary units first, as the dashboard shows bytes (weights in GiB, "NVIDIA H200, 140 GiB"), the
+        # decimal figure beside them (AUDIT7 L3: "810 GB" read beside the headline's "756 GiB")
+        return (f"does not fit: {need / 2**30:.1f} GiB ({need / 1e9:.1f} GB) of bf16 weights (published "
+                f"{spec['published_params']:,} params) + {HEADROOM_BYTES / 2**30:.0f} GiB for the KV cache and "
+                f"activations exceed the {free_bytes / 2**30:.1f} GiB ({free_bytes / 1e9:.1f} GB) free on the GPU")
     return None
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from efficiency.store.query import good_rows
 from efficiency.ui.axes import AXES
+from efficiency.ui.byte_units import binary_bytes
 from efficiency.ui.lang_stability import ttft_note
 
 BENCHMARKS = {"mmlu": "MMLU", "mmlu_cloze": "MMLU (cloze form)", "arc_challenge": "ARC-Challenge",
@@ -134,7 +135,8 @@ def speed_gaps(results: pd.DataFrame, models, device: str, dtype: str, mode: str
         # the smaller batch is another view: say which batch to pick, not that it is shown (AUDIT7 F5)
         smaller = {m: f"{n} (measured at batch {_fits(n)} only: pick batch {_fits(n)} to see it)"
                    for m, n in zip(notes["model"], notes["latency_notes"])}
-    return {m: str(here.get(m) or smaller.get(m) or anywhere.get(m) or "not measured")
+    # stored texts say decimal GB: shown in the dashboard's binary units, the stored figure beside (AUDIT7 L3)
+    return {m: binary_bytes(str(here.get(m) or smaller.get(m) or anywhere.get(m) or "not measured"))
             for m in sorted(set(models)) if m not in good}
 
 
@@ -152,7 +154,7 @@ def cannot_fit(reason: str) -> bool:
 
 
 def gaps_note(gaps: dict[str, str], limit: int = 6) -> str:
-    """The models of :func:`speed_gaps` grouped by reason, in one line ("does not fit: 810 GB ...:
+    """The models of :func:`speed_gaps` grouped by reason, in one line ("does not fit: 754.4 GiB (810 GB) ...:
     llama-3.1-405b; not measured: mixtral-8x7b, k2-65b")."""
     by_reason: dict[str, list[str]] = {}
     for model, reason in gaps.items():

@@ -12,6 +12,7 @@ import math
 
 import pandas as pd
 
+from efficiency.ui.byte_units import binary_bytes
 from efficiency.ui.lang_stability import TTFT_RULE, ttft_flags, ttft_words
 from efficiency.ui.language import mode_label
 from efficiency.ui.models_table import round_column
@@ -120,6 +121,7 @@ def speed_table(results: pd.DataFrame, model: str) -> pd.DataFrame:
     rows["stability"] = stability(rows)
     rows["ttft_flag"] = [ttft_words(f) for f in ttft_flags(rows, results)]
     rows = rows.reindex(columns=list(SPEED_HEADERS)).sort_values(["batch_size", "mode"], kind="stable")
+    rows["latency_notes"] = rows["latency_notes"].map(binary_bytes)     # the page's units (byte_units)
     for name in SPEED_NUMBERS:      # one rounding for every number (0.433 beside 0.1945 read as unequal care)
         rows[name] = round_column(pd.to_numeric(rows[name], errors="coerce"))
     # a decode row's mode names its KV cache (language.MODE_LABELS); BERT's forward has no cache
@@ -140,10 +142,13 @@ def prefill_tflops(results: pd.DataFrame, model: str, ttft_ms: pd.Series) -> pd.
 
 
 def speed_errors(results: pd.DataFrame, model: str) -> pd.DataFrame:
-    """The model's failed latency rows: configuration and the error text (why it has no speed row)."""
+    """The model's failed latency rows: configuration and the error text (why it has no speed row), its
+    sizes in the page's binary units, the stored decimal figure beside (:func:`efficiency.ui.byte_units.binary_bytes`:
+    "does not fit: 754.4 GiB (810 GB) of bf16 weights" under the headline's "Weights (bf16) 756 GiB")."""
     rows = results[(results["model"] == model) & (results["kind"] == "latency")]
     rows = rows[rows["error"].fillna("").astype(str) != ""]
-    return rows.reindex(columns=ERROR_COLUMNS).reset_index(drop=True)
+    rows = rows.reindex(columns=ERROR_COLUMNS).reset_index(drop=True)
+    return rows.assign(error=rows["error"].map(binary_bytes))
 
 
 def accuracy_rows(accuracy: pd.DataFrame, model: str) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from efficiency.ui import data as uidata
 from efficiency.ui import seed_claims
 from efficiency.ui.axes import AXES
 from efficiency.ui.claims_view import claims_overlay
+from efficiency.ui.cli_notes import cli_note
 from efficiency.ui.configs import config_of
 from efficiency.ui.explorer import build_view, search_mask
 from efficiency.ui.figures import build_figure, figure_bytes, points_csv
@@ -314,9 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
     view = build_view(viewed, acc.df, state, claimed)
-    for level, msg in view.notes:     # the dashboard's Machine box is --hw here
-        print(f"{level}: " + msg.replace(" under Machine in the sidebar", " with --hw (--hw ? lists them)"),
-              file=sys.stderr)
+    for level, msg in view.notes:     # the page's notes (cli_notes): its Machine box is --hw here, its batch --batch-size
+        print(f"{level}: {cli_note(msg)}", file=sys.stderr)
     claims = None
     if state.claims:
         raw = uidata.read_claims(a.claims_file or uidata.path_for("claims"))
