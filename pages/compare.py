@@ -164,7 +164,7 @@ def coverage_line(cov: cn.MachineCoverage) -> None:
     coverage_note(st, config_of(s), len(cov.here), cov.total, cn.widest_on_one_machine(d.results, chosen),
                   "compared models", "cov_compare", cov.machine or None)     # the others: the hint names them
     other = cov.others[0] if cov.others else None
-    if hint := cn.missing_hint(cov, s, other[1] if other else ""):
+    if hint := cn.missing_hint(cov, s, other[1] if other else "", d.results):
         st.info(hint)
     if other:
         st.button(f"Show latency from {other[1]} ({other[2]} of {cov.total} models)", key="cmp_machine",

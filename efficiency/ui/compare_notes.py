@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from efficiency.ui.commands import measure_hint
-from efficiency.ui import view_machine
+from efficiency.ui import language, view_machine
 from efficiency.ui.configs import HwConfig, config_of, widest
 from efficiency.ui.configs import machine_coverage as machine_counts
 from efficiency.ui.models_table import escape_markdown
@@ -159,7 +159,7 @@ def widest_on_one_machine(results: pd.DataFrame, models) -> tuple[HwConfig, int]
     return widest(machine_counts(results, models=models))
 
 
-def missing_hint(cov: MachineCoverage, state: ViewState, switch: str = "") -> str:
+def missing_hint(cov: MachineCoverage, state: ViewState, switch: str = "", results: pd.DataFrame | None = None) -> str:
     """The note for the models without latency on the page's machine, the one place the page says which
     other machine holds them (``switch``: the short name of the machine the page's button reads latency
     from, said beside the models it holds), then the command measuring only the models missing on the
@@ -178,7 +178,22 @@ def missing_hint(cov: MachineCoverage, state: ViewState, switch: str = "") -> st
     if cov.nowhere:
         parts.append(f"{_names(cov.nowhere)} {'has' if len(cov.nowhere) == 1 else 'have'} no latency in {cfg} "
                      "on any machine.")
-    command = measure_hint(state, missing)
-    if len(missing) == 1:       # measure_hint speaks of "them" (a view's missing models): one model is "it"
+    unfit = _unfit(results, cov.nowhere, state)
+    if unfit:                   # a re-run on the GPU that refused them only repeats its error rows (AUDIT7 F5)
+        parts.append(f"{_names(unfit)} cannot be measured on this GPU (the weights do not fit): that needs a GPU "
+                     "with more memory.")
+    todo = [m for m in missing if m not in unfit]
+    if not todo:
+        return " ".join(parts)
+    command = measure_hint(state, todo)
+    if len(todo) == 1:          # measure_hint speaks of "them" (a view's missing models): one model is "it"
         command = command.replace("Measure them", "Measure it", 1)
     return " ".join([*parts, f"{command}."])
+
+
+def _unfit(results: pd.DataFrame | None, models, state: ViewState) -> list[str]:
+    """Of ``models`` (language models with no latency anywhere), those whose rows say the weights do not fit."""
+    if results is None or state.task != "language" or not len(models):
+        return []
+    gaps = language.speed_gaps(results, models, state.device, state.dtype, state.mode, state.batch)
+    return [m for m in models if language.cannot_fit(gaps.get(m, ""))]
