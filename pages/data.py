@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from efficiency.ui import data as uidata
-from efficiency.ui import router
+from efficiency.ui import method_text, router
 from efficiency.ui import session as ui
 from efficiency.ui.commands import refresh_command
 from efficiency.ui.tables import freshness
@@ -23,14 +23,31 @@ st.markdown("""
 - MACs are counted by fvcore with our operator formulas and cross-checked against PyTorch's `FlopCounterMode`
   (divided by 2) on the meta device; operators with arithmetic but no formula are listed as *uncovered* (not counted),
   element-wise / norm / pooling ops are deliberately 0 MACs.
-- **Latency**: milliseconds per forward call of one batch; p50 / p90 / p99 over the timed calls after warm-up
-  (CUDA events on GPU, `perf_counter` on CPU). **Throughput** = batch / p50 (samples/s). **Memory**: CUDA max
+- **Latency** (vision rows): milliseconds per forward call of one batch; p50 / p90 / p99 over the timed calls after
+  warm-up (CUDA events on GPU, `perf_counter` on CPU). **Throughput** = batch / p50 (samples/s). **Memory**: CUDA max
   allocated or CPU peak RSS growth, in MiB (2^20 bytes).
-- **Accuracy**: as published by timm (result CSVs) and torchvision (weight metadata), in percent; not re-measured.
+- **Accuracy** (vision models): as published by timm (result CSVs) and torchvision (weight metadata), in percent;
+  not re-measured. Language models: see below.
 - **Pareto front**: minimise the x cost, maximise accuracy; a model is on the front when no other is at least as good
   on both and better on one (ties: all duplicates stay on the front).
 - **Paper claims**: the abstract's numbers, with the compute converted to MACs according to the paper's convention.
 """)
+st.markdown("#### Language models")
+st.markdown(method_text.language_markdown())
+st.markdown("#### Stability rule")
+st.markdown(method_text.stability_markdown())
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _coverage(key: tuple, _results: pd.DataFrame) -> method_text.Coverage:
+    # keyed on the tables' (path, mtime): recomputed only when the results file changes
+    return method_text.gpu_coverage(_results)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _machines(key: tuple, _results: pd.DataFrame) -> pd.DataFrame:
+    return method_text.machines_table(_results)
+
 
 def freshness_by_entries(results: pd.DataFrame, sweep: pd.DataFrame) -> pd.DataFrame:
     """:func:`freshness` of the zoo entries' rows and, apart, of the derived input sizes' (refresh
@@ -62,6 +79,18 @@ if n_sweep:
                "use them, nothing else does, as no accuracy was published at those sizes.")
 for p in d.problems:
     st.warning(p)
+
+if not d.results.empty:        # an empty cache: "Cache freshness" below says how to fill it
+    st.markdown("#### Machines and GPU coverage")
+    cov = _coverage(d.key, d.results)
+    st.markdown(method_text.coverage_sentence(cov))
+    if cov.machines:
+        st.dataframe(method_text.coverage_table(cov), hide_index=True, width="stretch", placeholder="")
+        st.caption("Timm and torchvision classification architectures (derived input sizes left out) with a good "
+                   "bf16 latency row, per machine and configuration.")
+    st.dataframe(_machines(d.key, d.results), hide_index=True, width="stretch", placeholder="")
+    st.caption("Latency rows of the zoo entries per machine: good rows, models, error rows and the first and last "
+               "measurement (UTC). A machine's rows are never mixed with another's in one chart.")
 
 st.markdown("#### Cache freshness")
 if d.results.empty:
