@@ -34,7 +34,9 @@ def _models_filters(at) -> list[str]:
 
 
 def _models_count(at) -> str:
-    return next(c.value for c in at.caption if "models. Latency" in c.value).split(" models.")[0]
+    # "N of M models.[ K without this accuracy ...] Latency, ..." (FIX7B put the left-out count between)
+    return next(c.value for c in at.caption if " models." in c.value and "Latency, throughput" in c.value
+                ).split(" models.")[0]
 
 
 def _switch(at, page: str):
