@@ -200,7 +200,8 @@ def test_language_speed_rows_without_a_flag_say_not_assessed(tmp_path):
     from efficiency.ui.hardware import hardware_table
     from language_fixture import MMLU, MMLU_METRIC
 
-    configs = ld.decode_table(hardware_table(res, ["hf/llama-3.2-1b"]))["config"]
+    from efficiency.ui.hw_tables import decode_rows
+    configs = decode_rows(hardware_table(res, ["hf/llama-3.2-1b"]))["config"]
     assert configs.str.endswith((" bf16 CUDA graph (static KV cache)", " bf16 eager (dynamic KV cache)")).all()
     acc = uidata.read_accuracy(tmp_path / "accuracy.parquet", res).df
     v = build_view(res, acc, replace(DEFAULT, task="language", x="decode_tps", y_dataset=MMLU, y_metric=MMLU_METRIC))

@@ -293,7 +293,8 @@ def test_decode_rows_count_decode_flops_not_the_prefill(tables):
     r = hw[(hw["batch_size"] == 64) & (hw["mode"] == "cuda_graph")].iloc[0]
     assert achieved_tflops(hw.loc[[r.name]]).iloc[0] == pytest.approx(2.54e9 * 64 / (r["lat_p50_ms"] / 1e3) / 1e12)
     assert r["gmacs"] == pytest.approx(2.54 / 2)
-    dec = ld.decode_table(hw)
+    from efficiency.ui.hw_tables import decode_rows
+    dec = decode_rows(hw)
     assert len(dec) == 4 and dec["bound_fraction"].between(0, 1).all()
 
 

@@ -157,21 +157,3 @@ def accuracy_rows(accuracy: pd.DataFrame, model: str) -> pd.DataFrame:
     return rows.sort_values(["benchmark", "protocol_group"], kind="stable").reset_index(drop=True).rename(
         columns=ACCURACY_HEADERS)
 
-
-DECODE_HEADERS = {"model": "model", "config": "configuration", "weight_gib": "weights bf16 (GiB)",
-                  "decode_tps": "decode tokens/s (whole batch)", "bound_tps": "bandwidth bound (tokens/s)",
-                  "bound_fraction": "fraction of bound", "ttft_ms": "TTFT p50 (ms, batch 1)",
-                  "energy_j_token": "energy (J/token)"}
-
-
-def decode_table(hw: pd.DataFrame) -> pd.DataFrame:
-    """The decode rows of a :func:`efficiency.ui.hardware.hardware_table` (language models' latency
-    rows), with their weights in GiB, for the Hardware page's bandwidth-bound view; internal names."""
-    rows = hw[hw["decode_tps"].notna()] if "decode_tps" in hw else hw.iloc[:0]
-    weights = pd.to_numeric(rows.get("weight_bytes_bf16"), errors="coerce").astype(float) / GIB
-    if len(rows) and "mode" in rows:      # the config text ends with the mode: name its KV cache instead
-        config = [str(c)[: len(str(c)) - len(str(m))] + mode_label(m) if str(c).endswith(str(m)) else c
-                  for c, m in zip(rows["config"], rows["mode"])]
-        rows = rows.assign(config=config)
-    return rows.assign(weight_gib=weights).reindex(columns=list(DECODE_HEADERS)).sort_values(
-        ["config", "weight_gib"], kind="stable").reset_index(drop=True)
