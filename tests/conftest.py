@@ -90,3 +90,31 @@ def run_app(query: dict, page: str = "pareto", timeout: int = 60, context: dict 
         at.switch_page(PAGES[page][1]).run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture(scope="module")
+def claims_page():
+    """The Paper claims page on the shipped tables (data/), rendered once per module."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("EFFICIENCY_RESULTS", str(ROOT / "data" / "results.parquet"))
+    mp.setenv("EFFICIENCY_ACCURACY", str(ROOT / "data" / "accuracy.parquet"))
+    mp.setenv("EFFICIENCY_CLAIMS", str(ROOT / "data" / "paper_claims.csv"))
+    mp.chdir(ROOT)
+    try:
+        yield run_app({}, page="claims", timeout=180)
+    finally:
+        mp.undo()
+
+
+def models_page(query: dict | None = None):
+    """app.py under AppTest with ``query`` as its URL, switched to the Models page (no exception check: the
+    callers look at the page's own state)."""
+    from streamlit.testing.v1 import AppTest
+
+    from efficiency.ui.state import PAGES
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    return at.switch_page(PAGES["models"][1]).run()

@@ -3,11 +3,9 @@ baseline's blank latency cell, and ``/pareto`` reaching the explorer."""
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from efficiency.reference.claims import EXPLAINED, HOLDS, NOT_MEASURABLE, OFF
 from efficiency.ui.claims_view import VERDICT_WORDS, untimed_cell, with_verdict_word
-from tests.conftest import run_app
 
 
 def test_the_verdict_word_and_its_reason():
@@ -30,20 +28,6 @@ def test_a_blank_baseline_latency_says_why():
     assert untimed_cell(results, "b") == "other config (note)"
     assert untimed_cell(results, "c") == "never timed (count only)"      # a failed row is no timing
     assert untimed_cell(results, "") == "not in the zoo (note)"
-
-
-@pytest.fixture(scope="module")
-def claims_page():
-    mp = pytest.MonkeyPatch()
-    from tests.conftest import ROOT
-    mp.setenv("EFFICIENCY_RESULTS", str(ROOT / "data" / "results.parquet"))
-    mp.setenv("EFFICIENCY_ACCURACY", str(ROOT / "data" / "accuracy.parquet"))
-    mp.setenv("EFFICIENCY_CLAIMS", str(ROOT / "data" / "paper_claims.csv"))
-    mp.chdir(ROOT)
-    try:
-        yield run_app({}, page="claims", timeout=180)
-    finally:
-        mp.undo()
 
 
 def test_every_verdict_table_starts_with_the_word(claims_page):

@@ -15,9 +15,10 @@ from streamlit.testing.v1 import AppTest
 from efficiency.ui import data as uidata
 from efficiency.ui import models_table as mt
 from efficiency.ui.explorer import build_view
-from efficiency.ui.state import DEFAULT, PAGES, from_query, parse_query, to_query
+from efficiency.ui.state import DEFAULT, from_query, parse_query, to_query
 from efficiency.ui.tables import accuracy_values, count_table
 from efficiency.ui.unrated import unrated_points
+from conftest import models_page
 from test_viewstate import states
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,12 +75,7 @@ def test_unrated_rows_are_the_tasks_models_the_view_leaves_out_for_lack_of_accur
     assert table["acc"].tail(len(got)).isna().all()
 
 
-def _models_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    return at.switch_page(PAGES["models"][1]).run()
+_models_page = models_page   # tests/conftest.py
 
 
 def _ids(at: AppTest) -> list[str]:

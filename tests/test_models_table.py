@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from streamlit.testing.v1 import AppTest
 
 from efficiency.ui import models_table as mt
-from efficiency.ui.state import DEFAULT, PAGES
+from conftest import models_page
+from efficiency.ui.state import DEFAULT
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures"
@@ -146,12 +146,7 @@ def test_round_sig_is_close_and_short(value, digits):
 
 # --------------------------------------------------------------------------- the page
 
-def _models_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    return at.switch_page(PAGES["models"][1]).run()
+_models_page = models_page   # tests/conftest.py
 
 
 def test_models_page_shows_the_views_models_with_key_columns(fixture_env):

@@ -9,12 +9,10 @@ import re
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from efficiency.ui.claims_view import (DETAILS_FONT_PX, DETAILS_HEIGHTS, DETAILS_WIDE, DETAILS_WIDTHS, counted,
                                        details_labels, details_table, phone_hidden_css, verdict_summary, with_unit)
 from efficiency.ui.labels import text_box
-from tests.conftest import run_app
 
 UNITS = ("GFLOPs", "MFLOPs", "GMACs", "MMACs")
 MARKER_PX = 13
@@ -118,20 +116,6 @@ def test_phone_css_hides_only_the_desktop_names():
 
 
 # --------------------------------------------------------------------------- the page, shipped tables
-
-@pytest.fixture(scope="module")
-def claims_page():
-    mp = pytest.MonkeyPatch()
-    from tests.conftest import ROOT
-    mp.setenv("EFFICIENCY_RESULTS", str(ROOT / "data" / "results.parquet"))
-    mp.setenv("EFFICIENCY_ACCURACY", str(ROOT / "data" / "accuracy.parquet"))
-    mp.setenv("EFFICIENCY_CLAIMS", str(ROOT / "data" / "paper_claims.csv"))
-    mp.chdir(ROOT)
-    try:
-        yield run_app({}, page="claims", timeout=180)
-    finally:
-        mp.undo()
-
 
 def test_page_summary_and_latency_caption_wording(claims_page):
     captions = [c.value for c in claims_page.caption]
