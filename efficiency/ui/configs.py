@@ -71,22 +71,45 @@ def coverage(results: pd.DataFrame, task: str = ALL_TASKS, models=None, attempte
     return out.reset_index(drop=True)
 
 
-def machine_coverage(results: pd.DataFrame, task: str = ALL_TASKS, models=None) -> dict[HwConfig, int]:
-    """``configuration -> models`` as :func:`available` of :func:`coverage`, each configuration counted on
-    its best machine (the one that measured the most of ``models`` there), widest first: a view reads
-    latency from one machine, so "11 models" measured 5 on one GPU and 6 on another is 6 for a view."""
+def _per_machine(results: pd.DataFrame, task: str, models, hardware: str | None) -> pd.DataFrame:
+    """``FIELDS, _hw, models``: each configuration's models per machine (``hardware``: that machine's only),
+    widest first, ties to the configuration order, then to the machine's identity by name
+    (:func:`efficiency.ui.tables.main_machine`'s rule)."""
     rows = _latency_rows(results)
     if task != ALL_TASKS:
         rows = rows[rows["task"] == task]
     if models is not None:
         rows = rows[rows["model"].isin(set(models))]
+    hw = rows["hardware"].astype(str) if "hardware" in rows else pd.Series("", index=rows.index, dtype=object)
+    if hardware is not None:
+        rows, hw = rows[hw == hardware], hw[hw == hardware]
     if rows.empty:
-        return {}
-    hw = rows["hardware"].astype(str) if "hardware" in rows else pd.Series("", index=rows.index)
-    per = rows.assign(_hw=hw).groupby([*FIELDS, "_hw"])["model"].nunique().groupby(level=list(FIELDS)).max()
-    out = per.reset_index(name="models").sort_values(["models", *FIELDS], ascending=[False, True, True, True, True],
-                                                     kind="stable")
-    return available(out)
+        return pd.DataFrame(columns=[*FIELDS, "_hw", "models"])
+    per = rows.assign(_hw=hw).groupby([*FIELDS, "_hw"])["model"].nunique().reset_index(name="models")
+    return per.sort_values(["models", *FIELDS, "_hw"], ascending=[False, True, True, True, True, True], kind="stable")
+
+
+def machine_coverage(results: pd.DataFrame, task: str = ALL_TASKS, models=None,
+                     hardware: str | None = None) -> dict[HwConfig, int]:
+    """``configuration -> models`` as :func:`available` of :func:`coverage`, each configuration counted on
+    its best machine (the one that measured the most of ``models`` there), widest first: a view reads
+    latency from one machine, so "11 models" measured 5 on one GPU and 6 on another is 6 for a view.
+    ``hardware``: count that machine's rows only (the machine the user chose stays chosen when the
+    configuration changes, so another machine's count is not what a switch would show, AUDIT8 F2)."""
+    per = _per_machine(results, task, models, hardware)
+    return {} if per.empty else available(per.drop_duplicates(list(FIELDS)))
+
+
+def widest_machine(results: pd.DataFrame, task: str = ALL_TASKS, models=None,
+                   hardware: str | None = None) -> tuple[HwConfig, int, str] | None:
+    """:func:`widest` of :func:`machine_coverage` and the machine it was counted on (``hardware`` when given;
+    else the one that measured the most of ``models`` there, ties to the first identity by name, as the
+    view's automatic machine is picked)."""
+    per = _per_machine(results, task, models, hardware)
+    if per.empty:
+        return None
+    r = per.iloc[0]
+    return HwConfig(str(r["device"]), str(r["dtype"]), str(r["mode"]), int(r["batch"])), int(r["models"]), str(r["_hw"])
 
 
 def available(cov: pd.DataFrame) -> dict[HwConfig, int]:
@@ -154,8 +177,27 @@ def coverage_text(current: HwConfig, have: int, total: int, best: tuple[HwConfig
     if elsewhere:
         text += f" Of the others, {elsewhere}"
     if best is not None and best[0] != current and best[1] > have:
-        text += f" Widest coverage: {best[0].text} ({best[1]:,} model{'s' * (best[1] != 1)})."
+        text += f" Widest coverage: {best[0].text} ({widest_count(best)}).{host_bound(best[0])}"
     return text
+
+
+def widest_count(best: tuple) -> str:
+    """"228 models on NVIDIA H100 80GB HBM3": a :func:`widest` pair, or a triple naming the machine it was
+    counted on (:func:`efficiency.ui.view_machine.widest_on`), so a count is never read as another
+    machine's (AUDIT8 F2: the H200's 981 beside the chosen H100's 224)."""
+    n = best[1]
+    on = f" on {best[2]}" if len(best) > 2 and best[2] else ""
+    return f"{n:,} model{'s' * (n != 1)}{on}"
+
+
+def host_bound(cfg: HwConfig) -> str:
+    """Why the widest configuration, batch-1 eager on a GPU in most caches, is no GPU comparison: a switch to it
+    pulled the reader off CUDA graph (AUDIT8 F2, LOW). The words of ``efficiency.ui.session.EAGER_GPU_NOTE``,
+    which the view shows once there (that module imports Streamlit and this one, so it cannot be imported)."""
+    if (cfg.device, cfg.mode, cfg.batch) != ("cuda", "eager", 1):
+        return ""
+    return (" Batch-1 eager GPU latency mostly measures the host CPU launching kernels, not the GPU: compare GPUs "
+            "on CUDA graph or large-batch rows.")
 
 
 def measured_by_model(results: pd.DataFrame) -> dict[str, list[HwConfig]]:

@@ -25,5 +25,5 @@ def coverage_note(where, current: configs.HwConfig, have: int, total: int, best,
     button switching to it (every latency view states its coverage)."""
     where.caption(configs.coverage_text(current, have, total, best, population, machine, elsewhere))
     if best is not None and best[0] != current and best[1] > have:
-        where.button(f"Show {best[0].text} ({best[1]:,} model{'s' * (best[1] != 1)})", key=key,
+        where.button(f"Show {best[0].text} ({configs.widest_count(best)})", key=key,   # names the machine counted
                      on_click=switch_configuration, args=(best[0],), icon=":material/swap_horiz:")

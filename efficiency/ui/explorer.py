@@ -24,7 +24,7 @@ from efficiency.ui.state import DEFAULT, ViewState
 from efficiency.ui.tables import (LAT_KEEP, MIN_SAMPLES_TAIL, accuracy_values, config_rows, count_table, join_latency,
                                   latency_table, machine_note, stability)
 from efficiency.ui.view_machine import (auto_machine, device_label, elsewhere, elsewhere_words, latency_coverage,
-                                       machine_names)
+                                       machine_names, population_mask)
 from efficiency.ui.view_notes import Note, collect_notes, incomplete_top_notes
 from efficiency.vocab import ALL_TASKS
 
@@ -44,10 +44,10 @@ class View:
     n_candidates: int = 0                # models of the task before the user's filters
     lat_have: int = 0                    # of the task's models with the accuracy, how many have latency
     lat_total: int = 0                   # ... in the view's configuration, out of how many
-    widest: tuple | None = None          # (HwConfig, models) covering the most of those models on one machine
+    widest: tuple | None = None          # (HwConfig, models, machine name): view_machine.widest_on
     lat_elsewhere: dict = field(default_factory=dict)   # of those without latency, those another machine measured
-    # model -> another machine's short name, for the view's models (before the filters) that the machine
-    # shown did not measure in this configuration but another did (efficiency.ui.view_machine.elsewhere)
+    # model -> another machine's short name, for the view's plottable models (view_machine.population_mask) that
+    # the machine shown did not measure in this configuration but another did (efficiency.ui.view_machine.elsewhere)
     elsewhere: dict = field(default_factory=dict)
     # seed architectures at their paper's claimed accuracy (state.seed_claims): x, y, beyond_front, ...;
     # never part of ``points`` or ``front``
@@ -272,15 +272,17 @@ def build_view(results: pd.DataFrame, accuracy: pd.DataFrame, state: ViewState,
     acc, hib = accuracy_values(accuracy, state.y_dataset, state.y_metric)
     group = language.group_info(accuracy, state.y_dataset, state.y_metric)
     pts = join_points(counts, lat, acc, state.x)
-    where = elsewhere(rows, machine, pts.loc[pts["y"].notna(), "model"], machine_names(results, state.device))
-    mixed = machine_note(results, state.device, state.batch, state.dtype, state.mode, pts["model"], chosen, rows,
+    population = set(pts.loc[population_mask(pts, state.show_test), "model"].astype(str))   # every count's models
+    names = machine_names(results, state.device)
+    where = elsewhere(rows, machine, population, names)
+    mixed = machine_note(results, state.device, state.batch, state.dtype, state.mode, population, chosen, rows,
                          main=machine)
     notes = collect_notes(state, counts, pts, not acc.empty, results, ([("info", fallback)] if fallback else [])
                           + ([("info", mixed)] if mixed else []), device_name if chosen is not None else None,
                           acc_label=language.group_y_label(group) if group else None, elsewhere=where,
                           machine_name=device_name)
     notes += incomplete_top_notes(state, pts, hib, where, device_name) + tail_notes(state, pts)
-    coverage = latency_coverage(results, state, pts, rows, machine, where)
+    coverage = latency_coverage(results, state, population, rows, machine, chosen, where, names)
     switch = gpu_switch(results, state, pts)
     n_candidates = int((pts["x"].notna() & pts["y"].notna()).sum())
     pts = pts[filter_mask(pts, state)].reset_index(drop=True)

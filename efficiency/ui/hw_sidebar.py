@@ -29,7 +29,7 @@ from efficiency.ui.seed_claims import claimed_accuracy
 from efficiency.ui.state import ViewState
 from efficiency.ui.tables import config_rows
 from efficiency.ui.view_machine import (ELSEWHERE_ACTION, PAGE_ACTIONS, PICK, auto_machine, elsewhere, machine_names,
-                                        other_machine_hint)
+                                        other_machine_hint, widest_on)
 from efficiency.vocab import ALL_TASKS
 
 VIEW_PAGES = ("pareto", "models")     # pages drawing efficiency.ui.explorer's view
@@ -138,12 +138,14 @@ def _on_machine(key: tuple, memo: tuple, task: str, cfg: configs.HwConfig, wante
                 _results: pd.DataFrame) -> tuple[str | None, int, dict, tuple | None]:
     every = config_rows(_results, cfg.device, cfg.batch, cfg.dtype, cfg.mode)
     rows = every[every["model"].isin(_models)]
-    best = configs.widest(configs.machine_coverage(_results, task, _models))
     if "hardware" not in rows:      # a cache without machine identities: one machine
-        return None, int(rows["model"].nunique()), {}, best
+        return None, int(rows["model"].nunique()), {}, configs.widest(configs.machine_coverage(_results, task, _models))
     machine = _shown_machine(every, rows, wanted, _models, _prefer)
     names = machine_names(_results, cfg.device)
     have = rows.loc[rows["hardware"].astype(str) == machine, "model"].nunique() if machine is not None else 0
+    # the widest configuration counted on the machine shown when the user chose it (it stays chosen after
+    # the switch), else on each configuration's automatic machine, and named (AUDIT8 F2)
+    best = widest_on(_results, task, _models, machine if wanted and machine == wanted else None, names)
     return names.get(machine, machine), int(have), elsewhere(rows, machine, _models, names), best
 
 

@@ -99,7 +99,8 @@ def main_machine(rows: pd.DataFrame) -> str | None:
 
 def machine_note(results: pd.DataFrame, device: str, batch: int, dtype: str, mode: str, models,
                  hardware: str | None = None, rows: pd.DataFrame | None = None, main: str | None = None) -> str:
-    """Which machine the latency of ``models`` (the view's) comes from, and what other machines hold in
+    """Which machine the latency of ``models`` (the view's plottable ones, as every note counts them: the task's
+    models counted 972 here beside 958 in the coverage line, AUDIT8 F3) comes from, and what other machines hold in
     this configuration for them, in words. ``hardware``: the machine the user chose (it is always
     named); else ``main``, the automatic machine the view reads (:func:`efficiency.ui.view_machine.auto_machine`,
     computed once by the view: counted here over ``models`` it named the H100 under a chart drawn from

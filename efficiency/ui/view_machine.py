@@ -108,19 +108,47 @@ def other_machine_hint(models, where: dict[str, str], action: str = PICK) -> str
     return f"{words} in this configuration: {action}." if words else ""
 
 
-def latency_coverage(results: pd.DataFrame, state, pts: pd.DataFrame, rows: pd.DataFrame,
-                     machine: str | None, where: dict[str, str]) -> dict:
-    """The View's coverage fields: of the models in ``pts`` (the task's models with the accuracy), how many
-    have latency in the view's configuration *on the machine shown* (``machine``; ``rows``: the
-    configuration's latency rows), how many of the others another machine measured there, and the
-    configuration whose best machine covers the most of them (:func:`efficiency.ui.configs.machine_coverage`)."""
+def population_mask(pts: pd.DataFrame, show_test: bool) -> pd.Series:
+    """The rows of a view's points (before the user's filters) that every count of the view is over: those
+    with the accuracy, timm's test networks only when shown (the sidebar's "plottable models",
+    :func:`efficiency.ui.plottable.plottable_models`). The caption counted the hidden test networks too, the
+    machine note every model of the task and the "on any machine" note the models without the accuracy,
+    so one H100 view said 958, 971 and 972 models were measured only on the H200 and called vgg16's
+    feature-extractor weights (no top-1, an H200 row) unmeasured anywhere (AUDIT8 F3)."""
     keep = pts["y"].notna()
-    if not state.show_test:
-        keep &= ~is_test_network(pts)
-    population = set(pts.loc[keep, "model"].astype(str))
+    return keep if show_test or pts.empty else keep & ~is_test_network(pts)
+
+
+def widest_on(results: pd.DataFrame, task: str, population, chosen: str | None,
+              names: dict[str, str] | None = None) -> tuple[configs.HwConfig, int, str | None] | None:
+    """The configuration covering the most of ``population`` on the machine a view would read there, how
+    many, and that machine's short name (from ``names`` when it holds it, else :func:`machine_names` of the
+    configuration's device): with a ``chosen`` machine, counted on it alone (the choice stays when the
+    configuration switches: the H200's 981 was offered to the H100's view, whose switch then showed 228,
+    AUDIT8 F2); else counted on each configuration's automatic machine (:func:`auto_machine`, the one that
+    measured the most)."""
+    best = configs.widest_machine(results, task, population, hardware=chosen or None)
+    if best is None:
+        return None
+    cfg, n, hw = best
+    if not hw:
+        return cfg, n, None
+    # the view's names when they hold this machine (the widest configuration is mostly on the view's device)
+    return cfg, n, (names or {}).get(hw) or machine_names(results, cfg.device).get(hw, hw)
+
+
+def latency_coverage(results: pd.DataFrame, state, population: set[str], rows: pd.DataFrame,
+                     machine: str | None, chosen: str | None, where: dict[str, str],
+                     names: dict[str, str] | None = None) -> dict:
+    """The View's coverage fields: of ``population`` (the view's plottable models, :func:`population_mask`),
+    how many have latency in the view's configuration *on the machine shown* (``machine``; ``rows``: the
+    configuration's latency rows), how many of the others another machine measured there (``where``, counted
+    over the same models), and the configuration covering the most of them on the machine the view would
+    read there (:func:`widest_on`; ``chosen``: the user's choice, None when automatic; ``names``:
+    :func:`machine_names` of the view's device)."""
     mine = rows[rows["model"].isin(population)] if len(rows) else rows
     if machine is not None and "hardware" in mine:
         mine = mine[mine["hardware"].astype(str) == machine]
-    cov = configs.machine_coverage(results, state.task, population)
     return {"lat_have": int(mine["model"].nunique()) if len(mine) else 0, "lat_total": len(population),
-            "widest": configs.widest(cov), "lat_elsewhere": {m: n for m, n in where.items() if m in population}}
+            "widest": widest_on(results, state.task, population, chosen, names),
+            "lat_elsewhere": {m: n for m, n in where.items() if m in population}}

@@ -16,7 +16,7 @@ from efficiency.ui.axes import (AXES, LANGUAGE, PRETTY_DATASETS, PRETTY_METRICS,
 from efficiency.ui.commands import measure_hint
 from efficiency.ui.plottable import is_test_network
 from efficiency.ui.state import ViewState
-from efficiency.ui.view_machine import other_machine_hint
+from efficiency.ui.view_machine import other_machine_hint, population_mask
 
 Note = tuple[str, str]      # (level "info" | "warning", text)
 
@@ -61,6 +61,9 @@ def latency_notes(state: ViewState, pts: pd.DataFrame, results: pd.DataFrame | N
     one shown) measured here; they are no gap to measure, and the machine note names them."""
     if not AXES[state.x].needs_hw:
         return []
+    # the view's plottable models only, as the coverage line and the machine note count them: the models
+    # without the accuracy, and hidden test networks, are accounted for by their own notes (AUDIT8 F3)
+    pts = pts[population_mask(pts, state.show_test)]
     where = elsewhere or {}
     have = pts["lat_p50_ms"].notna()
     if state.task == LANGUAGE and results is not None and (~have).any():
@@ -107,8 +110,8 @@ def memory_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
     is, how many models read 0 (and whether the log axis drops them), and that no front is drawn."""
     if not lower_bound_axis(state):
         return []
-    measured = pts["y"].notna() & pts["lat_p50_ms"].notna()
-    mem = pd.to_numeric(pts.loc[measured, "x"], errors="coerce")
+    pts = pts[population_mask(pts, state.show_test)]     # hidden test networks are no zero a reader can see
+    mem = pd.to_numeric(pts.loc[pts["lat_p50_ms"].notna(), "x"], errors="coerce")
     zero = int((mem == 0).sum())
     where = ("are not drawn on this log axis (turn 'log x' off in Chart options to see them at 0)"
              if state.log_x else "sit at 0")
@@ -157,10 +160,11 @@ def budget_gap_text(view, hw: str) -> str:
 def energy_notes(state: ViewState, pts: pd.DataFrame) -> list[Note]:
     """On the energy axis: how many models with latency in the configuration have no energy, and why
     (NVML reads a GPU's board counter; GPU rows measured before it was recorded have none)."""
-    lacking = pts["y"].notna() & pts["lat_p50_ms"].notna() & pts["x"].isna()
+    pts = pts[population_mask(pts, state.show_test)]     # the drawn population: "137 of 985" beside 124 drawn
+    lacking = pts["lat_p50_ms"].notna() & pts["x"].isna()
     if not lacking.any():
         return []
-    have = int((pts["y"].notna() & pts["x"].notna()).sum())
+    have = int(pts["x"].notna().sum())
     why = ("energy is NVML's GPU board counter: CPU rows have none" if state.device == "cpu" else
            "their rows were measured before energy was recorded, or NVML could not read the counter")
     return [("info", f"{have:,} of {have + int(lacking.sum()):,} models with latency for {hw_text(state)} have an "
