@@ -51,3 +51,7 @@ def unsupported_configuration(device: str, dtype: str, mode: str, cuda_available
     if mode == "cuda_graph" and device != "cuda":
         return "mode 'cuda_graph' needs device 'cuda'"
     return None
+
+# the language sweep's settings (efficiency.run.llm_sweep), here so that the torch-free pages can state them:
+# a PROMPT_LEN-token prompt, NEW_TOKENS timed decode steps, batch 1 and up to LLM_LARGE_BATCH
+LLM_PROMPT_LEN, LLM_NEW_TOKENS, LLM_LARGE_BATCH = 512, 128, 64

@@ -21,10 +21,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from efficiency import paths
+from efficiency.vocab import LLM_LARGE_BATCH, LLM_NEW_TOKENS, LLM_PROMPT_LEN
 
 LLM_SPECS = paths.DATA / "llm"
-LARGE_BATCH = 64
-PROMPT_LEN, NEW_TOKENS = 512, 128
+LARGE_BATCH = LLM_LARGE_BATCH
+PROMPT_LEN, NEW_TOKENS = LLM_PROMPT_LEN, LLM_NEW_TOKENS
 
 
 def _specs(patterns: list[str], folder: Path = LLM_SPECS) -> list[dict]:

@@ -2,7 +2,7 @@
 classification zoo, the stability rules and the language rows' conventions (no torch, no Streamlit).
 
 Every figure is computed from the loaded results and every threshold is the code's own constant or rule
-text (efficiency.ui.tables.STABILITY_RULE, efficiency.ui.lang_stability, efficiency.run.llm_sweep), so the
+text (efficiency.ui.tables.STABILITY_RULE, efficiency.ui.lang_stability, the language sweep's settings in efficiency.vocab), so the
 page cannot drift from the data or the code (AUDIT8 F4: other pages sent readers here for a stability rule
 the page did not state, and it named neither GPU). The coverage count is the one
 ``bench/h200_coverage.py::per_config`` makes, per machine instead of per GPU name
@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from efficiency.run.llm_sweep import LARGE_BATCH, NEW_TOKENS, PROMPT_LEN
+from efficiency.vocab import LLM_LARGE_BATCH as LARGE_BATCH
+from efficiency.vocab import LLM_NEW_TOKENS as NEW_TOKENS
+from efficiency.vocab import LLM_PROMPT_LEN as PROMPT_LEN
 from efficiency.ui.lang_stability import TTFT_RULE
 from efficiency.ui.tables import MIN_SAMPLES_TAIL, STABILITY_RULE
 
