@@ -118,3 +118,13 @@ def models_page(query: dict | None = None):
         at.query_params[k] = v
     at.run()
     return at.switch_page(PAGES["models"][1]).run()
+
+
+def bench_module(name: str):
+    """``bench/<name>.py`` imported as a module (bench/ is scripts, not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

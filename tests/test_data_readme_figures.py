@@ -2,23 +2,20 @@
 a merge or a new claim row that changes them must change the sentence too (an audit found both stale)."""
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from conftest import bench_module
 from efficiency import paths
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _coverage_module():
-    spec = importlib.util.spec_from_file_location("h200_coverage", ROOT / "bench" / "h200_coverage.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return bench_module("h200_coverage")
 
 
 def _sentence(text: str, start: str) -> str:

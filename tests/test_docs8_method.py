@@ -2,7 +2,6 @@
 GPU coverage, and the language rows' conventions (AUDIT8 F4), from the data and the code's own constants."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pandas as pd
@@ -14,16 +13,13 @@ from efficiency.ui import method_text
 from efficiency.ui.lang_stability import RULE as LANGUAGE_RULE, SPREAD_PCT, TTFT_RULE
 from efficiency.ui.tables import MIN_SAMPLES_TAIL, NOISY_IQR_PCT, STABILITY_RULE
 
-from conftest import run_app
+from conftest import bench_module, run_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("h200_coverage", ROOT / "bench" / "h200_coverage.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return bench_module("h200_coverage")
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,12 @@ bench/llm_bytes_recompute.py recomputes the stored rows' bytes and bound from th
 configs built by build_random on the meta device, their byte figures counted by hand below."""
 from __future__ import annotations
 
-import importlib.util
 
 import pandas as pd
 import pytest
 import torch
 
+from conftest import bench_module
 from efficiency import paths
 from efficiency.measure.llm_latency import build_random, weight_bytes_per_step
 
@@ -60,10 +60,7 @@ def test_a_mixtral_reads_the_routed_experts_at_batch_1_and_all_of_them_above():
 
 
 def _recompute_module():
-    spec = importlib.util.spec_from_file_location("llm_bytes_recompute", paths.REPO / "bench" / "llm_bytes_recompute.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("llm_bytes_recompute")
 
 
 H200 = "gpu/NVIDIA H200/140GiB/700W"
